@@ -1,0 +1,350 @@
+"""``jupyter lifecycle``: the checklist from a terminal or CI.
+
+Exit status: 0 ok, 1 a check failed (gate blocked, chain broken, data changed,
+version conflict), 2 a usage or input error (one line on stderr, no traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from . import __version__
+from .errors import Conflict, LifecycleError, NotFound, TemplateError, ValidationError
+from .identity import current_user
+from .service import Lifecycle, Project
+from .store import open_store
+from .templates import TemplateRegistry, load_template, template_search_path
+
+OK, FAILED, USAGE = 0, 1, 2
+
+
+class UsageError(LifecycleError):
+    """A command line that cannot be acted on."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse exits 2 too; keep its one-line style
+        self.print_usage(sys.stderr)
+        raise UsageError(message)
+
+
+class Context:
+    """What every command needs: the parsed arguments, the service and the acting user."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.user = current_user(args.user)
+        self._service: Lifecycle | None = None
+
+    @property
+    def service(self) -> Lifecycle:
+        """The service over the resolved store (opened on first use)."""
+        if self._service is None:
+            self._service = Lifecycle(open_store(self.args.db), TemplateRegistry())
+        return self._service
+
+    def project(self) -> Project:
+        """The project named by ``--project`` or found walking up from the current folder."""
+        return self.service.open_project(self.args.project or Path.cwd(), actor=self.user)
+
+
+def _print_json(value: Any) -> None:
+    print(json.dumps(value, indent=2, sort_keys=True, default=str))
+
+
+def _bar(ratio: float, width: int = 20) -> str:
+    filled = round(ratio * width)
+    return "█" * filled + "·" * (width - filled)
+
+
+# --- commands ---------------------------------------------------------------------------------
+
+
+def cmd_init(ctx: Context) -> int:
+    """Create ``lifecycle.yaml`` and register the project."""
+    a = ctx.args
+    project = ctx.service.init_project(
+        a.directory or a.project or Path.cwd(), actor=ctx.user, template=a.template, name=a.name,
+        notebooks=a.notebook or None,
+    )
+    print(f"initialised {project.manifest.name!r} ({project.template.id} template, "
+          f"{len(list(project.template.items()))} items) in {project.directory}")
+    print(f"project id {project.id}")
+    return OK
+
+
+def cmd_status(ctx: Context) -> int:
+    """Progress per stage, gates, overdue and stale items."""
+    project = ctx.project()
+    if ctx.args.format == "json":
+        _print_json(ctx.service.view(project))
+        return OK
+    summary = ctx.service.summary(project)
+    print(f"{project.manifest.name} · {project.template.title} v{project.template.version}")
+    overall = summary.overall
+    print(f"overall  {_bar(overall.ratio)} {int(overall.ratio * 100):3d}%  {overall.done}/{overall.applicable} done"
+          f"  · {'ready' if summary.ready else 'blocked'}")
+    print()
+    width = max(len(s.title) for s in project.template.stages)
+    for stage in project.template.stages:
+        prog, gate = summary.stages[stage.id], summary.gates[stage.id]
+        gate_text = "gate passes" if gate.passed else f"blocked ({len(gate.blockers)})"
+        print(f"{stage.title:<{width}}  {_bar(prog.ratio, 12)} {int(prog.ratio * 100):3d}%  "
+              f"{prog.done:>2}/{prog.applicable:<2}  {gate_text}")
+        if ctx.args.items:
+            for item in stage.items:
+                state = summary.states[item.key]
+                flags = [f for f, on in (("overdue", item.key in summary.overdue),
+                                         ("stale", item.key in summary.stale)) if on]
+                print(f"    {state.status:<15} {item.key:<45} {state.owner or '-':<15} "
+                      f"{state.due.isoformat() if state.due else '-':<10} {' '.join(flags)}")
+    if summary.overdue:
+        print(f"\noverdue: {', '.join(summary.overdue)}")
+    for key, reasons in summary.stale.items():
+        print(f"stale: {key}: {'; '.join(reasons)}")
+    return OK
+
+
+def cmd_set(ctx: Context) -> int:
+    """Change an item's status, owner, due date, notes, justification or evidence."""
+    a = ctx.args
+    changes: dict[str, Any] = {}
+    for field, value in (("status", a.status), ("owner", a.owner), ("due", a.due), ("notes", a.note),
+                         ("justification", a.justification)):
+        if value is not None:
+            changes[field] = value
+    if a.evidence is not None:
+        raw = Path(a.evidence[1:]).read_text(encoding="utf-8") if a.evidence.startswith("@") else a.evidence
+        try:
+            changes["evidence"] = json.loads(raw)
+        except ValueError as exc:
+            raise ValidationError(f"--evidence: not valid JSON ({exc})", field="evidence") from None
+    if not changes:
+        raise UsageError("nothing to set: give --status, --owner, --due, --note, --justification or --evidence")
+    project = ctx.project()
+    state = ctx.service.set_item(project, a.item, changes, actor=ctx.user, expected_version=a.expect_version)
+    print(f"{a.item}: {state.status} (version {state.version})")
+    return OK
+
+
+def cmd_signoff(ctx: Context) -> int:
+    """Approve or reject a stage as a role."""
+    a = ctx.args
+    project = ctx.project()
+    decision = "approve" if a.approve else "reject"
+    signoff = ctx.service.signoff(project, a.stage, a.role, decision, actor=ctx.user, comment=a.comment or "")
+    print(f"{signoff.stage}: {decision}d by {signoff.user} as {signoff.role}")
+    return OK
+
+
+def cmd_gate(ctx: Context) -> int:
+    """Exit 1 while a gate is blocked, listing the blockers."""
+    project = ctx.project()
+    results = ctx.service.gates(project, ctx.args.stage)
+    if ctx.args.format == "json":
+        _print_json([r.to_json() for r in results])
+    else:
+        for result in results:
+            title = project.template.stage(result.stage).title
+            print(f"{'PASS' if result.passed else 'BLOCKED'}  {title}")
+            for blocker in result.blockers:
+                print(f"    {blocker.kind:<17} {blocker.target:<40} {blocker.message}")
+    return OK if all(r.passed for r in results) else FAILED
+
+
+def cmd_audit(ctx: Context) -> int:
+    """Show the audit log; ``--verify`` recomputes the hash chain."""
+    project = ctx.project()
+    store = ctx.service.store
+    if ctx.args.verify:
+        check = store.verify_chain(project.id)
+        if ctx.args.format == "json":
+            _print_json(check.to_json())
+        elif check.ok:
+            print(f"audit chain verifies: {check.events} events, head {check.head}")
+        else:
+            print(f"audit chain BROKEN at event {check.broken_seq}: {check.message}")
+        return OK if check.ok else FAILED
+    events = store.events(project.id, since=ctx.args.since)
+    if ctx.args.format == "json":
+        _print_json([e.to_json() for e in events])
+    else:
+        for e in events:
+            print(f"{e.seq:>6}  {e.at}  {e.actor:<16} {e.action:<16} {e.target}")
+    return OK
+
+
+def cmd_templates(ctx: Context) -> int:
+    """List the templates on the search path, or validate template files."""
+    if ctx.args.action == "list":
+        registry = TemplateRegistry()
+        if ctx.args.format == "json":
+            _print_json([{"id": e.id, "title": e.title, "version": e.version, "path": str(e.path)}
+                         for e in registry.entries()])
+            return OK
+        for entry in registry.entries():
+            print(f"{entry.id:<20} {entry.version:<8} {entry.title}  ({entry.path})")
+        print("search path: " + ", ".join(str(p) for p in template_search_path()))
+        return OK
+    if not ctx.args.files:
+        raise UsageError("templates validate needs at least one FILE")
+    status = OK
+    for file in ctx.args.files:
+        try:
+            template = load_template(file)
+        except TemplateError as exc:
+            for problem in exc.problems:
+                print(problem, file=sys.stderr)
+            status = USAGE
+        else:
+            print(f"{file}: ok ({template.id} v{template.version}, {len(template.stages)} stages, "
+                  f"{len(list(template.items()))} items)")
+    return status
+
+
+def cmd_dataset(ctx: Context) -> int:
+    """Record a dataset version, or verify every recorded dataset against its data."""
+    project = ctx.project()
+    if ctx.args.action == "add":
+        if not ctx.args.path:
+            raise UsageError("dataset add needs a PATH")
+        version, created = ctx.service.add_dataset(project, ctx.args.path, name=ctx.args.name, actor=ctx.user)
+        what = "recorded" if created else "unchanged, still"
+        shape = f", {version.rows} rows × {version.columns} columns" if version.rows is not None else ""
+        print(f"{version.name}: {what} version {version.version} (sha256 {version.sha256[:12]}…, "
+              f"{version.size} bytes{shape})")
+        return OK
+    checks = ctx.service.check_datasets(project)
+    if ctx.args.format == "json":
+        _print_json([c.to_json() for c in checks])
+    else:
+        for check in checks:
+            print(f"{check.status.upper():<8} {check.recorded.name} v{check.recorded.version} ({check.recorded.path})")
+        if not checks:
+            print("no datasets recorded; use `jupyter lifecycle dataset add PATH --name NAME`")
+    return OK if all(c.status == "ok" for c in checks) else FAILED
+
+
+# --- parser -------------------------------------------------------------------------------------
+
+Command = Callable[[Context], int]
+
+
+def _common() -> argparse.ArgumentParser:
+    """Options every subcommand accepts (before or after its name)."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--project", metavar="DIR", default=argparse.SUPPRESS,
+                        help="the project folder (default: walk up from the current folder)")
+    common.add_argument("--db", metavar="URL", default=argparse.SUPPRESS,
+                        help="database URL (default: $LIFECYCLE_LAB_DB_URL, LifecycleLabApp.db_url, then SQLite)")
+    common.add_argument("--user", metavar="NAME", default=argparse.SUPPRESS,
+                        help="who is acting (default: $LIFECYCLE_LAB_USER, $JUPYTERHUB_USER, the OS user)")
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``jupyter lifecycle`` argument parser."""
+    common = _common()
+    parser = _Parser(prog="jupyter lifecycle", parents=[common],
+                     description="A living model-lifecycle checklist for notebook projects.")
+    parser.add_argument("--version", action="version", version=f"lifecycle_lab {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    def add(name: str, func: Command, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, parents=[common], help=help_text, description=help_text)
+        p.set_defaults(func=func)
+        return p
+
+    p = add("init", cmd_init, "make a folder a lifecycle project (writes lifecycle.yaml)")
+    p.add_argument("directory", nargs="?", help="the folder (default: --project or the current folder)")
+    p.add_argument("--template", default="default", help="template id (see `templates list`)")
+    p.add_argument("--name", help="project name (default: the folder's name)")
+    p.add_argument("--notebook", action="append", metavar="NB",
+                   help="a notebook to rerun (repeatable; default: the folder's notebooks)")
+
+    p = add("status", cmd_status, "progress, gates, overdue and stale items")
+    p.add_argument("--format", choices=["table", "json"], default="table")
+    p.add_argument("--items", action="store_true", help="list every item under its stage")
+
+    p = add("set", cmd_set, "change an item (STAGE/ITEM)")
+    p.add_argument("item", metavar="STAGE/ITEM")
+    p.add_argument("--status", help="todo, in_progress, done, blocked or not_applicable")
+    p.add_argument("--owner")
+    p.add_argument("--due", metavar="YYYY-MM-DD", help="due date ('' clears it)")
+    p.add_argument("--note", help="notes (replaces the item's notes)")
+    p.add_argument("--justification", help="why the item does not apply (needed for not_applicable)")
+    p.add_argument("--evidence", metavar="JSON|@FILE", help="evidence of the item's kind, as JSON")
+    p.add_argument("--expect-version", type=int, metavar="N",
+                   help="fail with a conflict unless the item is at version N")
+
+    p = add("signoff", cmd_signoff, "approve or reject a stage as a role")
+    p.add_argument("stage")
+    p.add_argument("--role", required=True)
+    decision = p.add_mutually_exclusive_group(required=True)
+    decision.add_argument("--approve", action="store_true")
+    decision.add_argument("--reject", action="store_true")
+    p.add_argument("--comment", default="")
+
+    p = add("gate", cmd_gate, "exit 1 while required items or sign-offs are missing")
+    p.add_argument("stage", nargs="?")
+    p.add_argument("--format", choices=["table", "json"], default="table")
+
+    p = add("audit", cmd_audit, "the audit log; --verify checks its hash chain")
+    p.add_argument("--verify", action="store_true")
+    p.add_argument("--since", type=int, default=0, metavar="SEQ")
+    p.add_argument("--format", choices=["table", "json"], default="table")
+
+    p = add("templates", cmd_templates, "list templates or validate template files")
+    p.add_argument("action", choices=["list", "validate"])
+    p.add_argument("files", nargs="*", metavar="FILE")
+    p.add_argument("--format", choices=["table", "json"], default="table")
+
+    p = add("dataset", cmd_dataset, "record a dataset version or verify the recorded ones")
+    p.add_argument("action", choices=["add", "verify"])
+    p.add_argument("path", nargs="?", metavar="PATH")
+    p.add_argument("--name", help="dataset name (default: the file or folder name)")
+    p.add_argument("--format", choices=["table", "json"], default="table")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; return its exit status."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        for option in ("project", "db", "user"):  # SUPPRESS lets them appear before or after COMMAND
+            if not hasattr(args, option):
+                setattr(args, option, None)
+        if not getattr(args, "func", None):
+            parser.print_help()
+            return USAGE
+        return args.func(Context(args))
+    except TemplateError as exc:
+        for problem in exc.problems:
+            print(f"jupyter lifecycle: error: {problem}", file=sys.stderr)
+        return USAGE
+    except Conflict as exc:
+        print(f"jupyter lifecycle: conflict: {exc}", file=sys.stderr)
+        return FAILED
+    except (UsageError, ValidationError, NotFound, LifecycleError) as exc:
+        print(f"jupyter lifecycle: error: {exc}", file=sys.stderr)
+        return USAGE
+    except SQLAlchemyError as exc:
+        print(f"jupyter lifecycle: error: database: {str(exc).splitlines()[0]}", file=sys.stderr)
+        return USAGE
+    except OSError as exc:
+        print(f"jupyter lifecycle: error: {exc}", file=sys.stderr)
+        return USAGE
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

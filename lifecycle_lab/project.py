@@ -1,0 +1,184 @@
+"""The project manifest ``lifecycle.yaml``: find it by walking up, read and validate it, create it.
+
+A project is a folder holding ``lifecycle.yaml``. Its ``id`` is stable (a
+UUID written once by ``init``) so the checklist state follows the project
+across machines and stores.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ._jsonschema import Draft202012Validator
+from .errors import Conflict, NotFound, TemplateError, ValidationError
+from .yamlmarks import dotted, line_of, load_marked_file
+
+MANIFEST = "lifecycle.yaml"
+STATE_DIR = ".lifecycle"
+
+_NUMBER = {"type": "number", "minimum": 0}
+MANIFEST_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["id", "name", "template"],
+    "properties": {
+        "id": {"type": "string", "pattern": "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"},
+        "name": {"type": "string", "minLength": 1, "maxLength": 200},
+        "template": {"type": "string", "minLength": 1},
+        "description": {"type": "string"},
+        "notebooks": {"type": "array", "items": {"type": "string", "minLength": 1}},
+        "rerun": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "parameters": {"type": "object"},
+                "kernel": {"type": ["string", "null"]},
+                "timeout": {**_NUMBER, "exclusiveMinimum": 0, "description": "seconds per notebook"},
+                "cell_timeout": {**_NUMBER, "exclusiveMinimum": 0, "description": "seconds per cell"},
+                "tolerance": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "properties": {"rel": _NUMBER, "abs": _NUMBER},
+                },
+                "sanitizers": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "required": ["regex"],
+                        "properties": {"regex": {"type": "string"}, "replace": {"type": "string"}},
+                    },
+                },
+            },
+        },
+    },
+}
+_VALIDATOR = Draft202012Validator(MANIFEST_SCHEMA)
+
+DEFAULT_RERUN: dict[str, Any] = {
+    "parameters": {},
+    "kernel": None,
+    "timeout": 1800,
+    "cell_timeout": 600,
+    "tolerance": {"rel": 1e-6, "abs": 1e-9},
+    "sanitizers": [],
+}
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """A project's ``lifecycle.yaml``, validated, with defaults filled in."""
+
+    id: str
+    name: str
+    template: str
+    directory: Path
+    notebooks: tuple[str, ...] = ()
+    description: str = ""
+    rerun: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_RERUN))
+
+    @property
+    def path(self) -> Path:
+        """The manifest file."""
+        return self.directory / MANIFEST
+
+    @property
+    def runs_dir(self) -> Path:
+        """Where rerun outputs go."""
+        return self.directory / STATE_DIR / "runs"
+
+
+def find_project_dir(start: str | Path, root: str | Path | None = None) -> Path:
+    """The nearest folder at or above ``start`` holding ``lifecycle.yaml``, not going above ``root``."""
+    start = Path(start).expanduser().resolve()
+    here = start if start.is_dir() else start.parent
+    stop = Path(root).resolve() if root is not None else None
+    while True:
+        if (here / MANIFEST).is_file():
+            return here
+        if here == stop or here.parent == here:
+            break
+        here = here.parent
+    raise NotFound(
+        f"no {MANIFEST} in {start} or any folder above it; "
+        "run `jupyter lifecycle init` there to make it a lifecycle project"
+    )
+
+
+def read_manifest(directory: str | Path) -> Manifest:
+    """Read and validate ``lifecycle.yaml`` in ``directory``; TemplateError names file and line."""
+    directory = Path(directory).resolve()
+    path = directory / MANIFEST
+    if not path.is_file():
+        raise NotFound(f"{path} does not exist")
+    data = load_marked_file(path)
+    errors = sorted(_VALIDATOR.iter_errors(data), key=lambda e: list(e.absolute_path))
+    if errors:
+        raise TemplateError(
+            [f"{path}:{line_of(data, e.absolute_path)}: {dotted(e.absolute_path) or '(top level)'}: {e.message}"
+             for e in errors]
+        )
+    rerun = {**DEFAULT_RERUN, **data.get("rerun", {})}
+    rerun["tolerance"] = {**DEFAULT_RERUN["tolerance"], **rerun.get("tolerance", {})}
+    return Manifest(
+        id=data["id"],
+        name=data["name"],
+        template=data["template"],
+        directory=directory,
+        notebooks=tuple(data.get("notebooks", [])),
+        description=data.get("description", ""),
+        rerun=_plain(rerun),
+    )
+
+
+def _plain(value: Any) -> Any:
+    """Marked YAML containers as plain dicts and lists."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def create_manifest(
+    directory: str | Path,
+    *,
+    name: str | None = None,
+    template: str = "default",
+    notebooks: list[str] | None = None,
+    project_id: str | None = None,
+) -> Manifest:
+    """Write ``lifecycle.yaml`` (new UUID) and ``.lifecycle/.gitignore``; Conflict if one exists."""
+    directory = Path(directory).resolve()
+    if not directory.is_dir():
+        raise NotFound(f"{directory} is not a folder")
+    path = directory / MANIFEST
+    if path.exists():
+        raise Conflict(f"{path} already exists; this folder is already a lifecycle project")
+    name = (name or directory.name).strip()
+    if not name:
+        raise ValidationError("name: must not be empty", field="name")
+    if notebooks is None:
+        notebooks = sorted(p.name for p in directory.glob("*.ipynb"))
+    data = {
+        "id": project_id or str(uuid.uuid4()),
+        "name": name,
+        "template": template,
+        "notebooks": notebooks,
+        "rerun": {k: DEFAULT_RERUN[k] for k in ("parameters", "timeout", "cell_timeout", "tolerance")},
+    }
+    text = "# lifecycle_lab project manifest: keep `id` stable; edit the rest freely.\n"
+    text += yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    with open(path, "x", encoding="utf-8") as fh:  # "x": never clobber a manifest written meanwhile
+        fh.write(text)
+    state = directory / STATE_DIR
+    state.mkdir(exist_ok=True)
+    ignore = state / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text("# rerun outputs are evidence in the store, not source\nruns/\n", encoding="utf-8")
+    return read_manifest(directory)

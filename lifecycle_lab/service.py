@@ -1,0 +1,335 @@
+"""The one service layer behind the three front doors (REST handlers, the CLI, notebook widgets).
+
+It joins the project manifest, the template, the store and the file system;
+the rules themselves live in ``checklist.py`` and SQL lives in ``store/``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import checklist as cl
+from .clock import today as utc_today
+from .clock import utcnow
+from .errors import NotFound, ValidationError
+from .fingerprint import Fingerprint, content_hash, fingerprint, notebook_hash
+from .project import Manifest, create_manifest, find_project_dir, read_manifest
+from .store import DatasetVersion, ProjectRecord, Store
+from .templates import TemplateRegistry
+
+DATASET_ITEM = "data/dataset-versions"
+
+
+@dataclass(frozen=True)
+class Project:
+    """A project opened for work: its store record, manifest and template."""
+
+    record: ProjectRecord
+    manifest: Manifest
+    template: cl.Template
+
+    @property
+    def id(self) -> str:
+        """The project's stable id."""
+        return self.record.id
+
+    @property
+    def directory(self) -> Path:
+        """The project folder."""
+        return self.manifest.directory
+
+
+@dataclass(frozen=True)
+class DatasetCheck:
+    """A registered dataset's latest recorded version against the data on disk now."""
+
+    recorded: DatasetVersion
+    current: str | None  # sha256 now, None when the data is missing
+
+    @property
+    def status(self) -> str:
+        """``ok``, ``changed`` or ``missing``."""
+        if self.current is None:
+            return "missing"
+        return "ok" if self.current == self.recorded.sha256 else "changed"
+
+    def to_json(self) -> dict[str, Any]:
+        """As JSON."""
+        return {**self.recorded.to_json(), "current_sha256": self.current, "status": self.status}
+
+
+def template_json(template: cl.Template) -> dict[str, Any]:
+    """The template as the clients see it."""
+    return {
+        "id": template.id,
+        "version": template.version,
+        "title": template.title,
+        "description": template.description,
+        "source": template.source,
+        "scoring": template.scoring,
+        "roles": [{"id": r.id, "title": r.title, "description": r.description} for r in template.roles],
+        "stages": [
+            {
+                "id": s.id,
+                "title": s.title,
+                "description": s.description,
+                "section": s.section,
+                "gate": {"signoffs": list(s.gate.signoffs), "requires": list(s.gate.requires)},
+                "items": [
+                    {
+                        "id": i.id,
+                        "key": i.key,
+                        "title": i.title,
+                        "guidance": i.guidance,
+                        "why": i.why,
+                        "required": i.required,
+                        "evidence": i.evidence,
+                        "owner_role": i.owner_role,
+                        "automatable": i.automatable,
+                        "refs": list(i.refs),
+                    }
+                    for i in s.items
+                ],
+            }
+            for s in template.stages
+        ],
+    }
+
+
+class Lifecycle:
+    """Operations on lifecycle projects, shared by every front door."""
+
+    def __init__(
+        self,
+        store: Store,
+        templates: TemplateRegistry | None = None,
+        *,
+        clock: Callable[[], str] = utcnow,
+        today: Callable[[], dt.date] = utc_today,
+    ) -> None:
+        self.store = store
+        self.templates = templates or TemplateRegistry()
+        self.clock = clock
+        self.today = today
+
+    # --- projects ------------------------------------------------------------------------
+
+    def init_project(
+        self,
+        directory: str | Path,
+        *,
+        actor: str,
+        template: str = "default",
+        name: str | None = None,
+        notebooks: list[str] | None = None,
+    ) -> Project:
+        """Make ``directory`` a lifecycle project: write its manifest and register it in the store."""
+        tpl = self.templates.get(template)  # an unknown template fails before anything is written
+        manifest = create_manifest(directory, name=name, template=tpl.id, notebooks=notebooks)
+        return self._register(manifest, tpl, actor)
+
+    def _register(self, manifest: Manifest, template: cl.Template, actor: str) -> Project:
+        record = ProjectRecord(
+            id=manifest.id,
+            name=manifest.name,
+            template=template.id,
+            template_version=template.version,
+            path=str(manifest.directory),
+            created_at=self.clock(),
+            created_by=actor,
+        )
+        return Project(self.store.create_project(record), manifest, template)
+
+    def open_project(self, path: str | Path, *, actor: str, root: str | Path | None = None) -> Project:
+        """The project containing ``path`` (walking up, not above ``root``), registered on first sight."""
+        manifest = read_manifest(find_project_dir(path, root))
+        template = self.templates.get(manifest.template)
+        record = self.store.find_project(manifest.id)
+        if record is None:
+            return self._register(manifest, template, actor)
+        changes = {
+            k: v
+            for k, v in {
+                "path": str(manifest.directory),
+                "name": manifest.name,
+                "template": template.id,
+                "template_version": template.version,
+            }.items()
+            if getattr(record, k) != v
+        }
+        if changes:
+            record = self.store.update_project(record.id, actor=actor, at=self.clock(), **changes)
+        return Project(record, manifest, template)
+
+    def project(self, project_id: str) -> Project:
+        """A project by id, read from its folder as the store last saw it."""
+        record = self.store.get_project(project_id)
+        try:
+            manifest = read_manifest(record.path)
+        except NotFound:
+            raise NotFound(
+                f"project {project_id} was last seen at {record.path}, which no longer holds {record.path}/"
+                "lifecycle.yaml; open it from its new folder"
+            ) from None
+        return Project(record, manifest, self.templates.get(record.template))
+
+    # --- status ------------------------------------------------------------------------------
+
+    def _current_hash(self, project: Project, path: str) -> str | None:
+        try:
+            return content_hash(project.directory / path, self.store)
+        except (NotFound, OSError):
+            return None
+
+    def summary(
+        self, project: Project, *, today: dt.date | None = None, datasets: list[DatasetCheck] | None = None
+    ) -> cl.Summary:
+        """Progress, gates, overdue and stale items, from the store and the files now."""
+        recorded = self.store.items(project.id)
+        checks = self.check_datasets(project) if datasets is None else datasets
+        notebooks: dict[str, str | None] = {}
+        for item in project.template.items():
+            state = recorded.get(item.key)
+            if item.evidence == "rerun" and state and isinstance(state.evidence, dict):
+                for nb in state.evidence.get("notebooks", []):
+                    if nb.get("path") and nb["path"] not in notebooks:
+                        notebooks[nb["path"]] = notebook_hash(project.directory / nb["path"])
+        return cl.summarize(
+            project.template,
+            recorded,
+            self.store.signoffs(project.id),
+            today=today or self.today(),
+            seen=cl.Observations(datasets={c.recorded.name: c.current for c in checks}, notebooks=notebooks),
+        )
+
+    def view(self, project: Project, *, today: dt.date | None = None) -> dict[str, Any]:
+        """The full project view: template, states with versions, progress, gates, sign-offs, datasets."""
+        datasets = self.check_datasets(project)
+        summary = self.summary(project, today=today, datasets=datasets)
+        return {
+            "project": {
+                **project.record.to_json(),
+                "notebooks": list(project.manifest.notebooks),
+                "description": project.manifest.description,
+            },
+            "template": template_json(project.template),
+            "items": {key: state.to_json() for key, state in summary.states.items()},
+            "progress": {
+                "overall": summary.overall.to_json(),
+                "stages": {k: v.to_json() for k, v in summary.stages.items()},
+            },
+            "overdue": summary.overdue,
+            "stale": summary.stale,
+            "gates": {k: v.to_json() for k, v in summary.gates.items()},
+            "signoffs": [
+                {**s.to_json(), "outdated": s.id in summary.outdated_signoffs} for s in summary.signoffs
+            ],
+            "ready": summary.ready,
+            "status": "ready" if summary.ready else "blocked",
+            "datasets": [check.to_json() for check in datasets],
+            "seq": self.store.last_seq(project.id),
+        }
+
+    # --- edits ---------------------------------------------------------------------------------
+
+    def set_item(
+        self,
+        project: Project,
+        key: str,
+        changes: Mapping[str, Any],
+        *,
+        actor: str,
+        expected_version: int | None = None,
+    ) -> cl.ItemState:
+        """Apply field changes to an item; Conflict when ``expected_version`` is stale."""
+        spec = project.template.item(key)
+        if not changes:
+            raise ValidationError("no changes given", field=None)
+        at = self.clock()
+        return self.store.update_item(
+            project.id,
+            key,
+            lambda current: cl.apply_changes(spec, current, changes, actor=actor, at=at),
+            expected_version=expected_version,
+            actor=actor,
+            at=at,
+        )
+
+    def signoff(
+        self, project: Project, stage: str, role: str, decision: str, *, actor: str, comment: str = ""
+    ) -> cl.Signoff:
+        """Record a reviewer's approve/reject of a stage as it is now."""
+        cl.check_signoff(project.template, stage, role, decision, comment)
+        at = self.clock()
+
+        def make(states: dict[str, cl.ItemState]) -> cl.Signoff:
+            snapshot = cl.stage_snapshot(project.template, stage, cl.states_for(project.template, states))
+            return cl.Signoff(stage=stage, role=role, decision=decision, comment=comment, user=actor, at=at,
+                              snapshot=snapshot)
+
+        return self.store.add_signoff(project.id, make, actor=actor, at=at)
+
+    def gates(self, project: Project, stage: str | None = None) -> list[cl.GateResult]:
+        """Every gate (or one stage's), with its blockers."""
+        if stage is not None:
+            project.template.stage(stage)  # NotFound for an unknown stage
+        summary = self.summary(project)
+        return [g for g in summary.gates.values() if stage is None or g.stage == stage]
+
+    # --- datasets -------------------------------------------------------------------------------
+
+    def _relative(self, project: Project, path: str | Path) -> tuple[Path, str]:
+        absolute = (project.directory / Path(path).expanduser()).resolve()
+        if not absolute.exists():
+            raise NotFound(f"{path} does not exist")
+        try:
+            return absolute, absolute.relative_to(project.directory).as_posix()
+        except ValueError:
+            return absolute, str(absolute)
+
+    def fingerprint(self, project: Project, path: str | Path) -> Fingerprint:
+        """The fingerprint of a file or folder (relative paths are inside the project)."""
+        absolute, _ = self._relative(project, path)
+        return fingerprint(absolute, self.store)
+
+    def add_dataset(
+        self, project: Project, path: str | Path, *, name: str | None = None, actor: str,
+        link_item: str | None = DATASET_ITEM,
+    ) -> tuple[DatasetVersion, bool]:
+        """Record the data at ``path`` as the next version of dataset ``name``; link it as evidence.
+
+        Returns the version and whether it is new (False when the data matches the latest version).
+        """
+        absolute, relative = self._relative(project, path)
+        name = (name or absolute.name).strip()
+        if not name or len(name) > 200:
+            raise ValidationError("name: must be 1 to 200 characters", field="name")
+        fp = fingerprint(absolute, self.store)
+        version, created = self.store.record_dataset_version(
+            project.id, name, relative, fp, actor=actor, at=self.clock()
+        )
+        if link_item and link_item in {i.key for i in project.template.items()}:
+            self._link_dataset(project, link_item, version, actor)
+        return version, created
+
+    def _link_dataset(self, project: Project, key: str, version: DatasetVersion, actor: str) -> None:
+        current = self.store.item(project.id, key)
+        refs = [r for r in (current.evidence or {}).get("versions", []) if r.get("dataset") != version.name]
+        refs.append({"dataset": version.name, "version": version.version, "fingerprint": version.sha256})
+        if current.evidence and current.evidence.get("versions") == refs:
+            return
+        changes: dict[str, Any] = {"evidence": {"versions": refs}}
+        if current.status == "todo":
+            changes["status"] = "in_progress"
+        self.set_item(project, key, changes, actor=actor)
+
+    def check_datasets(self, project: Project) -> list[DatasetCheck]:
+        """Each dataset's latest recorded version against its data now."""
+        return [
+            DatasetCheck(version, self._current_hash(project, version.path))
+            for version in self.store.latest_datasets(project.id)
+        ]

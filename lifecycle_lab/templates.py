@@ -1,0 +1,277 @@
+"""Checklist templates: load YAML, validate against ``templates/schema.json``, find them on the search path.
+
+Every problem is reported as ``file:line: field: message``; all problems of a
+file are reported at once.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from ._jsonschema import Draft202012Validator
+from .checklist import Gate, ItemSpec, Role, Stage, Template
+from .errors import NotFound, TemplateError
+from .evidence import KINDS
+from .yamlmarks import MarkedDict, MarkedList, dotted, line_of, load_marked_file
+
+TEMPLATE_PATH_ENV = "LIFECYCLE_LAB_TEMPLATE_PATH"
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def builtin_template_dir() -> Path:
+    """The shipped templates: inside the installed package, or top-level ``templates/`` in a checkout."""
+    installed = _PACKAGE / "templates"
+    return installed if (installed / "schema.json").is_file() else _PACKAGE.parent / "templates"
+
+
+@lru_cache(maxsize=1)
+def _schema_validator() -> Draft202012Validator:
+    schema = json.loads((builtin_template_dir() / "schema.json").read_text(encoding="utf-8"))
+    return Draft202012Validator(schema)
+
+
+def template_search_path(extra: Sequence[str | os.PathLike[str]] = ()) -> list[Path]:
+    """Built-in templates first, then ``LIFECYCLE_LAB_TEMPLATE_PATH`` folders, then ``extra`` (from config)."""
+    env = [p for p in os.environ.get(TEMPLATE_PATH_ENV, "").split(os.pathsep) if p]
+    return [builtin_template_dir(), *(Path(p).expanduser() for p in [*env, *extra])]
+
+
+def _schema_problems(data: Any, filename: str) -> list[str]:
+    problems = []
+    for err in sorted(_schema_validator().iter_errors(data), key=lambda e: list(e.absolute_path)):
+        path = list(err.absolute_path)
+        field = dotted(path) or "(top level)"
+        message = err.message
+        if path and path[-1] == "evidence" and err.validator == "enum":
+            message = f"unknown evidence kind {err.instance!r} (expected one of {', '.join(KINDS)})"
+        problems.append(f"{filename}:{line_of(data, path)}: {field}: {message}")
+    return problems
+
+
+def _semantic_problems(data: MarkedDict, filename: str) -> list[str]:
+    """Rules JSON Schema cannot state: unique ids, declared roles, gates naming real items."""
+    problems: list[str] = []
+    roles = {r["id"] for r in data.get("roles", [])}
+    seen_items: dict[str, str] = {}
+    seen_stages: set[str] = set()
+    keys = {f"{s['id']}/{i['id']}" for s in data.get("stages", []) for i in s.get("items", [])}
+    for s_index, stage in enumerate(data.get("stages", [])):
+        where = ["stages", s_index]
+        if stage["id"] in seen_stages:
+            problems.append(f"{filename}:{line_of(data, [*where, 'id'])}: {dotted([*where, 'id'])}: "
+                            f"duplicate stage id {stage['id']!r}")
+        seen_stages.add(stage["id"])
+        for i_index, item in enumerate(stage.get("items", [])):
+            at = [*where, "items", i_index]
+            if item["id"] in seen_items:
+                problems.append(f"{filename}:{line_of(data, [*at, 'id'])}: {dotted([*at, 'id'])}: "
+                                f"duplicate item id {item['id']!r} (also in stage {seen_items[item['id']]!r})")
+            seen_items.setdefault(item["id"], stage["id"])
+            role = item.get("owner_role")
+            if role is not None and role not in roles:
+                problems.append(f"{filename}:{line_of(data, [*at, 'owner_role'])}: {dotted([*at, 'owner_role'])}: "
+                                f"unknown role {role!r}")
+        gate = stage.get("gate") or {}
+        for r_index, role in enumerate(gate.get("signoffs", [])):
+            at = [*where, "gate", "signoffs", r_index]
+            if role not in roles:
+                problems.append(f"{filename}:{line_of(data, at)}: {dotted(at)}: gate names unknown role {role!r}")
+        for k_index, key in enumerate(gate.get("requires", [])):
+            at = [*where, "gate", "requires", k_index]
+            if key not in keys:
+                problems.append(f"{filename}:{line_of(data, at)}: {dotted(at)}: gate names unknown item {key!r}")
+    return problems
+
+
+def _marked(items: dict[str, Any], *sources: Any) -> MarkedDict:
+    """A MarkedDict of ``items`` whose key lines come from the first source that has the key."""
+    out = MarkedDict(items)
+    out.line = next((getattr(src, "line", 0) for src in sources if getattr(src, "line", 0)), 1)
+    out.key_lines = {}
+    for src in reversed(sources):
+        out.key_lines.update(getattr(src, "key_lines", {}))
+    return out
+
+
+def _marked_list(values: list[Any]) -> MarkedList:
+    out = MarkedList(values)
+    out.item_lines = [getattr(v, "line", 1) for v in values]
+    out.line = out.item_lines[0] if out.item_lines else 1
+    return out
+
+
+def _merge_extension(base: MarkedDict, ext: MarkedDict) -> MarkedDict:
+    """A template that ``extends`` another: roles and stages merged by id, items appended or replaced.
+
+    The result keeps each value's line in the file it came from.
+    """
+    merged = _marked({**base, **{k: v for k, v in ext.items() if k != "extends"}}, ext, base)
+    roles = {r["id"]: r for r in base.get("roles", [])}
+    roles.update({r["id"]: r for r in ext.get("roles", [])})
+    merged["roles"] = _marked_list(list(roles.values()))
+    stages = {s["id"]: s for s in base.get("stages", [])}
+    for stage in ext.get("stages", []):
+        target = stages.get(stage["id"])
+        if target is None:
+            stages[stage["id"]] = stage
+            continue
+        items = {i["id"]: i for i in target.get("items", [])}
+        items.update({i["id"]: i for i in stage.get("items", [])})
+        combined = _marked({**target, **stage}, stage, target)
+        combined["items"] = _marked_list(list(items.values()))
+        stages[stage["id"]] = combined
+    merged["stages"] = _marked_list(list(stages.values()))
+    return merged
+
+
+def _build(data: dict[str, Any], path: Path) -> Template:
+    roles = tuple(Role(r["id"], r["title"], r.get("description", "")) for r in data.get("roles", []))
+    stages = []
+    for s in data.get("stages", []):
+        items = tuple(
+            ItemSpec(
+                stage=s["id"],
+                id=i["id"],
+                title=i["title"],
+                evidence=i["evidence"],
+                required=bool(i.get("required", False)),
+                guidance=i.get("guidance", "").strip(),
+                why=i.get("why", "").strip(),
+                owner_role=i.get("owner_role"),
+                automatable=bool(i.get("automatable", False)),
+                refs=tuple(i.get("refs", [])),
+            )
+            for i in s.get("items", [])
+        )
+        gate = s.get("gate") or {}
+        stages.append(
+            Stage(
+                id=s["id"],
+                title=s["title"],
+                items=items,
+                gate=Gate(tuple(gate.get("signoffs", [])), tuple(gate.get("requires", []))),
+                description=s.get("description", "").strip(),
+                section=s.get("section"),
+            )
+        )
+    return Template(
+        id=data["id"],
+        version=str(data["version"]),
+        title=data["title"],
+        stages=tuple(stages),
+        roles=roles,
+        description=data.get("description", "").strip(),
+        source=data.get("source", "").strip(),
+        scoring=data.get("scoring"),
+        path=str(path),
+    )
+
+
+def _validated(data: Any, filename: str) -> None:
+    problems = _schema_problems(data, filename)
+    if not problems and isinstance(data, MarkedDict):
+        problems = _semantic_problems(data, filename)
+    if problems:
+        raise TemplateError(problems)
+
+
+def _resolved(path: Path, search: Sequence[Path], chain: tuple[str, ...] = ()) -> MarkedDict:
+    """The template's data with any ``extends`` chain merged in, validated."""
+    data = load_marked_file(path)
+    if not (isinstance(data, dict) and data.get("extends")):
+        _validated(data, str(path))
+        return data
+    problems = _schema_problems(data, str(path))
+    if problems:
+        raise TemplateError(problems)
+    base_id, where = data["extends"], f"{path}:{line_of(data, ['extends'])}: extends"
+    if base_id == data["id"] or base_id in chain:
+        raise TemplateError([f"{where}: {base_id!r} extends itself through {' -> '.join((*chain, data['id']))}"])
+    try:
+        base_path = TemplateRegistry(search).path_of(base_id)
+    except NotFound:
+        raise TemplateError([f"{where}: unknown template {base_id!r}"]) from None
+    merged = _merge_extension(_resolved(base_path, search, (*chain, data["id"])), data)
+    _validated(merged, f"{path} (extending {base_id})")
+    return merged
+
+
+def load_template(path: str | os.PathLike[str], search: Sequence[Path] | None = None) -> Template:
+    """Load and validate one template file; TemplateError lists every problem with file and line."""
+    path = Path(path)
+    return _build(_resolved(path, search if search is not None else template_search_path()), path)
+
+
+@dataclass(frozen=True)
+class TemplateEntry:
+    """A template file found on the search path."""
+
+    id: str
+    path: Path
+    title: str
+    version: str
+
+
+def _peek(path: Path) -> TemplateEntry | None:
+    """Id, title and version of a template file without validating it (None when unreadable)."""
+    try:
+        data = load_marked_file(path)
+    except TemplateError:
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("id"), str):
+        return None
+    return TemplateEntry(data["id"], path, str(data.get("title", "")), str(data.get("version", "")))
+
+
+class TemplateRegistry:
+    """The templates on a search path; the first folder that has an id wins."""
+
+    def __init__(self, search: Iterable[Path] | None = None) -> None:
+        self.search = list(search) if search is not None else template_search_path()
+        self._cache: dict[Path, tuple[int, Template]] = {}
+        self._peeked: dict[Path, tuple[int, TemplateEntry | None]] = {}
+
+    def _entry(self, path: Path) -> TemplateEntry | None:
+        mtime = path.stat().st_mtime_ns
+        cached = self._peeked.get(path)
+        if cached is None or cached[0] != mtime:
+            cached = (mtime, _peek(path))
+            self._peeked[path] = cached
+        return cached[1]
+
+    def entries(self) -> list[TemplateEntry]:
+        """Every template found, first-found per id, in search-path order."""
+        found: dict[str, TemplateEntry] = {}
+        for folder in self.search:
+            if not folder.is_dir():
+                continue
+            for path in sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]):
+                entry = self._entry(path)
+                if entry is not None and entry.id not in found:
+                    found[entry.id] = entry
+        return list(found.values())
+
+    def path_of(self, template_id: str) -> Path:
+        """The file that defines ``template_id``; NotFound naming the known ids otherwise."""
+        for entry in self.entries():
+            if entry.id == template_id:
+                return entry.path
+        known = ", ".join(e.id for e in self.entries()) or "none"
+        raise NotFound(f"unknown template {template_id!r} (known: {known})")
+
+    def get(self, template_id: str) -> Template:
+        """The validated template, reloaded only when its file changes."""
+        path = self.path_of(template_id)
+        mtime = path.stat().st_mtime_ns
+        cached = self._cache.get(path)
+        if cached and cached[0] == mtime:
+            return cached[1]
+        template = load_template(path, self.search)
+        self._cache[path] = (mtime, template)
+        return template

@@ -1,0 +1,77 @@
+"""Shared fixtures: a real SQLite store in a temporary folder, a service over it, a project."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from lifecycle_lab.service import Lifecycle, Project
+from lifecycle_lab.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    """A fresh SQLite database file."""
+    return f"sqlite:///{tmp_path / 'store.sqlite'}"
+
+
+@pytest.fixture
+def store(db_url: str) -> Iterator[Store]:
+    """A real store, migrated to head."""
+    s = Store(db_url)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def service(store: Store) -> Lifecycle:
+    """The service layer over the store."""
+    return Lifecycle(store)
+
+
+@pytest.fixture
+def project_dir(tmp_path: Path) -> Path:
+    """An empty folder for a project."""
+    d = tmp_path / "proj"
+    d.mkdir()
+    return d
+
+
+@pytest.fixture
+def project(service: Lifecycle, project_dir: Path) -> Project:
+    """A project on the default template."""
+    return service.init_project(project_dir, actor="alice", template="default", name="Credit model")
+
+
+@pytest.fixture
+def minimal_project(service: Lifecycle, project_dir: Path) -> Project:
+    """A project on the minimal template."""
+    return service.init_project(project_dir, actor="alice", template="minimal", name="Prototype")
+
+
+def cli_env(db_url: str, **extra: str) -> dict[str, str]:
+    """Environment for a subprocess that uses this checkout and the store at ``db_url``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LIFECYCLE_LAB_")}
+    env.update(LIFECYCLE_LAB_DB_URL=db_url, PYTHONPATH=os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")]))
+    env.update(extra)
+    return env
+
+
+@pytest.fixture
+def cli(db_url: str) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """Run ``jupyter lifecycle ARGS`` as a real process against the test store."""
+
+    def run(args: list[str], *, cwd: Path, user: str = "alice") -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "lifecycle_lab.cli", *args],
+            cwd=cwd, env=cli_env(db_url, LIFECYCLE_LAB_USER=user), capture_output=True, text=True, timeout=120,
+        )
+
+    return run
