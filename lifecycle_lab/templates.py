@@ -26,7 +26,7 @@ _PACKAGE = Path(__file__).resolve().parent
 
 def builtin_template_dir() -> Path:
     """The shipped templates: inside the installed package, or top-level ``templates/`` in a checkout."""
-    installed = _PACKAGE / "templates"
+    installed = _PACKAGE / "builtin_templates"
     return installed if (installed / "schema.json").is_file() else _PACKAGE.parent / "templates"
 
 
