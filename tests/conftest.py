@@ -75,3 +75,18 @@ def cli(db_url: str) -> Callable[..., subprocess.CompletedProcess[str]]:
         )
 
     return run
+
+
+def require(available: bool, what: str) -> None:
+    """Skip a test whose external requirement is missing, except under CI, where that is a failure."""
+    if available:
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"{what} is required in CI (.ci/run installs it)")
+    pytest.skip(f"{what} is not installed here")
+
+
+@pytest.fixture
+def requires() -> Callable[[bool, str], None]:
+    """``requires(condition, what)``: skip outside CI, fail in CI, when ``what`` is missing."""
+    return require
