@@ -18,6 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from . import __version__
 from .errors import Conflict, LifecycleError, NotFound, TemplateError, ValidationError
 from .identity import current_user
+from .scores import template_score
 from .service import Lifecycle, Project
 from .store import open_store
 from .templates import TemplateRegistry, load_template, template_search_path
@@ -105,6 +106,10 @@ def cmd_status(ctx: Context) -> int:
                                          ("stale", item.key in summary.stale)) if on]
                 print(f"    {state.status:<15} {item.key:<45} {state.owner or '-':<15} "
                       f"{state.due.isoformat() if state.due else '-':<10} {' '.join(flags)}")
+    score = template_score(project.template, summary.states)
+    if score is not None:
+        sections = ", ".join(f"{s.title} {s.points:g}" for s in score.sections)
+        print(f"\n{score.title} {score.final:g} ({sections}): {score.band}")
     if summary.overdue:
         print(f"\noverdue: {', '.join(summary.overdue)}")
     for key, reasons in summary.stale.items():

@@ -174,6 +174,17 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             },
         },
     },
+    "test": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["mode"],
+        "properties": {
+            "mode": {"type": "string", "enum": ["manual", "automated"]},
+            "how": _TEXT,
+            "link": _SHORT,
+            "last_run": _ISO_DATE,
+        },
+    },
     "link": {
         "type": "object",
         "additionalProperties": False,

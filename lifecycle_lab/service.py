@@ -18,6 +18,7 @@ from .clock import utcnow
 from .errors import NotFound, ValidationError
 from .fingerprint import Fingerprint, content_hash, fingerprint, notebook_hash
 from .project import Manifest, create_manifest, find_project_dir, read_manifest
+from .scores import template_score
 from .store import DatasetVersion, ProjectRecord, Store
 from .templates import TemplateRegistry
 
@@ -228,6 +229,7 @@ class Lifecycle:
             "signoffs": [
                 {**s.to_json(), "outdated": s.id in summary.outdated_signoffs} for s in summary.signoffs
             ],
+            "score": score.to_json() if (score := template_score(project.template, summary.states)) else None,
             "ready": summary.ready,
             "status": "ready" if summary.ready else "blocked",
             "datasets": [check.to_json() for check in datasets],
