@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from pgcluster import PostgresCluster, postgres_bin
 
 from lifecycle_lab.service import Lifecycle, Project
 from lifecycle_lab.store import Store
@@ -20,6 +21,21 @@ ROOT = Path(__file__).resolve().parent.parent
 def db_url(tmp_path: Path) -> str:
     """A fresh SQLite database file."""
     return f"sqlite:///{tmp_path / 'store.sqlite'}"
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[PostgresCluster]:
+    """One throwaway PostgreSQL server for the session (skipped outside CI when not installed)."""
+    require(postgres_bin() is not None, "PostgreSQL (Debian package postgresql)")
+    cluster = PostgresCluster().start()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_cluster: PostgresCluster) -> str:
+    """A fresh, empty PostgreSQL database."""
+    return postgres_cluster.create_database()
 
 
 @pytest.fixture

@@ -1,5 +1,8 @@
 """The store: versions that conflict instead of overwriting, a hash chain that catches tampering,
-migrations that keep data, and a database that survives a writer killed mid-write."""
+migrations that keep data, and a database that survives a writer killed mid-write.
+
+Every test runs against SQLite and against a real PostgreSQL server.
+"""
 
 from __future__ import annotations
 
@@ -26,6 +29,20 @@ from lifecycle_lab.store.audit import GENESIS, event_hash
 from lifecycle_lab.store.migrate import HEAD_REVISION, script_head, upgrade
 
 KEY = "framing/risk-tier"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The same store tests on both backends."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store.sqlite'}"
+    return request.getfixturevalue("postgres_url")
+
+
+def tamper(store: Store, sql: str, **params: object) -> None:
+    """Edit the database behind the store's back, as an attacker with database access would."""
+    with store.engine.connect() as conn, conn.begin():
+        conn.execute(sa.text(sql), params)
 
 
 def test_store_creates_schema_at_head(store: Store) -> None:
@@ -78,57 +95,53 @@ def test_every_mutation_appends_one_chained_event(service: Lifecycle, project: P
     assert service.store.verify_chain(project.id).ok
 
 
-def test_hand_edited_audit_row_is_detected(service: Lifecycle, project: Project, db_url: str) -> None:
+def test_hand_edited_audit_row_is_detected(service: Lifecycle, project: Project) -> None:
     for i in range(4):
         service.set_item(project, KEY, {"notes": f"note {i}"}, actor="alice")
-    database = db_url.removeprefix("sqlite:///")
-    with sqlite3.connect(database) as conn:
-        conn.execute("UPDATE audit_events SET actor='mallory' WHERE seq=3")
+    tamper(service.store, "UPDATE audit_events SET actor='mallory' WHERE seq=3")
     check = service.store.verify_chain(project.id)
     assert not check.ok and check.broken_seq == 3
     assert check.message == "event 3 (item.update framing/risk-tier): content does not match its hash"
 
 
-def test_deleted_audit_row_is_detected(service: Lifecycle, project: Project, db_url: str) -> None:
+def test_deleted_audit_row_is_detected(service: Lifecycle, project: Project) -> None:
     for i in range(3):
         service.set_item(project, KEY, {"notes": f"note {i}"}, actor="alice")
-    with sqlite3.connect(db_url.removeprefix("sqlite:///")) as conn:
-        conn.execute("DELETE FROM audit_events WHERE seq=2")
+    tamper(service.store, "DELETE FROM audit_events WHERE seq=2")
     check = service.store.verify_chain(project.id)
     assert (check.ok, check.broken_seq) == (False, 3)
 
 
-def test_recomputed_hash_still_breaks_the_next_link(service: Lifecycle, project: Project, db_url: str) -> None:
+def test_recomputed_hash_still_breaks_the_next_link(service: Lifecycle, project: Project) -> None:
     for i in range(3):
         service.set_item(project, KEY, {"notes": f"note {i}"}, actor="alice")
     event = service.store.events(project.id)[1]
     forged = {**event.payload(), "actor": "mallory"}
-    with sqlite3.connect(db_url.removeprefix("sqlite:///")) as conn:
-        conn.execute("UPDATE audit_events SET actor='mallory', hash=? WHERE seq=2",
-                     (event_hash(event.prev_hash, forged),))
+    tamper(service.store, "UPDATE audit_events SET actor='mallory', hash=:h WHERE seq=2",
+           h=event_hash(event.prev_hash, forged))
     assert service.store.verify_chain(project.id).broken_seq == 3
 
 
-def test_migration_from_first_revision_keeps_data(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'old.sqlite'}"
-    engine = sa.create_engine(url)
+def test_migration_from_first_revision_keeps_data(db_url: str) -> None:
+    engine = sa.create_engine(db_url)
     with engine.begin() as conn:
         upgrade(conn, "0001")
     payload = {"seq": 1, "at": "2026-01-01T00:00:00.000000Z", "actor": "old", "project": "p1",
                "action": "project.create", "target": "p1", "before": None, "after": {"name": "legacy"}}
     with engine.begin() as conn:
-        conn.exec_driver_sql("INSERT INTO projects VALUES ('p1','legacy','default','1.0.0','/x','2026','old')")
-        conn.exec_driver_sql(
+        conn.execute(sa.text("INSERT INTO projects VALUES ('p1','legacy','default','1.0.0','/x','2026','old')"))
+        conn.execute(sa.text(
             "INSERT INTO items (project_id,key,status,notes,justification,evidence,version) "
-            "VALUES ('p1','framing/risk-tier','done','kept','', ?, 3)", (json.dumps({"text": "t"}),))
-        conn.exec_driver_sql(
-            "INSERT INTO audit_events VALUES ('p1',1,?,?,?,?,?,?,?,?)",
-            (payload["at"], "old", "project.create", "p1", "null", json.dumps({"name": "legacy"}), GENESIS,
-             event_hash(GENESIS, payload)))
+            "VALUES ('p1','framing/risk-tier','done','kept','', :evidence, 3)"),
+            {"evidence": json.dumps({"text": "t"})})
+        conn.execute(sa.text("INSERT INTO audit_events VALUES ('p1',1,:at,'old','project.create','p1','null',"
+                             ":after,:prev,:hash)"),
+                     {"at": payload["at"], "after": json.dumps({"name": "legacy"}), "prev": GENESIS,
+                      "hash": event_hash(GENESIS, payload)})
         assert "datasets" not in sa.inspect(conn).get_table_names()
     engine.dispose()
 
-    store = Store(url)  # opening upgrades
+    store = Store(db_url)  # opening upgrades
     assert store.schema_revision() == HEAD_REVISION
     assert store.get_project("p1").name == "legacy"
     state = store.item("p1", "framing/risk-tier")
@@ -198,8 +211,9 @@ def test_writer_killed_mid_write_leaves_a_consistent_store(
         time.sleep(delay)
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=10)
-    with sqlite3.connect(db_url.removeprefix("sqlite:///")) as conn:
-        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    if db_url.startswith("sqlite"):
+        with sqlite3.connect(db_url.removeprefix("sqlite:///")) as conn:
+            assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     store = Store(db_url)
     check = store.verify_chain(project.id)
     assert check.ok, check.message
