@@ -25,6 +25,12 @@ from .templates import TemplateRegistry
 DATASET_ITEM = "data/dataset-versions"
 
 
+def dataset_item(template: cl.Template) -> str | None:
+    """The item recorded dataset versions are linked to: ``data/dataset-versions``, else the first ``datasets`` item."""
+    keys = [item.key for item in template.items() if item.evidence == "datasets"]
+    return DATASET_ITEM if DATASET_ITEM in keys else (keys[0] if keys else None)
+
+
 @dataclass(frozen=True)
 class Project:
     """A project opened for work: its store record, manifest and template."""
@@ -299,8 +305,7 @@ class Lifecycle:
         return fingerprint(absolute, self.store)
 
     def add_dataset(
-        self, project: Project, path: str | Path, *, name: str | None = None, actor: str,
-        link_item: str | None = DATASET_ITEM,
+        self, project: Project, path: str | Path, *, name: str | None = None, actor: str, link: bool = True,
     ) -> tuple[DatasetVersion, bool]:
         """Record the data at ``path`` as the next version of dataset ``name``; link it as evidence.
 
@@ -314,7 +319,8 @@ class Lifecycle:
         version, created = self.store.record_dataset_version(
             project.id, name, relative, fp, actor=actor, at=self.clock()
         )
-        if link_item and link_item in {i.key for i in project.template.items()}:
+        link_item = dataset_item(project.template) if link else None
+        if link_item:
             self._link_dataset(project, link_item, version, actor)
         return version, created
 

@@ -66,3 +66,16 @@ def test_bands(final: float, words: str) -> None:
 def test_templates_without_scoring_have_no_score() -> None:
     plain = cl.Template(id="p", version="1", title="P", stages=())
     assert template_score(plain, {}) is None
+
+
+def test_shipped_ml_test_score_template_scores_28_tests_in_four_sections(service, project_dir) -> None:
+    project = service.init_project(project_dir, actor="alice", template="ml-test-score")
+    sections = [s.section for s in project.template.stages]
+    assert sections == ["data", "model", "infrastructure", "monitoring"]
+    assert all(len(s.items) == 7 and all(i.evidence == "test" for i in s.items) for s in project.template.stages)
+    for stage, mode in zip(project.template.stages, ["automated", "manual", "automated", "automated"], strict=True):
+        for item in stage.items[:4]:
+            service.set_item(project, item.key, {"status": "done", "evidence": {"mode": mode}}, actor="alice")
+    score = service.view(project)["score"]
+    assert [s["points"] for s in score["sections"]] == [4.0, 2.0, 4.0, 4.0]
+    assert score["final"] == 2.0 and "first pass" in score["band"]

@@ -113,3 +113,10 @@ def test_today_is_injectable(store, project: Project) -> None:
     svc = Lifecycle(store, today=lambda: dt.date(2000, 1, 1))
     svc.set_item(project, "framing/risk-tier", {"due": "2020-01-01"}, actor="alice")
     assert svc.view(project)["overdue"] == []
+
+
+def test_datasets_link_to_the_templates_datasets_item(service: Lifecycle, project_dir: Path) -> None:
+    project = service.init_project(project_dir, actor="alice", template="datasheet")
+    (project_dir / "d.csv").write_text("a\n1\n")
+    service.add_dataset(project, "d.csv", actor="alice")
+    assert service.store.item(project.id, "composition/dataset-versions").evidence["versions"][0]["dataset"] == "d.csv"

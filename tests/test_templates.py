@@ -41,7 +41,7 @@ def problems_of(path: Path) -> list[str]:
     return info.value.problems
 
 
-@pytest.mark.parametrize("template_id", ["default", "minimal"])
+@pytest.mark.parametrize("template_id", ["default", "minimal", "ml-test-score", "datasheet"])
 def test_shipped_templates_validate(template_id: str) -> None:
     template = TemplateRegistry().get(template_id)
     assert template.id == template_id
@@ -127,7 +127,7 @@ def test_search_path_env_adds_folders_and_builtins_win(tmp_path: Path, monkeypat
 
 
 def test_unknown_template_lists_the_known_ones() -> None:
-    with pytest.raises(NotFound, match="known: default, minimal"):
+    with pytest.raises(NotFound, match="known: datasheet, default, minimal, ml-test-score"):
         TemplateRegistry().get("nope")
 
 
