@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import json
 import re
@@ -33,11 +32,6 @@ def pdf_text(content: bytes) -> str:
     reader = pypdf.PdfReader(io.BytesIO(content))
     text = re.sub(r"\s+", " ", " ".join(page.extract_text() for page in reader.pages))
     return re.sub(r"(?<=\w)- (?=\w)", "-", text)
-
-
-def named_date() -> str:
-    """Today's date as export file names spell it."""
-    return dt.datetime.now(dt.timezone.utc).strftime("%Y%m%d")
 
 
 def export(service: Lifecycle, project: Project, fmt: str, at: str = AT) -> bytes:
@@ -239,7 +233,8 @@ def test_cli_exports_each_format_reproducibly(cli, tmp_path: Path) -> None:
     (tmp_path / "out").mkdir()
     named = cli(["export", "--format", "md", "-o", "out"], cwd=tmp_path)
     assert named.returncode == 0
-    assert [p.name for p in (tmp_path / "out").iterdir()] == [f"loans-lifecycle-{named_date()}.md"]
+    written = [p.name for p in (tmp_path / "out").iterdir()]
+    assert len(written) == 1 and re.fullmatch(r"loans-lifecycle-\d{8}\.md", written[0])
     assert "Loans" in pdf_text((tmp_path / "a.pdf").read_bytes())
 
 

@@ -38,8 +38,12 @@ def state_document(store: Store, doc: dict[str, Any]) -> dict[str, Any]:
 
 
 def render_json(document: dict[str, Any]) -> bytes:
-    """The export file's bytes: sorted keys and fixed indentation, so the same state gives the same file."""
-    return (json.dumps(document, sort_keys=True, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    """The export file's bytes, indented; the same state gives the same file.
+
+    Keys keep their stored order (not sorted): the order inside JSON values such as
+    evidence and run environments is part of what an import must restore.
+    """
+    return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
 def read_export(raw: bytes) -> dict[str, Any]:
