@@ -238,6 +238,9 @@ def cmd_import(ctx: Context) -> int:
     print(f"imported {record.name!r} ({record.id}): {len(store.items(record.id))} items, "
           f"{len(store.signoffs(record.id))} sign-offs, {check.events} audit events")
     print(f"audit chain {'verifies' if check.ok else 'BROKEN'}, head {check.head}")
+    if not Path(record.path, "lifecycle.yaml").is_file():
+        print(f"note: {record.path} is not a project folder here; run any command with --project DIR "
+              "in the project's folder on this machine to record where it lives", file=sys.stderr)
     if record.template not in {entry.id for entry in ctx.service.templates.entries()}:
         print(f"note: template {record.template!r} is not on this machine's template path; "
               "add it before opening the project", file=sys.stderr)

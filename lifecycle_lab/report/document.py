@@ -11,9 +11,9 @@ import datetime as dt
 from typing import Any
 
 from .. import __version__
-from ..checklist import Summary
+from ..checklist import ItemSpec, Summary
 from ..errors import ValidationError
-from ..service import Lifecycle, Project
+from ..service import DatasetCheck, Lifecycle, Project
 from ..store import DatasetVersion
 from .blocks import clip, data_blocks, evidence_blocks, show
 
@@ -34,7 +34,10 @@ def parse_timestamp(value: str) -> dt.datetime:
     return moment.astimezone(dt.timezone.utc)
 
 
-def _item(summary: Summary, spec: Any, versions: dict[tuple[str, int], Any]) -> dict[str, Any]:
+DatasetIndex = dict[tuple[str, int], tuple[DatasetVersion, str]]
+
+
+def _item(summary: Summary, spec: ItemSpec, versions: DatasetIndex, overdue: set[str]) -> dict[str, Any]:
     state = summary.states[spec.key]
     return {
         "key": spec.key,
@@ -44,7 +47,7 @@ def _item(summary: Summary, spec: Any, versions: dict[tuple[str, int], Any]) -> 
         "status": state.status,
         "owner": state.owner or "",
         "due": state.due.isoformat() if state.due else "",
-        "overdue": spec.key in summary.overdue,
+        "overdue": spec.key in overdue,
         "stale": summary.stale.get(spec.key, []),
         "notes": state.notes,
         "justification": state.justification,
@@ -55,11 +58,11 @@ def _item(summary: Summary, spec: Any, versions: dict[tuple[str, int], Any]) -> 
     }
 
 
-def _dataset_index(service: Lifecycle, project: Project) -> tuple[dict[tuple[str, int], Any], list[Any]]:
+def _dataset_index(service: Lifecycle, project: Project) -> tuple[DatasetIndex, list[DatasetCheck]]:
     """(dataset, version) → (recorded version, how it compares with the data now), and the checks."""
     checks = service.check_datasets(project)
     latest = {check.recorded.name: check for check in checks}
-    index: dict[tuple[str, int], tuple[DatasetVersion, str]] = {}
+    index: DatasetIndex = {}
     for version in service.store.dataset_versions(project.id):
         check = latest.get(version.name)
         if check is not None and check.recorded.version == version.version:
@@ -70,8 +73,8 @@ def _dataset_index(service: Lifecycle, project: Project) -> tuple[dict[tuple[str
     return index, checks
 
 
-def _stages(project: Project, summary: Summary, versions: dict[tuple[str, int], Any]) -> list[dict[str, Any]]:
-    stages = []
+def _stages(project: Project, summary: Summary, versions: DatasetIndex) -> list[dict[str, Any]]:
+    stages, overdue = [], set(summary.overdue)
     for stage in project.template.stages:
         gate = summary.gates[stage.id]
         keys = {item.key for item in stage.items}
@@ -86,7 +89,7 @@ def _stages(project: Project, summary: Summary, versions: dict[tuple[str, int], 
                 "blockers": [b.to_json() for b in gate.blockers],
             },
             "overdue": [key for key in summary.overdue if key in keys],
-            "items": [_item(summary, spec, versions) for spec in stage.items],
+            "items": [_item(summary, spec, versions, overdue) for spec in stage.items],
         })
     return stages
 

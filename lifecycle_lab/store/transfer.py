@@ -13,6 +13,8 @@ the target number them, in the same order.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
@@ -109,9 +111,20 @@ def _rows(conn: Connection, query: sa.Select[Any], drop: tuple[str, ...] = ()) -
     return [{k: v for k, v in row._asdict().items() if k not in drop} for row in conn.execute(query)]
 
 
+@contextmanager
+def _snapshot(store: Store) -> Iterator[Connection]:
+    """A read transaction that sees one state throughout (SQLite's WAL reads already do)."""
+    if store.dialect != "postgresql":
+        with store._read() as conn:
+            yield conn
+        return
+    with store.engine.connect().execution_options(isolation_level="REPEATABLE READ") as conn, conn.begin():
+        yield conn
+
+
 def export_state(store: Store, project_id: str) -> dict[str, Any]:
-    """Every stored row of the project, read in one transaction; NotFound for an unknown project."""
-    with store._read() as conn:
+    """Every stored row of the project, from one consistent snapshot; NotFound for an unknown project."""
+    with _snapshot(store) as conn:
         project = store._project_row(conn, project_id)._asdict()
         items = _rows(conn, sa.select(t.items).where(t.items.c.project_id == project_id)
                       .order_by(t.items.c.key), ("project_id",))
