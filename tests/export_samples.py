@@ -1,4 +1,4 @@
-"""A fully filled project for the export tests and benchmark: every item, every evidence kind, runs, sign-offs.
+"""Samples for the export tests and benchmark: a fully filled project, a template of any size, a PDF's text.
 
 Everything is written through the service and the store API, as a user and the
 rerun worker would. ``text`` is woven into every free-text field, so a payload
@@ -7,14 +7,28 @@ of markup metacharacters reaches each place a format has to escape.
 
 from __future__ import annotations
 
+import io
+import re
 from pathlib import Path
 from typing import Any
 
+import pypdf
 import yaml
 
 from lifecycle_lab.checklist import ItemSpec
 from lifecycle_lab.evidence import KINDS
 from lifecycle_lab.service import Lifecycle, Project
+
+
+def pdf_text(content: bytes) -> str:
+    """All text of a PDF, whitespace collapsed (line and cell breaks become single spaces).
+
+    A line broken after a hyphen in a narrow cell ("reviewer-model-⏎owner") is joined again.
+    """
+    reader = pypdf.PdfReader(io.BytesIO(content))
+    text = re.sub(r"\s+", " ", " ".join(page.extract_text() for page in reader.pages))
+    return re.sub(r"(?<=\w)- (?=\w)", "-", text)
+
 
 STATUSES = ("done", "in_progress", "blocked", "todo", "not_applicable")
 NOTEBOOKS = ("train.ipynb", "evaluate.ipynb")

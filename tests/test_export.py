@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pypdf
 import pytest
-from export_samples import NOTEBOOKS, add_runs, fill_project, scaled_template
+from export_samples import NOTEBOOKS, add_runs, fill_project, pdf_text, scaled_template
 
 from lifecycle_lab.report import FORMATS, export_project
 from lifecycle_lab.report.document import gather_report
@@ -22,16 +22,6 @@ from lifecycle_lab.templates import TemplateRegistry, builtin_template_dir
 AT = "2026-03-01T12:00:00Z"
 STATUS_LABEL = {"done": "done", "in_progress": "in progress", "blocked": "blocked", "todo": "todo",
                 "not_applicable": "not applicable"}
-
-
-def pdf_text(content: bytes) -> str:
-    """All text of a PDF, whitespace collapsed (line and cell breaks become single spaces).
-
-    A line broken after a hyphen in a narrow cell ("reviewer-model-⏎owner") is joined again.
-    """
-    reader = pypdf.PdfReader(io.BytesIO(content))
-    text = re.sub(r"\s+", " ", " ".join(page.extract_text() for page in reader.pages))
-    return re.sub(r"(?<=\w)- (?=\w)", "-", text)
 
 
 def export(service: Lifecycle, project: Project, fmt: str, at: str = AT) -> bytes:

@@ -11,8 +11,7 @@ from pathlib import Path
 import mistune
 import pypdf
 import pytest
-from export_samples import fill_project
-from test_export import pdf_text
+from export_samples import fill_project, pdf_text
 
 from lifecycle_lab.report import export_project
 from lifecycle_lab.service import Lifecycle, Project
