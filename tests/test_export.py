@@ -15,6 +15,7 @@ import pytest
 from export_samples import NOTEBOOKS, add_runs, fill_project, pdf_text, scaled_template
 
 from lifecycle_lab.report import FORMATS, export_project
+from lifecycle_lab.report.blocks import evidence_blocks
 from lifecycle_lab.report.document import gather_report
 from lifecycle_lab.service import Lifecycle, Project
 from lifecycle_lab.templates import TemplateRegistry, builtin_template_dir
@@ -210,6 +211,17 @@ def test_runs_with_unexpected_shapes_still_render(service: Lifecycle, project: P
     assert "a.ipynb failed" in text and '7 outputs differ {"text/plain": "1"} {"text/plain": "2"}' in text
     assert "0 cell 3 changed" in text and "1 42" in text
     assert "Error kernel died" in text and "loans missing" in text
+
+
+def test_evidence_of_any_shape_is_shown_not_dropped() -> None:
+    assert evidence_blocks("test", {"mode": "automated", "how": "pytest -k schema", "last_run": "2026-01-02"},
+                           {}) == [{"type": "fields", "rows": [["Mode", "automated"], ["How", "pytest -k schema"],
+                                                               ["Last run", "2026-01-02"]]}]
+    assert evidence_blocks("failure_modes", {"rows": ["not an object"]}, {}) == [
+        {"type": "fields", "rows": [["rows", "not an object"]]}]
+    assert evidence_blocks("some-future-kind", [{"a": 1}, {"b": None}], {}) == [
+        {"type": "table", "columns": ["a", "b"], "rows": [["1", "—"], ["—", "—"]]}]
+    assert evidence_blocks("check", None, {}) == []
 
 
 def test_cli_exports_each_format_reproducibly(cli, tmp_path: Path) -> None:

@@ -160,6 +160,8 @@ _KINDS: dict[str, Callable[[Mapping[str, Any], Mapping[tuple[str, int], Any]], l
     "text": lambda value, _: [text(value.get("text", ""))] if value.get("text") else [],
     "link": lambda value, _: [link(value["url"], value.get("title"))] if value.get("url") else [],
     "date": lambda value, _: [fields([("Date", value.get("date")), ("Note", value.get("note"))])],
+    "test": lambda value, _: [fields([("Mode", value.get("mode")), ("How", value.get("how")),
+                                      ("Link", value.get("link")), ("Last run", value.get("last_run"))])],
 }
 
 
