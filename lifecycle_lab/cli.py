@@ -7,7 +7,9 @@ version conflict), 2 a usage or input error (one line on stderr, no traceback).
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -18,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from . import __version__
 from .errors import Conflict, LifecycleError, NotFound, TemplateError, ValidationError
 from .identity import current_user
+from .report import FORMATS, export_project, import_project
 from .scores import template_score
 from .service import Lifecycle, Project
 from .store import open_store
@@ -186,6 +189,69 @@ def cmd_audit(ctx: Context) -> int:
     return OK
 
 
+def _generation_time(explicit: str | None) -> str | None:
+    """``--generated-at``, else ``$SOURCE_DATE_EPOCH`` (the reproducible-builds convention), else None (now)."""
+    if explicit:
+        return explicit
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not epoch:
+        return None
+    try:
+        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except (ValueError, OverflowError, OSError):
+        raise UsageError(f"SOURCE_DATE_EPOCH={epoch!r} is not a number of seconds") from None
+
+
+def _write_atomically(path: Path, content: bytes) -> None:
+    """Replace ``path`` only once the whole file is written, so a failure leaves any old file intact."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        temporary.write_bytes(content)
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def cmd_export(ctx: Context) -> int:
+    """Write the project as a PDF dossier, Markdown, HTML or JSON."""
+    a = ctx.args
+    fmt = a.format or (Path(a.output).suffix.lstrip(".").lower() if a.output and a.output != "-" else "")
+    fmt = {"markdown": "md", "htm": "html"}.get(fmt, fmt)
+    if fmt not in FORMATS:
+        raise UsageError(f"give --format ({', '.join(FORMATS)}) or an output file ending in one of them")
+    project = ctx.project()
+    result = export_project(ctx.service, project, fmt, generated_by=ctx.user,
+                            generated_at=_generation_time(a.generated_at))
+    if a.output == "-":
+        sys.stdout.buffer.write(result.content)
+        sys.stdout.buffer.flush()
+        return OK
+    target = Path(a.output or result.filename)
+    if target.is_dir():
+        target = target / result.filename
+    _write_atomically(target, result.content)
+    print(f"wrote {target} ({fmt}, {len(result.content):,} bytes)")
+    return OK
+
+
+def cmd_import(ctx: Context) -> int:
+    """Restore a project's complete state from a JSON export into the store."""
+    raw = Path(ctx.args.file).read_bytes()
+    record = import_project(ctx.service, raw, replace=ctx.args.replace)
+    store = ctx.service.store
+    check = store.verify_chain(record.id)
+    print(f"imported {record.name!r} ({record.id}): {len(store.items(record.id))} items, "
+          f"{len(store.signoffs(record.id))} sign-offs, {check.events} audit events")
+    print(f"audit chain {'verifies' if check.ok else 'BROKEN'}, head {check.head}")
+    if not Path(record.path, "lifecycle.yaml").is_file():
+        print(f"note: {record.path} is not a project folder here; run any command with --project DIR "
+              "in the project's folder on this machine to record where it lives", file=sys.stderr)
+    if record.template not in {entry.id for entry in ctx.service.templates.entries()}:
+        print(f"note: template {record.template!r} is not on this machine's template path; "
+              "add it before opening the project", file=sys.stderr)
+    return OK if check.ok else FAILED
+
+
 def cmd_templates(ctx: Context) -> int:
     """List the templates on the search path, or validate template files."""
     if ctx.args.action == "list":
@@ -305,6 +371,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--verify", action="store_true")
     p.add_argument("--since", type=int, default=0, metavar="SEQ")
     p.add_argument("--format", choices=["table", "json"], default="table")
+
+    p = add("export", cmd_export, "write the project as a PDF dossier, Markdown, HTML or JSON")
+    p.add_argument("--format", choices=FORMATS, help="default: from the output file's extension")
+    p.add_argument("-o", "--output", metavar="FILE",
+                   help="file or folder to write ('-' for standard output; default: a name in the current folder)")
+    p.add_argument("--generated-at", metavar="ISO-TIME",
+                   help="the generation time to print (default: $SOURCE_DATE_EPOCH, else now); "
+                        "the same state and time give byte-identical output")
+
+    p = add("import", cmd_import, "restore a project from a JSON export into the store")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--replace", action="store_true",
+                   help="overwrite the project's state (and audit history) if the store already has it")
 
     p = add("templates", cmd_templates, "list templates or validate template files")
     p.add_argument("action", choices=["list", "validate"])

@@ -1,0 +1,70 @@
+"""Exports of a project: the PDF dossier (typst), Markdown, HTML and JSON, and importing JSON back.
+
+Every format is rendered from one gathered document (``document.gather_report``),
+so they never disagree. ``export_project`` returns bytes with a media type and a
+suggested file name, which is all a CLI command or an HTTP handler needs.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..errors import ValidationError
+from ..service import Lifecycle, Project
+from ..store import ProjectRecord
+from ..store.transfer import import_state
+from .document import gather_report, parse_timestamp
+from .html import render_html
+from .markdown import render_markdown
+from .pdf import render_pdf
+from .state import read_export, render_json, state_document
+
+MEDIA_TYPES: dict[str, str] = {
+    "pdf": "application/pdf",
+    "md": "text/markdown; charset=utf-8",
+    "html": "text/html; charset=utf-8",
+    "json": "application/json",
+}
+FORMATS: tuple[str, ...] = tuple(MEDIA_TYPES)
+
+
+@dataclass(frozen=True)
+class Export:
+    """One rendered export: its bytes, media type and a suggested (ASCII, path-free) file name."""
+
+    content: bytes
+    media_type: str
+    filename: str
+
+
+def export_filename(project_name: str, generated_at: str, fmt: str) -> str:
+    """``<project-slug>-lifecycle-<YYYYMMDD>.<fmt>``: safe in any folder and in a Content-Disposition header."""
+    slug = re.sub(r"[^a-z0-9]+", "-", project_name.lower()).strip("-")[:60].strip("-") or "project"
+    return f"{slug}-lifecycle-{parse_timestamp(generated_at):%Y%m%d}.{fmt}"
+
+
+def export_project(
+    service: Lifecycle, project: Project, fmt: str, *, generated_by: str, generated_at: str | None = None
+) -> Export:
+    """Render the project as ``fmt`` (pdf, md, html or json) as of ``generated_at`` (default: now)."""
+    if fmt not in MEDIA_TYPES:
+        raise ValidationError(f"format: {fmt!r} is not one of {', '.join(FORMATS)}", field="format")
+    doc = gather_report(service, project, generated_at=generated_at or service.clock(), generated_by=generated_by)
+    if fmt == "pdf":
+        content = render_pdf(doc)
+    elif fmt == "md":
+        content = render_markdown(doc).encode("utf-8")
+    elif fmt == "html":
+        content = render_html(doc).encode("utf-8")
+    else:
+        content = render_json(state_document(service.store, doc))
+    return Export(content, MEDIA_TYPES[fmt], export_filename(project.record.name, doc["generated_at"], fmt))
+
+
+def import_project(service: Lifecycle, raw: bytes, *, replace: bool = False) -> ProjectRecord:
+    """Restore a JSON export into the service's store; Conflict when the project is there already (see replace)."""
+    return import_state(service.store, read_export(raw), replace=replace)
+
+
+__all__ = ["FORMATS", "MEDIA_TYPES", "Export", "export_filename", "export_project", "import_project"]

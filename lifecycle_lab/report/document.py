@@ -1,0 +1,250 @@
+"""The report's document model: everything an export shows, gathered once so the formats never disagree.
+
+``gather_report`` reads the project through the service and returns plain JSON
+(strings, numbers, booleans, lists, objects). The PDF template receives it as
+is; the Markdown and HTML writers walk the same structure.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from .. import __version__
+from ..checklist import ItemSpec, Summary
+from ..errors import ValidationError
+from ..service import DatasetCheck, Lifecycle, Project
+from ..store import DatasetVersion
+from .blocks import clip, data_blocks, evidence_blocks, show
+
+AUDIT_EVENTS_SHOWN = 200
+RUNS_SCANNED = 200  # how far back to look for a notebook's latest rerun
+_UNFINISHED = frozenset({"queued", "running"})
+
+
+def parse_timestamp(value: str) -> dt.datetime:
+    """An ISO 8601 time as an aware UTC datetime (naive times are taken as UTC); ValidationError otherwise."""
+    try:
+        moment = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise ValidationError(f"generated_at: {value!r} is not an ISO 8601 time (e.g. 2026-01-31T12:00:00Z)",
+                              field="generated_at") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    return moment.astimezone(dt.timezone.utc)
+
+
+DatasetIndex = dict[tuple[str, int], tuple[DatasetVersion, str]]
+
+
+def _item(summary: Summary, spec: ItemSpec, versions: DatasetIndex, overdue: set[str]) -> dict[str, Any]:
+    state = summary.states[spec.key]
+    return {
+        "key": spec.key,
+        "title": spec.title,
+        "required": spec.required,
+        "evidence_kind": spec.evidence,
+        "status": state.status,
+        "owner": state.owner or "",
+        "due": state.due.isoformat() if state.due else "",
+        "overdue": spec.key in overdue,
+        "stale": summary.stale.get(spec.key, []),
+        "notes": state.notes,
+        "justification": state.justification,
+        "version": state.version,
+        "updated_by": state.updated_by or "",
+        "updated_at": state.updated_at or "",
+        "evidence": evidence_blocks(spec.evidence, state.evidence, versions),
+    }
+
+
+def _dataset_index(service: Lifecycle, project: Project) -> tuple[DatasetIndex, list[DatasetCheck]]:
+    """(dataset, version) → (recorded version, how it compares with the data now), and the checks."""
+    checks = service.check_datasets(project)
+    latest = {check.recorded.name: check for check in checks}
+    index: DatasetIndex = {}
+    for version in service.store.dataset_versions(project.id):
+        check = latest.get(version.name)
+        if check is not None and check.recorded.version == version.version:
+            now = check.status
+        else:
+            now = f"superseded by version {check.recorded.version}" if check else "unknown"
+        index[(version.name, version.version)] = (version, now)
+    return index, checks
+
+
+def _stages(project: Project, summary: Summary, versions: DatasetIndex) -> list[dict[str, Any]]:
+    stages, overdue = [], set(summary.overdue)
+    for stage in project.template.stages:
+        gate = summary.gates[stage.id]
+        keys = {item.key for item in stage.items}
+        stages.append({
+            "id": stage.id,
+            "title": stage.title,
+            "description": stage.description,
+            "progress": summary.stages[stage.id].to_json(),
+            "gate": {
+                "passed": gate.passed,
+                "signoffs": list(stage.gate.signoffs),
+                "blockers": [b.to_json() for b in gate.blockers],
+            },
+            "overdue": [key for key in summary.overdue if key in keys],
+            "items": [_item(summary, spec, versions, overdue) for spec in stage.items],
+        })
+    return stages
+
+
+def _signoffs(project: Project, summary: Summary) -> list[dict[str, Any]]:
+    titles = {stage.id: stage.title for stage in project.template.stages}
+    latest: dict[tuple[str, str], int | None] = {(s.stage, s.role): s.id for s in summary.signoffs}
+    return [
+        {
+            "stage": s.stage,
+            "stage_title": titles.get(s.stage, s.stage),
+            "role": s.role,
+            "decision": s.decision,
+            "user": s.user,
+            "at": s.at,
+            "comment": s.comment,
+            "outdated": s.id in summary.outdated_signoffs,
+            "superseded": latest[(s.stage, s.role)] != s.id,
+        }
+        for s in summary.signoffs
+    ]
+
+
+def _diff_list(diffs: Any) -> list[Any]:
+    """A notebook's differing cells as a list, whether stored as a list or keyed by cell."""
+    if isinstance(diffs, dict):
+        return [{"cell": k, **v} if isinstance(v, dict) else {"cell": k, "first_difference": v}
+                for k, v in diffs.items()]
+    if diffs is None:
+        return []
+    return diffs if isinstance(diffs, list) else [diffs]
+
+
+def _diff(diff: Any, position: int) -> dict[str, str]:
+    """One differing cell; tolerant of the runner's exact field names."""
+    if not isinstance(diff, dict):
+        return {"cell": str(position), "first_difference": clip(show(diff)), "saved": "", "rerun": ""}
+
+    def first(*names: str) -> str:
+        value = next((diff[n] for n in names if diff.get(n) not in (None, "")), None)
+        return "" if value is None else clip(show(value))
+
+    return {
+        "cell": first("cell", "cell_index", "index", "position") or str(position),
+        "first_difference": first("first_difference", "message", "reason", "summary", "kind") or "outputs differ",
+        "saved": first("saved", "expected", "original"),
+        "rerun": first("rerun", "actual", "new"),
+    }
+
+
+def _runs(service: Lifecycle, project: Project) -> dict[str, Any]:
+    """The latest finished result of every notebook, and the runs those results come from."""
+    wanted = set(project.manifest.notebooks)
+    latest: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
+    for summary in service.store.list_runs(project.id, limit=RUNS_SCANNED):
+        if wanted and wanted <= latest.keys():
+            break
+        run = service.store.get_run(summary["id"])
+        for nb in run["notebooks"]:
+            done = nb.get("verdict") is not None or (nb.get("status") not in _UNFINISHED
+                                                     and run.get("status") not in _UNFINISHED)
+            if done and nb["path"] not in latest:
+                latest[nb["path"]] = (run, nb)
+    notebooks, runs, seen = [], [], set()
+    for path in sorted(wanted | latest.keys()):
+        if path not in latest:
+            notebooks.append({"path": path, "run_id": "", "verdict": "never rerun", "status": "", "cells": "",
+                              "duration": "", "finished_at": "", "error": "", "diffs": []})
+            continue
+        run, nb = latest[path]
+        notebooks.append({
+            "path": path,
+            "run_id": run["id"],
+            "verdict": nb.get("verdict") or nb.get("status") or "",
+            "status": nb.get("status") or "",
+            "cells": f"{nb.get('cells_done') or 0}/{nb.get('cells_total') or 0}",
+            "duration": f"{nb['duration']:.1f} s" if isinstance(nb.get("duration"), int | float) else "",
+            "finished_at": nb.get("finished_at") or run.get("finished_at") or "",
+            "error": clip(show(nb["error"])) if nb.get("error") else "",
+            "diffs": [_diff(d, i) for i, d in enumerate(_diff_list(nb.get("diffs")))],
+        })
+        if run["id"] not in seen:
+            seen.add(run["id"])
+            runs.append(_run(run))
+    return {"notebooks": notebooks, "runs": sorted(runs, key=lambda r: r["created_at"], reverse=True)}
+
+
+def _run(run: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": run["id"],
+        "status": run.get("status") or "",
+        "verdict": run.get("verdict") or "",
+        "twice": bool(run.get("twice")),
+        "requested_by": run.get("requested_by") or "",
+        "created_at": run.get("created_at") or "",
+        "finished_at": run.get("finished_at") or "",
+        "error": clip(show(run["error"])) if run.get("error") else "",
+        "environment": data_blocks(run.get("environment")),
+        "environment_diff": data_blocks(run.get("environment_diff")),
+        "data_checks": data_blocks(run.get("data_checks")),
+    }
+
+
+def _audit(service: Lifecycle, project: Project) -> dict[str, Any]:
+    check = service.store.verify_chain(project.id)
+    since = max(0, service.store.last_seq(project.id) - AUDIT_EVENTS_SHOWN)
+    events = service.store.events(project.id, since=since)
+    return {
+        "total": check.events,
+        "shown": len(events),
+        "head": check.head,
+        "verified": check.ok,
+        "message": check.message,
+        "events": [
+            {"seq": e.seq, "at": e.at, "actor": e.actor, "action": e.action, "target": e.target, "hash": e.hash[:16]}
+            for e in events
+        ],
+    }
+
+
+def gather_report(
+    service: Lifecycle, project: Project, *, generated_at: str, generated_by: str
+) -> dict[str, Any]:
+    """Everything a report shows, as plain JSON; ``generated_at`` (ISO 8601) also fixes 'today' for overdue."""
+    when = parse_timestamp(generated_at)
+    versions, checks = _dataset_index(service, project)
+    summary = service.summary(project, today=when.date(), datasets=checks)
+    stages = _stages(project, summary, versions)
+    record = project.record
+    return {
+        "generator": f"lifecycle_lab {__version__}",
+        "generated_at": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "generated_by": generated_by,
+        "project": {
+            "id": record.id,
+            "name": record.name,
+            "description": project.manifest.description,
+            "path": record.path,
+            "created_at": record.created_at,
+            "created_by": record.created_by,
+            "notebooks": list(project.manifest.notebooks),
+        },
+        "template": {"id": project.template.id, "title": project.template.title,
+                     "version": project.template.version},
+        "readiness": {
+            "ready": summary.ready,
+            "status": "ready" if summary.ready else "blocked",
+            "progress": summary.overall.to_json(),
+            "gates_passed": sum(gate.passed for gate in summary.gates.values()),
+            "gates_total": len(summary.gates),
+            "overdue": len(summary.overdue),
+            "stale": len(summary.stale),
+        },
+        "stages": stages,
+        "signoffs": _signoffs(project, summary),
+        "reruns": _runs(service, project),
+        "audit": _audit(service, project),
+    }

@@ -1,0 +1,192 @@
+"""The Markdown export (GitHub flavour): items as task lists, evidence as tables and quotes.
+
+Every string from the project is escaped so it renders literally: the characters
+Markdown, GitHub's extensions (tables, strikethrough, math) and raw HTML give
+meaning to are backslash-escaped, and line starts that would open a block
+(lists, headings, quotes, indented code) are neutralised.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import quote
+
+from .blocks import MISSING
+
+_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#!|~$&@])")  # ( and ) are inert once [ and ] are escaped
+_URL_SAFE = ":/?#@!$&()*+,;=%~-._"  # everything else (spaces, <, >, backslash) is percent-encoded
+_BLOCK_START = re.compile(r"^(\d+)([.)])|^([-+=])")  # ordered and bullet lists, setext underlines
+
+
+def md(value: Any) -> str:
+    """Literal inline text (a newline becomes ``<br>``, which is ours, not the user's)."""
+    return "<br>".join(_SPECIAL.sub(r"\\\1", line) for line in str(value).split("\n"))
+
+
+def _escape_start(match: re.Match[str]) -> str:
+    return f"{match[1]}\\{match[2]}" if match[1] else f"\\{match[3]}"
+
+
+def md_line(value: str) -> str:
+    """Literal text that starts a line: also neutralise what would open a block there."""
+    stripped = value.lstrip(" \t")
+    indent = "&#32;" * (len(value) - len(stripped))  # leading spaces would start an indented code block
+    return indent + _BLOCK_START.sub(_escape_start, md(stripped))
+
+
+def md_or_dash(value: Any) -> str:
+    """Escaped text, or a dash when empty."""
+    return md(value) if value not in (None, "") else MISSING
+
+
+def _quote(text: str, indent: str) -> list[str]:
+    return [f"{indent}> {md_line(line)}" if line.strip() else f"{indent}>" for line in text.split("\n")]
+
+
+def _table(columns: list[str], rows: list[list[Any]], indent: str = "") -> list[str]:
+    lines = [indent + "| " + " | ".join(md(c) for c in columns) + " |", indent + "|" + "---|" * len(columns)]
+    lines += [indent + "| " + " | ".join(md_or_dash(cell) for cell in row) + " |" for row in rows]
+    return [*lines, ""]
+
+
+def _block(block: dict[str, Any], indent: str) -> list[str]:
+    if block["type"] == "fields":
+        return [*(f"{indent}- **{md(label)}:** {md(value)}" for label, value in block["rows"]), ""]
+    if block["type"] == "table":
+        return _table(block["columns"], block["rows"], indent)
+    if block["type"] == "text":
+        return [*_quote(block["text"], indent), ""]
+    title = md(block["title"])
+    shown = f"[{title}](<{quote(block['href'], safe=_URL_SAFE)}>)" if block["href"] else title
+    if block["title"] != block["url"]:
+        shown += f" ({md(block['url'])})"
+    return [f"{indent}Link: {shown}", ""]
+
+
+def _percent(progress: dict[str, Any]) -> str:
+    return f"{progress['done']}/{progress['applicable']} ({progress['percent']}%)"
+
+
+def _cover(doc: dict[str, Any]) -> list[str]:
+    project, template, ready, audit = doc["project"], doc["template"], doc["readiness"], doc["audit"]
+    return [
+        f"# Lifecycle dossier: {md(project['name'])}",
+        "",
+        f"- **Project:** {md(project['name'])} ({md(project['id'])})",
+        f"- **Template:** {md(template['title'])} ({md(template['id'])} {md(template['version'])})",
+        f"- **Generated:** {md(doc['generated_at'])} by {md(doc['generated_by'])} with {md(doc['generator'])}",
+        f"- **Readiness:** **{ready['status'].upper()}**, {_percent(ready['progress'])} of applicable items done, "
+        f"{ready['gates_passed']} of {ready['gates_total']} gates pass, {ready['overdue']} overdue, "
+        f"{ready['stale']} with stale evidence",
+        f"- **Audit chain:** {'verifies' if audit['verified'] else 'BROKEN'}, {audit['total']} events, "
+        f"head {audit['head']}",
+        "",
+        "## Summary by stage",
+        "",
+        *_table(["Stage", "Progress", "Gate", "Blockers", "Overdue"], [
+            [s["title"], _percent(s["progress"]), "passes" if s["gate"]["passed"] else "blocked",
+             len(s["gate"]["blockers"]), len(s["overdue"])]
+            for s in doc["stages"]
+        ]),
+    ]
+
+
+def _item(item: dict[str, Any]) -> list[str]:
+    done = "x" if item["status"] in ("done", "not_applicable") else " "
+    required = " (required)" if item["required"] else ""
+    lines = [f"- [{done}] **{md(item['title'])}**{required}: {item['status'].replace('_', ' ')}"]
+    meta = [f"{md(item['key'])}", f"evidence: {item['evidence_kind']}", f"owner: {md_or_dash(item['owner'])}",
+            f"due: {md_or_dash(item['due'])}{' (**overdue**)' if item['overdue'] else ''}"]
+    if item["updated_at"]:
+        meta.append(f"version {item['version']}, updated {md(item['updated_at'])} by {md(item['updated_by'])}")
+    lines += ["  " + " · ".join(meta), ""]
+    if item["notes"]:
+        lines += ["  **Notes:**", "", *_quote(item["notes"], "  "), ""]
+    if item["justification"]:
+        lines += ["  **Not applicable because:**", "", *_quote(item["justification"], "  "), ""]
+    lines += [f"  **Stale:** {md(reason)}" for reason in item["stale"]]
+    for block in item["evidence"]:
+        lines += _block(block, "  ")
+    return lines
+
+
+def _stages(doc: dict[str, Any]) -> list[str]:
+    lines = ["## Stages and items", ""]
+    for number, stage in enumerate(doc["stages"], start=1):
+        gate = stage["gate"]
+        lines += [f"### {number}. {md(stage['title'])}", ""]
+        if stage["description"]:
+            lines += [md_line(stage["description"].replace("\n", " ")), ""]
+        signers = f" · sign-offs by {md(', '.join(gate['signoffs']))}" if gate["signoffs"] else ""
+        lines += [f"Progress {_percent(stage['progress'])} · gate **{'passes' if gate['passed'] else 'blocked'}**"
+                  f"{signers}", ""]
+        if gate["blockers"]:
+            lines += _table(["Blocker", "Target", "Why"],
+                            [[b["kind"].replace("_", " "), b["target"], b["message"]] for b in gate["blockers"]])
+        for item in stage["items"]:
+            lines += _item(item)
+    return lines
+
+
+def _signoffs(doc: dict[str, Any]) -> list[str]:
+    lines = ["## Sign-offs", ""]
+    if not doc["signoffs"]:
+        return [*lines, "No sign-offs recorded.", ""]
+    return [*lines, *_table(["Stage", "Role", "Decision", "By", "At", "Comment", "State"], [
+        [s["stage_title"], s["role"], s["decision"], s["user"], s["at"], s["comment"],
+         "OUTDATED" if s["outdated"] else "superseded" if s["superseded"] else "current"]
+        for s in doc["signoffs"]
+    ])]
+
+
+def _reruns(doc: dict[str, Any]) -> list[str]:
+    reruns = doc["reruns"]
+    lines = ["## Reproducibility reruns", ""]
+    if not reruns["notebooks"]:
+        return [*lines, "No notebooks are listed for rerun and no rerun was recorded.", ""]
+    lines += _table(["Notebook", "Verdict", "Cells", "Duration", "Run", "Finished"], [
+        [nb["path"], nb["verdict"], nb["cells"], nb["duration"], nb["run_id"], nb["finished_at"]]
+        for nb in reruns["notebooks"]
+    ])
+    for nb in reruns["notebooks"]:
+        if nb["error"]:
+            lines += [f"**{md(nb['path'])} failed:**", "", *_quote(nb["error"], ""), ""]
+        if nb["diffs"]:
+            lines += [f"**Differing cells in {md(nb['path'])}**", ""]
+            lines += _table(["Cell", "First difference", "Saved output", "Rerun output"],
+                            [[d["cell"], d["first_difference"], d["saved"], d["rerun"]] for d in nb["diffs"]])
+    for run in reruns["runs"]:
+        lines += [f"### Run {md(run['id'])}", ""]
+        facts = [("Status", run["status"]), ("Verdict", run["verdict"]), ("Requested by", run["requested_by"]),
+                 ("Created", run["created_at"]), ("Finished", run["finished_at"]),
+                 ("Ran twice", "yes" if run["twice"] else "no"), ("Error", run["error"])]
+        lines += [*(f"- **{label}:** {md_or_dash(value)}" for label, value in facts if value), ""]
+        for title, blocks in (("Environment", run["environment"]),
+                              ("Environment changes since the previous run", run["environment_diff"]),
+                              ("Data checks", run["data_checks"])):
+            if blocks:
+                lines += [f"**{title}**", ""]
+                for block in blocks:
+                    lines += _block(block, "")
+    return lines
+
+
+def _audit(doc: dict[str, Any]) -> list[str]:
+    audit = doc["audit"]
+    if audit["verified"]:
+        state = f"The hash chain verifies: {audit['total']} events, head {audit['head']}."
+    else:
+        state = f"The hash chain is **BROKEN**: {md(audit['message'])} (verified up to {audit['head']})."
+    lines = ["## Audit trail", "", state, ""]
+    if audit["shown"] < audit["total"]:
+        lines += [f"Showing the latest {audit['shown']} of {audit['total']} events.", ""]
+    return [*lines, *_table(["Seq", "At", "Actor", "Action", "Target", "Hash"], [
+        [e["seq"], e["at"], e["actor"], e["action"], e["target"], e["hash"]] for e in audit["events"]
+    ])]
+
+
+def render_markdown(doc: dict[str, Any]) -> str:
+    """The report document as GitHub-flavoured Markdown."""
+    lines = [*_cover(doc), *_stages(doc), *_signoffs(doc), *_reruns(doc), *_audit(doc)]
+    return "\n".join(lines).rstrip("\n") + "\n"
