@@ -121,17 +121,10 @@ def _item_from_row(row: Any) -> ItemState:
 
 
 def _item_values(state: ItemState) -> dict[str, Any]:
-    return {
-        "status": state.status,
-        "owner": state.owner,
-        "due": state.due.isoformat() if state.due else None,
-        "notes": state.notes,
-        "justification": state.justification,
-        "evidence": state.evidence,
-        "version": state.version,
-        "updated_by": state.updated_by,
-        "updated_at": state.updated_at,
-    }
+    """The item's columns: its JSON form without the key."""
+    values = state.to_json()
+    del values["key"]
+    return values
 
 
 def _event_from_row(row: Any) -> AuditEvent:
