@@ -231,6 +231,17 @@ def test_not_applicable_without_a_justification_saves_nothing(here: Project, ser
     assert service.store.item(here.id, "governance/societal-harms").status == "not_applicable"
 
 
+def test_item_form_shows_a_conflict_instead_of_overwriting(here: Project, service: Lifecycle) -> None:
+    form = ll.item("framing/risk-tier")
+    form.owner.value = "alice"
+    service.set_item(here, "framing/risk-tier", {"owner": "bob"}, actor="bob")
+    form.save_button.click()
+    assert "framing/risk-tier was changed by bob" in form.message.value
+    assert service.store.item(here.id, "framing/risk-tier").owner == "bob"
+    form.conflict.children[0].click()
+    assert form.owner.value == "bob"
+
+
 def test_item_form_for_an_unknown_item_says_so(here: Project) -> None:
     form = ll.item("framing/no-such-item")
     assert isinstance(form, Notice) and "has no item &#x27;framing/no-such-item&#x27;" in form.message.value

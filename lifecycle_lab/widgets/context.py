@@ -22,9 +22,10 @@ from ..identity import current_user
 from ..project import find_project_dir, read_manifest
 from ..service import DatasetCheck, Lifecycle, Project
 from ..store import DatasetVersion, ProjectRecord, open_store
-from ..templates import TemplateRegistry
+from ..templates import TemplateRegistry, template_search_path
 
 RERUN_ENV = "LIFECYCLE_LAB_RERUN"
+_REGISTRIES: dict[tuple[Path, ...], TemplateRegistry] = {}  # per search path; each reloads a template it sees change
 
 
 class NoProject(NotFound):
@@ -72,6 +73,13 @@ class Context:
         if any_of_kind and kind is not None:
             return next((spec for spec in items if spec.evidence == kind), None)
         return None
+
+    def required_spec(self, key: str, kind: str) -> ItemSpec:
+        """The item for ``key`` as :meth:`spec` finds it with any item of ``kind`` as the fallback; NotFound if none."""
+        spec = self.spec(key, kind, any_of_kind=True)
+        if spec is None:
+            raise NotFound(f"template {self.project.template.id!r} has no {kind} item")
+        return spec
 
     def item(self, key: str) -> ItemState:
         """The recorded state of an item (a fresh ``todo`` when nothing is recorded)."""
@@ -162,7 +170,9 @@ def open_context(start: str | Path | None = None) -> Context:
             "then run this cell again."
         ) from None
     user = current_user()
-    service = Lifecycle(open_store(), TemplateRegistry())
+    search = tuple(template_search_path())
+    registry = _REGISTRIES.setdefault(search, TemplateRegistry(search))
+    service = Lifecycle(open_store(), registry)
     if in_rerun():
         project, registered = _read_only_project(service, directory)
         return Context(service=service, project=project, user=user, rerun=True, registered=registered)

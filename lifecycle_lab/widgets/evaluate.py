@@ -15,7 +15,6 @@ from typing import Any
 import ipywidgets as widgets
 import pandas as pd
 
-from ..errors import NotFound
 from ..metrics import Evaluation
 from ..metrics import evaluate as compute
 from .context import Context, open_context, same_evidence
@@ -51,9 +50,7 @@ class EvaluationView(Form):
             self.attempt(self.record)
 
     def _targets(self, ctx: Context) -> list[tuple[str, dict[str, Any]]]:
-        segment = ctx.spec(SEGMENT_KEY, "metrics", any_of_kind=True)
-        if segment is None:
-            raise NotFound(f"template {ctx.project.template.id!r} has no metrics item")
+        segment = ctx.required_spec(SEGMENT_KEY, "metrics")
         targets = [(segment.key, self.result.metric_evidence())]
         calibration = ctx.spec(CALIBRATION_KEY, "metrics")
         evidence = self.result.calibration_evidence()

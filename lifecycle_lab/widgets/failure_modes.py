@@ -7,7 +7,7 @@ from typing import Any
 import ipywidgets as widgets
 import pandas as pd
 
-from ..errors import NotFound, ValidationError
+from ..errors import ValidationError
 from .context import Context, same_evidence
 from .form import Form, open_form, recorded_line
 
@@ -86,9 +86,7 @@ class FailureModesForm(Form):
     """The failure-modes table: rows of mode, impact, likelihood, severity, mitigation and owner."""
 
     def __init__(self, ctx: Context, frame: Any = None) -> None:
-        spec = ctx.spec(KEY, "failure_modes", any_of_kind=True)
-        if spec is None:
-            raise NotFound(f"template {ctx.project.template.id!r} has no failure_modes item")
+        spec = ctx.required_spec(KEY, "failure_modes")
         super().__init__(TITLE, PLAIN)
         self.ctx = ctx
         self.key = spec.key

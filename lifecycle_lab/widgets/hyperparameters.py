@@ -18,7 +18,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from ..checklist import canonical_json
-from ..errors import NotFound, ValidationError
+from ..errors import ValidationError
 from .context import Context, open_context, same_evidence
 from .form import EXPECTED_ERRORS, Form, Notice, error_text, recorded_line, short_error
 
@@ -115,9 +115,7 @@ class HyperparametersForm(Form):
     """The given parameters against the recorded ones, with a button to replace the record."""
 
     def __init__(self, ctx: Context, params: dict[str, Any], source: str | None) -> None:
-        spec = ctx.spec(KEY, "hyperparameters", any_of_kind=True)
-        if spec is None:
-            raise NotFound(f"template {ctx.project.template.id!r} has no hyperparameters item")
+        spec = ctx.required_spec(KEY, "hyperparameters")
         super().__init__(TITLE, PLAIN)
         self.ctx = ctx
         self.key = spec.key

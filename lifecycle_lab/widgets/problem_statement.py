@@ -7,7 +7,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from ..errors import NotFound, ValidationError
+from ..errors import ValidationError
 from .context import Context, same_evidence
 from .form import Form, field_row, open_form, recorded_line
 
@@ -58,9 +58,7 @@ class ProblemStatementForm(Form):
     """Statement, objective metric, target, baseline and constraints; saved to two checklist items."""
 
     def __init__(self, ctx: Context) -> None:
-        statement_spec = ctx.spec(STATEMENT_KEY, "problem_statement", any_of_kind=True)
-        if statement_spec is None:
-            raise NotFound(f"template {ctx.project.template.id!r} has no problem_statement item")
+        statement_spec = ctx.required_spec(STATEMENT_KEY, "problem_statement")
         objective_spec = ctx.spec(OBJECTIVE_KEY, "text")
         keys = [statement_spec.key] + ([objective_spec.key] if objective_spec else [])
         super().__init__(TITLE, PLAIN)
