@@ -129,15 +129,25 @@ class Evaluation:
             return None
         return pd.DataFrame([b.to_json() for b in self.bins])
 
+    def caption(self) -> str:
+        """What the results table shows, e.g. ``accuracy by segment (95% CI, percentile bootstrap, …)``."""
+        level = f"{self.confidence:.0%}".rstrip("%")
+        return f"{self.metric} by segment ({level}% CI, {self.method})"
+
+    def shown_tables(self) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+        """The results and calibration tables as text cells with four decimals (``-`` where undefined)."""
+        results = _shown(self.table().reset_index(), ["segment", "n", self.metric, "ci_low", "ci_high"])
+        bins = self.calibration_table()
+        columns = ["low", "high", "count", "mean_predicted", "observed_rate"]
+        return results, None if bins is None else _shown(bins, columns)
+
     def to_text(self) -> str:
         """A plain-text report with four decimals: the same inputs and seed always give the same text."""
-        level = f"{self.confidence:.0%}".rstrip("%")
-        lines = [f"{self.metric} by segment ({level}% CI, {self.method})",
-                 _format(self.table().reset_index(), ["segment", "n", self.metric, "ci_low", "ci_high"])]
-        if self.ece is not None:
-            ece = self.ece[0].value
-            lines += ["", f"calibration: expected calibration error {_number(ece)}",
-                      _format(self.calibration_table(), ["low", "high", "count", "mean_predicted", "observed_rate"])]
+        results, bins = self.shown_tables()
+        lines = [self.caption(), results.to_string(index=False)]
+        if bins is not None and self.ece is not None:
+            lines += ["", f"calibration: expected calibration error {_number(self.ece[0].value)}",
+                      bins.to_string(index=False)]
         return "\n".join(lines)
 
 
@@ -151,10 +161,8 @@ def _number(value: Any) -> str:
     return f"{value:.4f}"
 
 
-def _format(frame: pd.DataFrame | None, columns: list[str]) -> str:
-    if frame is None:
-        return ""
-    return frame[columns].astype(object).map(_number).to_string(index=False)
+def _shown(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    return frame[columns].astype(object).map(_number)
 
 
 # --- input checks -------------------------------------------------------------------------------

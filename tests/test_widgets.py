@@ -289,3 +289,6 @@ def test_user_text_is_escaped_in_the_widgets(here: Project, service: Lifecycle) 
     assert "<script>" not in form.evidence_view.value and "&lt;script&gt;" in form.evidence_view.value
     params = ll.hyperparameters({"<b>x</b>": "<img src=x onerror=alert(1)>"})
     assert "<img" not in params.table.value and "&lt;b&gt;x&lt;/b&gt;" in params.table.value
+    evaluation = ll.evaluate([0, 1, 1, 0], [0.1, 0.8, 0.4, 0.3], segments=["<i>a</i>", "b", "b", "<i>a</i>"], n_boot=5)
+    shown = evaluation.body.children[0].value
+    assert "<i>a</i>" not in shown and "&lt;i&gt;a&lt;/i&gt;" in shown

@@ -7,11 +7,12 @@ from html import escape
 import ipywidgets as widgets
 
 from .context import Context
-from .form import EXPECTED_ERRORS, Form, error_text, open_form
+from .form import EXPECTED_ERRORS, Form, error_text, open_form, rendered
 
 TITLE = "Checklist"
 PLAIN = "lifecycle_lab checklist progress view"
 _SHOWN_BLOCKERS = 3
+_LEFT = "style='text-align:left'"
 
 
 def _bar(percent: int) -> str:
@@ -54,11 +55,12 @@ class ChecklistView(Form):
             blockers = [b.message for b in gate.blockers]
             more = f"; … {len(blockers) - _SHOWN_BLOCKERS} more" if len(blockers) > _SHOWN_BLOCKERS else ""
             verdict = "gate passes" if gate.passed else f"blocked: {'; '.join(blockers[:_SHOWN_BLOCKERS])}{more}"
-            rows.append(f"<tr><td>{escape(stage.title)}</td><td>{_bar(int(progress.ratio * 100))}</td>"
-                        f"<td>{progress.done}/{progress.applicable}</td><td>{escape(verdict)}</td></tr>")
+            rows.append(f"<tr><td {_LEFT}>{escape(stage.title)}</td><td>{_bar(int(progress.ratio * 100))}</td>"
+                        f"<td>{progress.done}/{progress.applicable}</td><td {_LEFT}>{escape(verdict)}</td></tr>")
         notes = [f"overdue: {', '.join(summary.overdue)}"] if summary.overdue else []
         notes += [f"stale: {key}: {'; '.join(reasons)}" for key, reasons in summary.stale.items()]
-        self.stages.value = "<table>" + "".join(rows) + "</table>" + "".join(f"<div>{escape(n)}</div>" for n in notes)
+        self.stages.value = rendered("<table>" + "".join(rows) + "</table>") + "".join(
+            f"<div>{escape(n)}</div>" for n in notes)
         self.say("")
 
 

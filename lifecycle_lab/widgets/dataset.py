@@ -17,10 +17,11 @@ import ipywidgets as widgets
 from ..fingerprint import Fingerprint
 from ..store import DatasetVersion
 from .context import Context, open_context
-from .form import EXPECTED_ERRORS, Form, Notice, error_text, short_error
+from .form import EXPECTED_ERRORS, Form, Notice, error_text, rendered, short_error
 
 TITLE = "Dataset"
 _PREFIX = 12
+_LEFT = "style='text-align:left'"
 
 
 def _plain(name: str, path: str) -> str:
@@ -86,11 +87,12 @@ def card_html(recorded: DatasetVersion | None, current: Fingerprint | None) -> s
     keys = list(dict.fromkeys(k for _, facts in columns for k in facts))
     head = "".join(f"<th style='text-align:left'>{escape(title)}</th>" for title, _ in columns)
     body = "".join(
-        f"<tr><td><b>{escape(k)}</b></td>" + "".join(f"<td>{escape(facts.get(k, ''))}</td>" for _, facts in columns)
+        f"<tr><td {_LEFT}><b>{escape(k)}</b></td>"
+        + "".join(f"<td {_LEFT}>{escape(facts.get(k, ''))}</td>" for _, facts in columns)
         + "</tr>"
         for k in keys
     )
-    return f"<table><tr><th></th>{head}</tr>{body}</table>"
+    return rendered(f"<table><tr><th></th>{head}</tr>{body}</table>")
 
 
 class DatasetCard(Form):

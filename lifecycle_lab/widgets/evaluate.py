@@ -18,11 +18,22 @@ import pandas as pd
 from ..metrics import Evaluation
 from ..metrics import evaluate as compute
 from .context import Context, open_context, same_evidence
-from .form import EXPECTED_ERRORS, Form, Notice, error_text, recorded_line
+from .form import EXPECTED_ERRORS, Form, Notice, error_text, recorded_line, rendered
 
 SEGMENT_KEY = "validation/segment-performance"
 CALIBRATION_KEY = "validation/calibration"
 TITLE = "Evaluation"
+
+
+def tables_html(result: Evaluation) -> str:
+    """The results table and, for probabilities, the calibration table (segment names escaped)."""
+    results, bins = result.shown_tables()
+    parts = [f"<div>{escape(result.caption())}</div>", results.to_html(index=False, border=0)]
+    if bins is not None and result.ece is not None:
+        ece = result.ece[0].value
+        parts += [f"<div>calibration: expected calibration error {ece:.4f}</div>" if ece is not None else "",
+                  bins.to_html(index=False, border=0)]
+    return rendered("".join(parts))
 
 
 class EvaluationView(Form):
@@ -36,8 +47,7 @@ class EvaluationView(Form):
         self.record_button = widgets.Button(description="Replace recorded results", button_style="warning",
                                             icon="check", layout=widgets.Layout(display="none"))
         self.record_button.on_click(lambda _: self.attempt(self.record))
-        self.body.children = (widgets.HTML(f"<pre>{escape(result.to_text())}</pre>"),
-                              widgets.HBox([self.record_button, self.status]))
+        self.body.children = (widgets.HTML(tables_html(result)), widgets.HBox([self.record_button, self.status]))
         self.targets: list[tuple[str, dict[str, Any]]] = []
         if ctx is None:
             self.say(f"Not recorded: {problem}", "error")

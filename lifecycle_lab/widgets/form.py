@@ -59,6 +59,12 @@ def html_text(text: str, level: str = "info") -> str:
     return f'<span style="color:{_COLOURS[level]}">{escape(text)}</span>'
 
 
+def rendered(markup: str) -> str:
+    """Markup styled like JupyterLab's rendered HTML output (tables with padding, aligned numbers), left-aligned."""
+    markup = markup.replace("<table", '<table style="margin-left:0"')
+    return f'<div class="jp-RenderedHTMLCommon" style="padding:0">{markup}</div>'
+
+
 def field_row(label: str, widget: widgets.Widget) -> widgets.HBox:
     """A label and an input side by side."""
     return widgets.HBox([widgets.Label(label, layout=widgets.Layout(width="11em")), widget])

@@ -20,7 +20,7 @@ import ipywidgets as widgets
 from ..checklist import canonical_json
 from ..errors import ValidationError
 from .context import Context, open_context, same_evidence
-from .form import EXPECTED_ERRORS, Form, Notice, error_text, recorded_line, short_error
+from .form import EXPECTED_ERRORS, Form, Notice, error_text, recorded_line, rendered, short_error
 
 KEY = "experimentation/hyperparameter-records"
 TITLE = "Hyperparameters"
@@ -100,15 +100,18 @@ def status_line(key: str, recorded: Mapping[str, Any] | None, given: Mapping[str
 def params_html(given: Mapping[str, Any], recorded: Mapping[str, Any] | None) -> str:
     """A table of each parameter, given and (where it differs) recorded."""
     rows = []
+    any_differ = False
     for key in sorted(set(given) | set(recorded or {})):
         now = _show(given[key]) if key in given else "—"
         then = _show(recorded[key]) if recorded is not None and key in recorded else "—"
         differs = recorded is not None and then != now
+        any_differ = any_differ or differs
         mark = " style='color:var(--jp-warn-color1, #ef6c00)'" if differs else ""
         rows.append(f"<tr{mark}><td><b>{escape(key)}</b></td><td>{escape(now)}</td>"
                     f"<td>{escape(then) if differs else ''}</td></tr>")
-    head = "<tr><th style='text-align:left'>parameter</th><th>value</th><th>recorded</th></tr>"
-    return f"<table>{head}{''.join(rows)}</table>"
+    recorded_head = "<th style='text-align:left'>recorded</th>" if any_differ else "<th></th>"
+    head = f"<tr><th style='text-align:left'>parameter</th><th style='text-align:left'>value</th>{recorded_head}</tr>"
+    return rendered(f"<table>{head}{''.join(rows)}</table>")
 
 
 class HyperparametersForm(Form):
