@@ -66,7 +66,7 @@ def test_a_new_dataset_is_recorded_linked_and_shown_on_a_card(
     assert capsys.readouterr().out == (
         f"dataset 'train' (../data/train.csv): version 1, sha256 {version.sha256[:12]}, 3 rows × 3 columns, "
         "as recorded\n")
-    for fact in (version.sha256[:12], "<td>3</td>", "age: int64", "alice", version.recorded_at):
+    for fact in (version.sha256[:12], ">3</td>", "age: int64", "alice", version.recorded_at):
         assert fact in card.card.value
     link = service.store.item(here.id, "data/dataset-versions")
     assert link.evidence == {"versions": [{"dataset": "train", "version": 1, "fingerprint": version.sha256}]}
