@@ -97,7 +97,7 @@ class Context:
 
     def _writable(self) -> None:
         if self.rerun:
-            raise ReadOnly("not saved: this is a reproducibility rerun (LIFECYCLE_LAB_RERUN=1), which never writes")
+            raise ReadOnly("this is a reproducibility rerun (LIFECYCLE_LAB_RERUN=1), which never writes")
 
     def set_item(self, key: str, changes: Mapping[str, Any], *, expected_version: int | None) -> ItemState:
         """Change an item as the current user; Conflict when it moved past ``expected_version``."""
@@ -146,12 +146,11 @@ def _read_only_project(service: Lifecycle, directory: Path) -> tuple[Project, bo
     """The project in ``directory`` as the store knows it, registering nothing; and whether the store knows it."""
     manifest = read_manifest(directory)
     template = service.templates.get(manifest.template)
-    record = service.store.find_project(manifest.id)
-    if record is None:
-        record = ProjectRecord(id=manifest.id, name=manifest.name, template=template.id,
-                               template_version=template.version, path=str(manifest.directory), created_at="",
-                               created_by="")
-    return Project(record, manifest, template), record.created_by != ""
+    found = service.store.find_project(manifest.id)
+    record = found or ProjectRecord(id=manifest.id, name=manifest.name, template=template.id,
+                                    template_version=template.version, path=str(manifest.directory), created_at="",
+                                    created_by="")
+    return Project(record, manifest, template), found is not None
 
 
 def open_context(start: str | Path | None = None) -> Context:

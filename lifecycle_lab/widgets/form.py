@@ -135,10 +135,11 @@ class Form(widgets.VBox):
         self.conflict.children = (reload, overwrite)
 
     def lock(self, inputs: list[widgets.Widget]) -> None:
-        """During a rerun: inputs read-only and a note saying nothing is saved."""
+        """During a rerun: inputs read-only and a note, under any message shown, saying nothing is saved."""
         for widget in inputs:
             widget.disabled = True
-        self.say(RERUN_NOTE, "info")
+        shown = self.message.value
+        self.message.value = (f"{shown}<br>" if shown else "") + html_text(RERUN_NOTE, "info")
 
 
 class Notice(Form):
