@@ -106,3 +106,12 @@ def require(available: bool, what: str) -> None:
 def requires() -> Callable[[bool, str], None]:
     """``requires(condition, what)``: skip outside CI, fail in CI, when ``what`` is missing."""
     return require
+
+
+@pytest.fixture
+def kernel_env(monkeypatch: pytest.MonkeyPatch, db_url: str) -> str:
+    """This process acts like a notebook kernel: widgets open the test store as user alice, not in a rerun."""
+    monkeypatch.setenv("LIFECYCLE_LAB_DB_URL", db_url)
+    monkeypatch.setenv("LIFECYCLE_LAB_USER", "alice")
+    monkeypatch.delenv("LIFECYCLE_LAB_RERUN", raising=False)
+    return db_url
