@@ -1,0 +1,6 @@
+"""Reproducibility: rerun notebooks under papermill in a worker process and compare their outputs.
+
+``compare`` and ``sanitize`` are pure; ``environment`` captures what a run ran
+on; ``worker`` executes a run out of process; ``runs`` starts, watches and
+cancels runs for every front door.
+"""
