@@ -53,7 +53,8 @@ def interpreter_facts(executable: str | None = None) -> dict[str, Any]:
     """:func:`_interpreter` for ``executable`` (default: this one); ``{"error": …}`` when it cannot be asked."""
     if _same_interpreter(executable):
         return _interpreter()
-    script = inspect.getsource(_interpreter) + "\nimport json\nprint(json.dumps(_interpreter()))\n"
+    script = ("from __future__ import annotations\n" + inspect.getsource(_interpreter)
+              + "\nimport json\nprint(json.dumps(_interpreter()))\n")
     try:
         done = subprocess.run([str(executable), "-c", script], capture_output=True, text=True,
                               timeout=_PROBE_TIMEOUT_S, stdin=subprocess.DEVNULL)

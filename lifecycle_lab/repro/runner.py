@@ -8,6 +8,7 @@ that remembers them, so a cancelled worker can kill its kernel before it exits.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sys
@@ -157,15 +158,17 @@ def prepare(path: Path, *, parameters: Mapping[str, Any], kernel: str | None, di
         raise ValidationError(f"{display} does not exist" if not path.exists() else f"{display} is not a file")
     try:
         text = path.read_text(encoding="utf-8")
-        raw = nbformat.reads(text, as_version=nbformat.NO_CONVERT)
+        data = json.loads(text)
     except UnicodeDecodeError:
         raise ValidationError(f"{display} is not a notebook (not UTF-8 text)") from None
-    except Exception as exc:  # nbformat's reader raises several unrelated types for a file that is not a notebook
-        raise ValidationError(f"{display} is not a notebook: {_first_line(exc)}") from None
+    except ValueError as exc:
+        raise ValidationError(f"{display} is not a notebook (not JSON: {_first_line(exc)})") from None
+    if not isinstance(data, dict) or not ({"cells", "worksheets"} & set(data)):
+        raise ValidationError(f"{display} is not a notebook (JSON without cells)")
     try:
-        nbformat.validate(raw)
+        nbformat.validate(nbformat.reads(text, as_version=nbformat.NO_CONVERT))
         saved = nbformat.reads(text, as_version=4)
-    except Exception as exc:  # nbformat.ValidationError, or a KeyError for a version it cannot find
+    except Exception as exc:  # nbformat raises its ValidationError, or KeyError/TypeError on odd shapes
         raise ValidationError(f"{display} is not a valid notebook (nbformat): {_first_line(exc)}") from None
     nb = load_notebook_node(str(path))
     name = kernel or (nb.metadata.get("kernelspec") or {}).get("name") or "python3"
