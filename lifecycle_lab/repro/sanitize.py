@@ -21,38 +21,47 @@ _TIME_UNIT = r"(?:ns|µs|μs|us|ms|s|secs?|seconds?|mins?|minutes?|h|hrs?|hours?
 
 @dataclass(frozen=True)
 class Sanitizer:
-    """A regular expression and its replacement, with a name for messages."""
+    """A regular expression and its replacement, with a name for messages.
+
+    ``hint`` is a substring every match contains: text without it is skipped
+    without running the expression, which keeps comparing big notebooks fast.
+    """
 
     name: str
     pattern: re.Pattern[str]
     replace: str
+    hint: str = ""
 
     def apply(self, text: str) -> str:
         """``text`` with every match replaced."""
+        if self.hint not in text:
+            return text
         return self.pattern.sub(self.replace, text)
 
 
-def _builtin(name: str, regex: str, replace: str) -> Sanitizer:
-    return Sanitizer(name, re.compile(regex), replace)
+def _builtin(name: str, regex: str, replace: str, hint: str = "") -> Sanitizer:
+    return Sanitizer(name, re.compile(regex), replace, hint)
 
 
 # Order matters: a progress bar or a timeit line contains durations, a temp path may contain a date.
 BUILTIN_SANITIZERS: tuple[Sanitizer, ...] = (
-    _builtin("progress bar", r"\d{1,3}%\|[^|\n]*\|\s*[\d.]+[kMG]?/[\d.?]+[kMG]?\s*\[[^\]\n]*\]", "<progress>"),
-    _builtin("progress bar", r"\b\d+/\d+\s+(?:\[[=>.]+\]|[━─]+)", "<progress>"),
+    _builtin("progress bar", r"\d{1,3}%\|[^|\n]*\|\s*[\d.]+[kMG]?/[\d.?]+[kMG]?\s*\[[^\]\n]*\]", "<progress>", "%|"),
+    _builtin("progress bar", r"\b\d+/\d+\s+(?:\[[=>.]+\]|[━─]+)", "<progress>", "/"),
     _builtin("timeit", rf"[\d.]+ ?{_TIME_UNIT} ± [\d.]+ ?{_TIME_UNIT} per loop \(mean ± std\. dev\. of \d+ runs?, "
-                       r"[\d,]+ loops? each\)", "<timeit>"),
-    _builtin("temporary path", r"(?:/private)?/(?:tmp|var/tmp|var/folders|dev/shm)/[^\s'\"<>)\]:,;]*", "<tmp>"),
-    _builtin("temporary path", r"[A-Za-z]:\\(?:[^\s'\"<>\\]+\\)*?Temp\\[^\s'\"<>]*", "<tmp>"),
-    _builtin("timestamp", r"datetime\.datetime\([^()]*(?:\([^()]*\)[^()]*)?\)", "datetime.datetime(<timestamp>)"),
+                       r"[\d,]+ loops? each\)", "<timeit>", " per loop "),
+    _builtin("temporary path", r"(?:/private)?/(?:tmp|var/tmp|var/folders|dev/shm)/[^\s'\"<>)\]:,;]*", "<tmp>", "/"),
+    _builtin("temporary path", r"[A-Za-z]:\\(?:[^\s'\"<>\\]+\\)*?Temp\\[^\s'\"<>]*", "<tmp>", "\\"),
+    _builtin("timestamp", r"datetime\.datetime\([^()]*(?:\([^()]*\)[^()]*)?\)", "datetime.datetime(<timestamp>)",
+             "datetime.datetime("),
     _builtin("timestamp", r"\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?",
-             "<timestamp>"),
+             "<timestamp>", ":"),
     _builtin("timestamp", rf"\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) {_MONTH} [ \d]\d \d{{1,2}}:\d{{2}}:\d{{2}} \d{{4}}\b",
-             "<timestamp>"),
-    _builtin("timestamp", r"\b\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?\b", "<time>"),
+             "<timestamp>", ":"),
+    _builtin("timestamp", r"\b\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?\b", "<time>", ":"),
     _builtin("duration", rf"(?<![\w.])\d+(?:\.\d+)?(?:e[-+]?\d+)? ?{_TIME_UNIT}\b", "<duration>"),
-    _builtin("memory address", r"\b0x[0-9a-fA-F]{6,16}\b", "0x<address>"),
-    _builtin("uuid", r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b", "<uuid>"),
+    _builtin("memory address", r"\b0x[0-9a-fA-F]{6,16}\b", "0x<address>", "0x"),
+    _builtin("uuid", r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b", "<uuid>",
+             "-"),
 )
 
 
