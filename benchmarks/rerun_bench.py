@@ -1,6 +1,7 @@
 """Rerun benchmarks, printed as ``name: value`` lines.
 
-- ``rerun_overhead_ratio``: wall time of ``jupyter lifecycle rerun NB`` over wall time of ``papermill NB OUT``,
+- ``rerun_overhead_ratio``: wall time of ``jupyter lifecycle rerun NB`` over wall time of
+  ``papermill --no-progress-bar NB OUT``,
   both whole processes started the same way (``python -m …``), interleaved, median of REPEAT, for a notebook
   whose cells take about 5 s (target ≤ 1.15); ``rerun_overhead_ratio_one_cell`` for a one-cell notebook.
 - ``compare_ms``: comparing a 200-cell notebook with text, number and image outputs (target < 100 ms).
@@ -53,7 +54,8 @@ def _wall(command: list[str], cwd: Path, env: dict[str, str]) -> float:
 
 def overhead(project: Path, notebook: str, env: dict[str, str]) -> tuple[float, float]:
     """Median wall times (papermill, rerun) over REPEAT interleaved pairs."""
-    papermill = [sys.executable, "-m", "papermill", notebook, str(project / "papermill-out.ipynb")]
+    # No progress bar: the rerun draws none when its output is not a terminal, and papermill's costs an import
+    papermill = [sys.executable, "-m", "papermill", "--no-progress-bar", notebook, str(project / "papermill-out.ipynb")]
     rerun = [sys.executable, "-m", "lifecycle_lab.cli", "rerun", notebook]
     pairs = [(_wall(papermill, project, env), _wall(rerun, project, env)) for _ in range(REPEAT)]
     return statistics.median(p for p, _ in pairs), statistics.median(r for _, r in pairs)

@@ -223,6 +223,16 @@ def test_the_record_keeps_only_cells_that_are_not_identical_but_counts_all() -> 
     assert record["verdict"] == "differs" and record["against"] == "saved"
 
 
+def test_the_record_keeps_differing_cells_before_cells_within_tolerance_up_to_a_limit() -> None:
+    saved = notebook(*[(f"c{i}", [stream(f"{i}.0")]) for i in range(150)])
+    rerun = notebook(*[(f"c{i}", [stream(f"{i}.0000000001" if i % 2 else f"{i + 1}.0")]) for i in range(150)])
+    record = compare(saved, rerun).to_json("saved")
+    assert record["counts"]["differs"] == 75 and record["counts"]["within_tolerance"] == 75
+    assert len(record["cells"]) == 100 and record["omitted_cells"] == 50
+    assert sum(c["status"] == "differs" for c in record["cells"]) == 75
+    assert [c["index"] for c in record["cells"]] == sorted(c["index"] for c in record["cells"])
+
+
 def test_long_outputs_are_cut_in_the_record() -> None:
     long = "x" * 5000
     record = compare(notebook(("a", [stream(long)])), notebook(("a", [stream(long + "y")]))).to_json("saved")

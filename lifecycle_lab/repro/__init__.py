@@ -4,3 +4,7 @@
 on; ``worker`` executes a run out of process; ``runs`` starts, watches and
 cancels runs for every front door.
 """
+
+# nbformat imports jsonschema; importing it through _jsonschema first skips a slow optional dependency
+# (about a second per worker process), whichever module of this package is imported first.
+from .. import _jsonschema  # noqa: F401

@@ -32,6 +32,7 @@ INJECTED_TAG = "injected-parameters"  # papermill's cell holding the injected pa
 IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/bmp", "image/webp"})
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 MAX_SHOWN = 2_000  # characters of each output kept in a diff record
+MAX_CELLS_RECORDED = 100  # differing cells kept in a diff record: differing cells first, the rest counted
 _CONTEXT = 40
 
 _NUMBER = re.compile(r"(?<![\w.])([-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?)(?![\w])")
@@ -150,12 +151,14 @@ class NotebookComparison:
         return counts
 
     def to_json(self, against: str) -> dict[str, Any]:
-        """The record kept with a run: counts, notes and the cells that are not identical."""
+        """The record kept with a run: counts, notes and the cells that are not identical (differing ones first)."""
+        kept = [c for c in self.cells if c.status == DIFFERS] + [c for c in self.cells if c.status == WITHIN]
         return {
             "against": against,
             "verdict": self.verdict,
             "counts": self.counts(),
-            "cells": [c.to_json() for c in self.cells if c.status in (DIFFERS, WITHIN)],
+            "cells": [c.to_json() for c in sorted(kept[:MAX_CELLS_RECORDED], key=lambda c: c.index)],
+            "omitted_cells": max(0, len(kept) - MAX_CELLS_RECORDED),
             "notes": list(self.notes),
             "warnings": list(self.warnings),
         }
