@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import time
@@ -183,3 +184,27 @@ def test_paths_outside_the_project_and_bad_sanitizers_are_refused_before_a_run_e
     with pytest.raises(ValidationError, match=r"rerun.sanitizers\[0\]"):
         runs.start(project, ["a.ipynb"], actor="alice")
     assert runs.list(project) == []
+
+
+def test_a_kernel_that_cannot_start_fails_its_notebook_and_the_run_goes_on(
+    service: Lifecycle, project_dir: Path, make_project: Callable[..., Project], tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    spec = tmp_path / "jupyter" / "kernels" / "broken"
+    spec.mkdir(parents=True)
+    (spec / "kernel.json").write_text(json.dumps({
+        "argv": [str(tmp_path / "no-such-python"), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "Broken", "language": "python",
+    }))
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))  # the worker inherits it
+    write_notebook(project_dir / "broken.ipynb", ["print(1)"], kernel={"name": "broken", "display_name": "Broken",
+                                                                      "language": "python"})
+    save_outputs(write_notebook(project_dir / "fine.ipynb", ["print(1)"]))
+    project = make_project(["broken.ipynb", "fine.ipynb"])
+    runs = RunService(service)
+    run = runs.wait(runs.start(project, actor="alice")["id"], timeout=120)
+    broken, fine = run["notebooks"]
+    assert broken["verdict"] == "failed" and broken["error"]["kind"] == "execution"
+    assert broken["error"]["message"].startswith("execution stopped before the first cell: FileNotFoundError")
+    assert fine["verdict"] == "reproduced"
+    assert run["status"] == "finished" and run["verdict"] == "failed"

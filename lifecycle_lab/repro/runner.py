@@ -44,9 +44,9 @@ class TrackedKernelManager(AsyncKernelManager):
     live: ClassVar[set[TrackedKernelManager]] = set()
 
     async def start_kernel(self, **kw: Any) -> None:
-        """Start the kernel and remember it."""
-        await super().start_kernel(**kw)
+        """Remember the kernel, then start it (remembered first: a stop during start-up still finds it)."""
         TrackedKernelManager.live.add(self)
+        await super().start_kernel(**kw)
 
     async def shutdown_kernel(self, now: bool = False, restart: bool = False) -> None:
         """Shut the kernel down and forget it."""
@@ -147,11 +147,6 @@ def kernel_summary(name: str, spec: Any) -> dict[str, Any]:
     return {"name": name, "display_name": spec.display_name, "language": spec.language, "executable": executable}
 
 
-def available_kernels() -> dict[str, str]:
-    """Installed kernel specs: name → resource folder."""
-    return KernelSpecManager().find_kernel_specs()
-
-
 def prepare(path: Path, *, parameters: Mapping[str, Any], kernel: str | None, display: str) -> Prepared:
     """Read and check a notebook, resolve its kernel, inject ``parameters``; ValidationError saying what is wrong."""
     if not path.is_file():
@@ -240,6 +235,11 @@ def execute(
     except DeadKernelError:
         index = source_index(nb, manager.current or 0)
         error = {"kind": "kernel", "cell_index": index, "message": f"the kernel died while running cell {index + 1}"}
+    except Exception as exc:  # a kernel that cannot start, a broken spec...: this notebook fails, the run goes on
+        index = None if manager.current is None else source_index(nb, manager.current)
+        where = "before the first cell" if index is None else f"in cell {index + 1}"
+        error = {"kind": "execution", "cell_index": index,
+                 "message": f"execution stopped {where}: {type(exc).__name__}: {_first_line(exc)}"}
     finally:
         kill_live_kernels()
     if error is None and manager.failure is not None:

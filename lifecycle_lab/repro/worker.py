@@ -11,17 +11,20 @@ template's ``rerun`` items. SIGTERM (cancel) kills its kernel and exits at once.
 from __future__ import annotations
 
 import argparse
+import copy
 import os
 import signal
 import sys
 import time
 import traceback
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from ..errors import ValidationError
 from ..fingerprint import notebook_hash
+from ..project import DEFAULT_RERUN
 from ..service import DatasetCheck, Lifecycle, Project
 from ..store import open_store
 from .compare import Tolerance, compare_notebooks
@@ -51,6 +54,32 @@ class _Progress:
             self.store.update_run_notebook(self.run_id, self.position, cells_done=self.offset + done)
 
 
+@dataclass(frozen=True)
+class Settings:
+    """A run's options (the manifest's ``rerun`` section as it was when the run started), ready to use."""
+
+    parameters: dict[str, Any]
+    kernel: str | None
+    timeout: float
+    cell_timeout: float
+    tolerance: Tolerance
+    sanitizers: tuple[Sanitizer, ...]
+
+    @classmethod
+    def from_options(cls, options: dict[str, Any] | None) -> Settings:
+        """From the options stored with the run."""
+        options = options or {}
+        timeout = float(options.get("timeout") or DEFAULT_RERUN["timeout"])
+        return cls(
+            parameters=dict(options.get("parameters") or {}),
+            kernel=options.get("kernel"),
+            timeout=timeout,
+            cell_timeout=float(options.get("cell_timeout") or timeout),
+            tolerance=Tolerance.from_json(options.get("tolerance")),
+            sanitizers=sanitizer_chain(options.get("sanitizers") or []),
+        )
+
+
 class Worker:
     """Executes one run from start to finish."""
 
@@ -76,25 +105,21 @@ class Worker:
             return None
         run = self.store.get_run(self.run_id)
         project = self.lifecycle.project(run["project_id"])
-        options = run["options"] or {}
+        settings = Settings.from_options(run["options"])
         checks = self.lifecycle.check_datasets(project)
         self.store.update_run(self.run_id, data_checks=[c.to_json() for c in checks])
-        prepared = {nb["position"]: self._prepare(project, nb, options) for nb in run["notebooks"]}
+        prepared = {nb["position"]: self._prepare(project, nb, settings) for nb in run["notebooks"]}
         self._record_environment(project, [p for p in prepared.values() if p is not None])
-        tolerance = Tolerance.from_json(options.get("tolerance"))
-        sanitizers = sanitizer_chain(options.get("sanitizers") or [])
-        run_dir = project.manifest.runs_dir / self.run_id
         for nb in run["notebooks"]:
             if prepared[nb["position"]] is not None:
-                self._execute(project, nb, prepared[nb["position"]], options, run_dir, run["twice"], tolerance,
-                              sanitizers)
+                self._execute(project, nb, prepared[nb["position"]], settings, twice=run["twice"])
         return self._finish(project, run, checks)
 
-    def _prepare(self, project: Project, nb: dict[str, Any], options: dict[str, Any]) -> Prepared | None:
+    def _prepare(self, project: Project, nb: dict[str, Any], settings: Settings) -> Prepared | None:
         """Check a notebook before anything runs; a bad one is closed as failed with the reason."""
         try:
-            prepared = prepare(project.directory / nb["path"], parameters=options.get("parameters") or {},
-                               kernel=options.get("kernel"), display=nb["path"])
+            prepared = prepare(project.directory / nb["path"], parameters=settings.parameters, kernel=settings.kernel,
+                               display=nb["path"])
         except ValidationError as exc:
             self.store.update_run_notebook(
                 self.run_id, nb["position"], status="failed", verdict="failed", finished_at=self.lifecycle.clock(),
@@ -111,34 +136,31 @@ class Worker:
         diff = {"against": previous[0], "changes": diff_environments(previous[1], environment)} if previous else None
         self.store.update_run(self.run_id, environment=environment, environment_diff=diff)
 
-    def _execute(
-        self, project: Project, nb: dict[str, Any], first: Prepared, options: dict[str, Any], run_dir: Path,
-        twice: bool, tolerance: Tolerance, sanitizers: Sequence[Sanitizer],
-    ) -> None:
+    def _execute(self, project: Project, nb: dict[str, Any], first: Prepared, settings: Settings, *,
+                 twice: bool) -> None:
         """Execute one notebook (twice with --twice), compare, record its verdict."""
         position, relative = nb["position"], nb["path"]
         source = project.directory / relative
-        output = run_dir / relative
+        output = project.manifest.runs_dir / self.run_id / relative
+        second_output = output.with_name(output.stem + ".run2.ipynb")
         output.parent.mkdir(parents=True, exist_ok=True)
-        passes = 2 if twice else 1
-        progress = _Progress(self.lifecycle, self.run_id, position, first.cells * passes)
+        # executing fills the notebook in place: the second pass starts from its own untouched copy
+        passes = [(first, output)] + ([(replace(first, notebook=copy.deepcopy(first.notebook)), second_output)]
+                                      if twice else [])
+        total = first.cells * len(passes)
+        progress = _Progress(self.lifecycle, self.run_id, position, total)
         self.store.update_run_notebook(self.run_id, position, status="running", started_at=self.lifecycle.clock(),
-                                       cells_total=first.cells * passes, output_path=_relative(output, project))
-        options_timeout = float(options.get("timeout") or 1800)
-        cell_timeout = float(options.get("cell_timeout") or options_timeout)
+                                       cells_total=total, output_path=_relative(output, project))
         runs: list[Execution] = []
-        for attempt in range(passes):
-            prepared = first if attempt == 0 else prepare(source, parameters=options.get("parameters") or {},
-                                                          kernel=options.get("kernel"), display=relative)
-            target = output if attempt == 0 else output.with_name(output.stem + ".run2.ipynb")
+        for attempt, (prepared, target) in enumerate(passes):
             progress.offset = attempt * first.cells
-            runs.append(execute(prepared, cwd=source.parent, output_path=target, cell_timeout=cell_timeout,
-                                timeout=options_timeout, on_cell=progress))
+            runs.append(execute(prepared, cwd=source.parent, output_path=target, cell_timeout=settings.cell_timeout,
+                                timeout=settings.timeout, on_cell=progress))
             if runs[-1].error is not None:
                 break
-        duration = sum(r.duration for r in runs)
         last = runs[-1]
-        fields: dict[str, Any] = {"status": "finished", "finished_at": self.lifecycle.clock(), "duration": duration}
+        fields: dict[str, Any] = {"status": "finished", "finished_at": self.lifecycle.clock(),
+                                  "duration": sum(r.duration for r in runs)}
         if last.error is not None:
             error = dict(last.error)
             if len(runs) == 2:
@@ -146,11 +168,12 @@ class Worker:
             fields.update(verdict="timed_out" if last.timed_out else "failed", error=error)
         else:
             expected, against = (runs[0].notebook, "first_run") if twice else (first.saved, "saved")
-            comparison = compare_notebooks(expected, last.notebook, tolerance=tolerance, sanitizers=sanitizers)
+            comparison = compare_notebooks(expected, last.notebook, tolerance=settings.tolerance,
+                                           sanitizers=settings.sanitizers)
             diffs = comparison.to_json(against)
             if twice:
-                diffs["other_path"] = _relative(output.with_name(output.stem + ".run2.ipynb"), project)
-            fields.update(verdict=comparison.verdict, diffs=diffs, cells_done=first.cells * passes)
+                diffs["other_path"] = _relative(second_output, project)
+            fields.update(verdict=comparison.verdict, diffs=diffs, cells_done=total)
         self.store.update_run_notebook(self.run_id, position, **fields)
 
     def _finish(self, project: Project, run: dict[str, Any], checks: list[DatasetCheck]) -> dict[str, Any]:
