@@ -14,7 +14,7 @@ import pytest
 from rerun_support import configure, kernels_of_run, processes_of_run, save_outputs, write_notebook
 
 from lifecycle_lab.errors import ValidationError
-from lifecycle_lab.repro.runs import RunService
+from lifecycle_lab.repro.runs import RunService, close_run
 from lifecycle_lab.service import Lifecycle, Project
 
 pytestmark = pytest.mark.kernel
@@ -208,3 +208,18 @@ def test_a_kernel_that_cannot_start_fails_its_notebook_and_the_run_goes_on(
     assert broken["error"]["message"].startswith("execution stopped before the first cell: FileNotFoundError")
     assert fine["verdict"] == "reproduced"
     assert run["status"] == "finished" and run["verdict"] == "failed"
+
+
+def test_a_run_closed_elsewhere_stops_its_worker_at_the_next_cell(
+    service: Lifecycle, project_dir: Path, make_project: Callable[..., Project],
+) -> None:
+    write_notebook(project_dir / "steps.ipynb", ["import time"] + ["time.sleep(0.5)"] * 40)
+    project = make_project(["steps.ipynb"])
+    runs = RunService(service)
+    run = runs.start(project, actor="alice")
+    wait_until(lambda: runs.get(run["id"])["progress"]["cells_done"] >= 3)
+    # what a cancel from another host amounts to here: the run is closed, no signal reaches the worker
+    close_run(service, run["id"], "cancelled", "cancelled", "cancelled on another host", actor="bob")
+    wait_until(lambda: processes_of_run(run["id"]) == [], timeout=15)
+    closed = runs.get(run["id"])
+    assert closed["status"] == "cancelled" and closed["notebooks"][0]["cells_done"] < 40

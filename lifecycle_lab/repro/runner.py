@@ -38,6 +38,10 @@ KERNEL_START_TIMEOUT_S = 60
 ProgressCallback = Callable[[int, int], None]
 
 
+class RunAbandoned(Exception):
+    """Raised by a progress callback to stop executing at once (the kernel is still shut down)."""
+
+
 class TrackedKernelManager(AsyncKernelManager):
     """A kernel manager whose live kernels the worker can find (and kill) when it is told to stop."""
 
@@ -232,6 +236,8 @@ def execute(
         else:
             message = f"cell {index + 1} did not finish within the per-cell timeout of {cell_timeout:g} s"
         error = {"kind": "timeout", "cell_index": index, "message": message}
+    except RunAbandoned:
+        raise
     except DeadKernelError:
         index = source_index(nb, manager.current or 0)
         error = {"kind": "kernel", "cell_index": index, "message": f"the kernel died while running cell {index + 1}"}

@@ -30,7 +30,7 @@ from ..store import open_store
 from .compare import Tolerance, compare_notebooks
 from .environment import capture_environment, diff_environments
 from .processes import this_host
-from .runner import Execution, Prepared, execute, kill_live_kernels, prepare
+from .runner import Execution, Prepared, RunAbandoned, execute, kill_live_kernels, prepare
 from .runs import PASSING, close_run, overall_verdict
 from .sanitize import Sanitizer, sanitizer_chain
 
@@ -40,7 +40,11 @@ EXIT_CANCELLED = 143
 
 
 class _Progress:
-    """Writes a notebook's cells done to the store as they finish, at most every PROGRESS_EVERY_S."""
+    """Writes a notebook's cells done to the store as they finish, at most every PROGRESS_EVERY_S.
+
+    A write that finds the run closed stops the notebook (papermill shuts its kernel down): that is how a
+    run cancelled from another host, where no signal reaches this worker, ends at the next cell.
+    """
 
     def __init__(self, lifecycle: Lifecycle, run_id: str, position: int, total: int) -> None:
         self.store, self.run_id, self.position, self.total = lifecycle.store, run_id, position, total
@@ -51,7 +55,8 @@ class _Progress:
         now = time.monotonic()
         if now - self._last >= PROGRESS_EVERY_S or self.offset + done >= self.total:
             self._last = now
-            self.store.update_run_notebook(self.run_id, self.position, cells_done=self.offset + done)
+            if not self.store.update_run_notebook(self.run_id, self.position, cells_done=self.offset + done):
+                raise RunAbandoned(f"run {self.run_id} was closed while it ran")
 
 
 @dataclass(frozen=True)
@@ -110,9 +115,12 @@ class Worker:
         self.store.update_run(self.run_id, data_checks=[c.to_json() for c in checks])
         prepared = {nb["position"]: self._prepare(project, nb, settings) for nb in run["notebooks"]}
         self._record_environment(project, [p for p in prepared.values() if p is not None])
-        for nb in run["notebooks"]:
-            if prepared[nb["position"]] is not None:
-                self._execute(project, nb, prepared[nb["position"]], settings, twice=run["twice"])
+        try:
+            for nb in run["notebooks"]:
+                if prepared[nb["position"]] is not None:
+                    self._execute(project, nb, prepared[nb["position"]], settings, twice=run["twice"])
+        except RunAbandoned:
+            return None
         return self._finish(project, run, checks)
 
     def _prepare(self, project: Project, nb: dict[str, Any], settings: Settings) -> Prepared | None:

@@ -491,16 +491,17 @@ class Store:
         with self._write() as conn:
             conn.execute(t.runs.update().where(t.runs.c.id == run_id).values(**fields))
 
-    def update_run_notebook(self, run_id: str, position: int, **fields: Any) -> None:
-        """Progress of one notebook of a run (cells done, verdict, diffs...); ignored once the run is closed."""
+    def update_run_notebook(self, run_id: str, position: int, **fields: Any) -> bool:
+        """Progress of one notebook of a run (cells done, verdict, diffs...); False (and ignored) once it is closed."""
         active = sa.select(t.runs.c.id).where(t.runs.c.id == run_id, t.runs.c.status.in_(ACTIVE_RUN_STATUSES))
         with self._write() as conn:
-            conn.execute(
+            done = conn.execute(
                 t.run_notebooks.update()
                 .where(t.run_notebooks.c.run_id == run_id, t.run_notebooks.c.position == position,
                        t.run_notebooks.c.run_id.in_(active))
                 .values(**fields)
             )
+        return done.rowcount > 0
 
     def claim_run(self, run_id: str, *, limit: int, host: str, at: str) -> str:
         """Move a queued run to ``running`` when ``host`` has a free slot (runs start in creation order).
