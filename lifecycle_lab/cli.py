@@ -167,6 +167,43 @@ def cmd_gate(ctx: Context) -> int:
     return OK if all(r.passed for r in results) else FAILED
 
 
+def cmd_rerun(ctx: Context) -> int:
+    """Rerun notebooks in a worker process and compare outputs: 0 reproduced, 1 not, 2 bad input."""
+    from .repro.runs import RunService  # papermill-free, but still only loaded by the command that needs it
+    from .repro.summary import has_bad_input, passed, progress_text, run_lines
+
+    a = ctx.args
+    project = ctx.project()
+    runs = RunService(ctx.service)
+    notebooks = [str(Path(nb).expanduser().resolve()) for nb in a.notebooks]  # named relative to the current folder
+    run = runs.start(project, notebooks, twice=a.twice, actor=ctx.user)
+    tty = not a.json and sys.stderr.isatty()
+
+    def draw(current: dict[str, Any]) -> None:
+        ratio, label = progress_text(current)
+        sys.stderr.write(f"\r\x1b[2K{_bar(ratio)} {int(ratio * 100):3d}%  {label}")
+        sys.stderr.flush()
+
+    interrupted = False
+    try:
+        run = runs.wait(run["id"], on_progress=draw if tty else None)
+    except KeyboardInterrupt:
+        interrupted = True
+        run = runs.cancel(run["id"], actor=ctx.user)
+    finally:
+        if tty:
+            sys.stderr.write("\r\x1b[2K")
+    if a.json:
+        _print_json(run)
+    else:
+        print("\n".join(run_lines(run)))
+    if interrupted:
+        return 130
+    if has_bad_input(run):
+        return USAGE
+    return OK if passed(run) else FAILED
+
+
 def cmd_audit(ctx: Context) -> int:
     """Show the audit log; ``--verify`` recomputes the hash chain."""
     project = ctx.project()
@@ -366,6 +403,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("gate", cmd_gate, "exit 1 while required items or sign-offs are missing")
     p.add_argument("stage", nargs="?")
     p.add_argument("--format", choices=["table", "json"], default="table")
+
+    p = add("rerun", cmd_rerun, "rerun notebooks with papermill and compare their outputs with the saved ones")
+    p.add_argument("notebooks", nargs="*", metavar="NOTEBOOK",
+                   help="notebooks to rerun (default: the manifest's `notebooks`)")
+    p.add_argument("--twice", action="store_true",
+                   help="run each notebook twice from scratch and compare the two runs (finds nondeterminism)")
+    p.add_argument("--json", action="store_true", help="print the whole run record as JSON")
 
     p = add("audit", cmd_audit, "the audit log; --verify checks its hash chain")
     p.add_argument("--verify", action="store_true")

@@ -31,6 +31,8 @@ from .audit import GENESIS, AuditEvent, ChainCheck, decode, event_hash, verify_e
 from .migrate import HEAD_REVISION, current_revision, upgrade
 
 BUSY_TIMEOUT_S = 60
+ACTIVE_RUN_STATUSES = ("queued", "running")
+_RUN_SLOTS = "lifecycle_lab:run-slots"  # the lock name under which rerun slots are claimed
 _MIGRATION_LOCK = 0x6C69666563796C65  # "lifecycle"
 
 
@@ -482,23 +484,86 @@ class Store:
         with self._write() as conn:
             conn.execute(t.runs.update().where(t.runs.c.id == run_id).values(**fields))
 
-    def update_run_notebook(self, run_id: str, position: int, **fields: Any) -> None:
-        """Progress of one notebook of a run (cells done, verdict, diffs...)."""
+    def update_run_notebook(self, run_id: str, position: int, **fields: Any) -> bool:
+        """Progress of one notebook of a run (cells done, verdict, diffs...); False (and ignored) once it is closed."""
+        active = sa.select(t.runs.c.id).where(t.runs.c.id == run_id, t.runs.c.status.in_(ACTIVE_RUN_STATUSES))
         with self._write() as conn:
-            conn.execute(
+            done = conn.execute(
                 t.run_notebooks.update()
-                .where(t.run_notebooks.c.run_id == run_id, t.run_notebooks.c.position == position)
+                .where(t.run_notebooks.c.run_id == run_id, t.run_notebooks.c.position == position,
+                       t.run_notebooks.c.run_id.in_(active))
                 .values(**fields)
             )
+        return done.rowcount > 0
 
-    def finish_run(self, run_id: str, *, actor: str, at: str, **fields: Any) -> dict[str, Any]:
-        """Close a run (status, verdict, ...) with a ``run.finish`` audit event."""
+    def claim_run(self, run_id: str, *, limit: int, host: str, at: str) -> str:
+        """Move a queued run to ``running`` when ``host`` has a free slot (runs start in creation order).
+
+        Returns the run's status afterwards: ``running`` when claimed, ``queued`` to wait, or a final status.
+        """
+        r = t.runs
+        with self._write(_RUN_SLOTS) as conn:
+            row = conn.execute(sa.select(r.c.status, r.c.created_at).where(r.c.id == run_id)).first()
+            if row is None:
+                raise NotFound(f"no run {run_id!r}")
+            if row.status != "queued":
+                return row.status
+            earlier = sa.or_(r.c.created_at < row.created_at,
+                             sa.and_(r.c.created_at == row.created_at, r.c.id < run_id))
+            busy = conn.execute(
+                sa.select(sa.func.count()).select_from(r).where(
+                    r.c.worker_host == host,
+                    sa.or_(r.c.status == "running", sa.and_(r.c.status == "queued", earlier)),
+                )
+            ).scalar() or 0
+            if busy >= limit:
+                return "queued"
+            conn.execute(r.update().where(r.c.id == run_id).values(status="running", started_at=at))
+        return "running"
+
+    def active_runs(self, host: str | None = None) -> list[dict[str, Any]]:
+        """Runs still queued or running (on ``host``, when given), oldest first, without notebooks."""
+        query = sa.select(t.runs).where(t.runs.c.status.in_(ACTIVE_RUN_STATUSES)).order_by(t.runs.c.created_at)
+        if host is not None:
+            query = query.where(t.runs.c.worker_host == host)
+        with self._read() as conn:
+            return [row._asdict() for row in conn.execute(query)]
+
+    def previous_environment(self, run_id: str) -> tuple[str, dict[str, Any]] | None:
+        """The id and environment of the project's latest earlier run that recorded one."""
+        r = t.runs
+        with self._read() as conn:
+            row = conn.execute(sa.select(r.c.project_id, r.c.created_at).where(r.c.id == run_id)).first()
+            if row is None:
+                raise NotFound(f"no run {run_id!r}")
+            found = conn.execute(
+                sa.select(r.c.id, r.c.environment)
+                .where(r.c.project_id == row.project_id, r.c.id != run_id, r.c.created_at <= row.created_at,
+                       r.c.environment.is_not(None))
+                .order_by(r.c.created_at.desc()).limit(1)
+            ).first()
+        return (found.id, found.environment) if found else None
+
+    def finish_run(
+        self, run_id: str, *, actor: str, at: str, notebooks: dict[str, Any] | None = None, **fields: Any
+    ) -> dict[str, Any]:
+        """Close a run (status, verdict, ...) with a ``run.finish`` audit event; a closed run stays as it was.
+
+        ``notebooks`` are fields set on each of its notebooks still queued or running (e.g. cancelled).
+        """
         with self._read() as conn:
             row = conn.execute(sa.select(t.runs.c.project_id).where(t.runs.c.id == run_id)).first()
         if row is None:
             raise NotFound(f"no run {run_id!r}")
         with self._write(row.project_id) as conn:
+            status = conn.execute(sa.select(t.runs.c.status).where(t.runs.c.id == run_id)).scalar()
+            if status not in ACTIVE_RUN_STATUSES:
+                return self.get_run(run_id)
             conn.execute(t.runs.update().where(t.runs.c.id == run_id).values(finished_at=at, **fields))
+            if notebooks:
+                nb = t.run_notebooks
+                conn.execute(nb.update().where(nb.c.run_id == run_id, nb.c.status.in_(ACTIVE_RUN_STATUSES))
+                             .values(**notebooks))
             self._append(conn, row.project_id, actor=actor, at=at, action="run.finish", target=run_id,
                          before=None, after={k: v for k, v in fields.items() if k in ("status", "verdict", "error")})
         return self.get_run(run_id)
@@ -517,14 +582,27 @@ class Store:
             run["notebooks"] = [{k: v for k, v in nb._asdict().items() if k != "run_id"} for nb in notebooks]
         return run
 
-    def list_runs(self, project_id: str, limit: int = 50) -> list[dict[str, Any]]:
-        """The project's runs, newest first, without their notebooks' diffs."""
+    def list_runs(self, project_id: str, limit: int = 50, *, notebooks: bool = False) -> list[dict[str, Any]]:
+        """The project's runs, newest first; with ``notebooks``, each with its notebooks' progress (no diffs)."""
         with self._read() as conn:
             rows = conn.execute(
                 sa.select(t.runs).where(t.runs.c.project_id == project_id)
                 .order_by(t.runs.c.created_at.desc()).limit(limit)
             )
-            return [row._asdict() for row in rows]
+            runs = [row._asdict() for row in rows]
+            if notebooks and runs:
+                nb = t.run_notebooks
+                found = conn.execute(
+                    sa.select(*(c for c in nb.c if c.name != "diffs"))
+                    .where(nb.c.run_id.in_([r["id"] for r in runs])).order_by(nb.c.run_id, nb.c.position)
+                )
+                by_run: dict[str, list[dict[str, Any]]] = {r["id"]: [] for r in runs}
+                for row in found:
+                    values = row._asdict()
+                    by_run[values.pop("run_id")].append(values)
+                for run in runs:
+                    run["notebooks"] = by_run[run["id"]]
+            return runs
 
 
 _OPEN: dict[str, Store] = {}

@@ -131,6 +131,7 @@ runs = sa.Table(
     sa.Column("started_at", sa.String(32)),
     sa.Column("finished_at", sa.String(32)),
     sa.Column("worker_pid", sa.Integer),
+    sa.Column("worker_host", sa.String(255)),  # where worker_pid lives: only that host can tell if it died
     sa.Column("environment", JSONText),
     sa.Column("environment_diff", JSONText),
     sa.Column("data_checks", JSONText),
@@ -155,4 +156,5 @@ run_notebooks = sa.Table(
     sa.Column("duration", sa.Float),
     sa.Column("error", JSONText),
     sa.Column("diffs", JSONText),
+    sa.Column("kernel", sa.String(200)),
 )

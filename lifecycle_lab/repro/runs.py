@@ -1,0 +1,246 @@
+"""The run service: start a rerun (it returns at once), get and list runs, cancel one, and tidy up after crashes.
+
+Every front door uses it the same way: ``start`` records a queued run and
+spawns its worker (``python -m lifecycle_lab.repro.worker``) as the leader of a
+session of its own, so no notebook ever executes in the caller's process. The
+worker waits for one of ``max_concurrent`` slots on this host, then runs. A run
+whose worker died is closed as ``failed`` the next time anyone looks at it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import secrets
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from ..errors import NotFound, ValidationError
+from ..service import Lifecycle, Project
+from ..store.store import ACTIVE_RUN_STATUSES
+from ..store.url import DB_URL_ENV
+from .processes import RUN_ID_ENV, is_run_worker, stop_run, this_host
+from .sanitize import manifest_sanitizers
+
+RERUN_ENV = "LIFECYCLE_LAB_RERUN"  # "1" in a rerun kernel: widgets verify instead of record
+WORKER_MODULE = "lifecycle_lab.repro.worker"
+DEFAULT_MAX_CONCURRENT = 2
+VERDICTS = ("reproduced", "within_tolerance", "differs", "timed_out", "failed", "cancelled")  # best to worst
+PASSING = frozenset({"reproduced", "within_tolerance"})
+UNCLAIMED_GRACE_S = 60  # a queued run whose spawner never recorded a worker is given up after this
+_PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # the folder holding lifecycle_lab: the worker imports this copy
+
+
+def overall_verdict(verdicts: Sequence[str | None]) -> str | None:
+    """The worst of the notebooks' verdicts (None when there are none yet)."""
+    known = [v for v in verdicts if v in VERDICTS]
+    return max(known, key=VERDICTS.index) if known else None
+
+
+def new_run_id() -> str:
+    """A run id that sorts by time, e.g. ``20260126T051859-3fa2c1``: also the folder name of its outputs."""
+    return dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S") + "-" + secrets.token_hex(3)
+
+
+def run_json(run: dict[str, Any]) -> dict[str, Any]:
+    """A run as clients see it: the stored record plus overall progress."""
+    notebooks = run.get("notebooks") or []
+    return {
+        **run,
+        "active": run["status"] in ACTIVE_RUN_STATUSES,
+        "progress": {
+            "cells_done": sum(nb["cells_done"] for nb in notebooks),
+            "cells_total": sum(nb["cells_total"] for nb in notebooks),
+            "notebooks_done": sum(nb["status"] not in ACTIVE_RUN_STATUSES for nb in notebooks),
+            "notebooks_total": len(notebooks),
+        },
+    }
+
+
+def close_run(
+    lifecycle: Lifecycle, run_id: str, status: str, verdict: str, error: str | None, *, actor: str
+) -> dict[str, Any]:
+    """Close a run and every notebook of it still queued or running with the same status and verdict."""
+    at = lifecycle.clock()
+    return lifecycle.store.finish_run(
+        run_id, actor=actor, at=at, status=status, verdict=verdict, error=error,
+        notebooks={"status": status, "verdict": verdict, "finished_at": at},
+    )
+
+
+class RunService:
+    """Reproducibility runs of projects: non-blocking start, get, list, cancel."""
+
+    def __init__(
+        self, lifecycle: Lifecycle, *, max_concurrent: int = DEFAULT_MAX_CONCURRENT, python: str = sys.executable
+    ) -> None:
+        if max_concurrent < 1:
+            raise ValueError("max_concurrent must be at least 1")
+        self.lifecycle = lifecycle
+        self.store = lifecycle.store
+        self.max_concurrent = max_concurrent
+        self.python = python
+        self.host = this_host()
+        self._exited: dict[str, threading.Event] = {}
+
+    # --- start -------------------------------------------------------------------------------
+
+    def notebook_paths(self, project: Project, notebooks: Sequence[str | Path] | None) -> list[str]:
+        """Project-relative paths of the notebooks to rerun (default: the manifest's); refuses paths outside it."""
+        chosen = list(notebooks) if notebooks else list(project.manifest.notebooks)
+        if not chosen:
+            raise ValidationError(
+                "no notebooks to rerun: list them under `notebooks:` in lifecycle.yaml or name them", field="notebooks"
+            )
+        paths: list[str] = []
+        for given in chosen:
+            absolute = (project.directory / Path(given).expanduser()).resolve()
+            try:
+                relative = absolute.relative_to(project.directory).as_posix()
+            except ValueError:
+                raise ValidationError(f"{given} is outside the project folder {project.directory}",
+                                      field="notebooks") from None
+            if relative not in paths:
+                paths.append(relative)
+        return paths
+
+    def start(
+        self, project: Project, notebooks: Sequence[str | Path] | None = None, *, twice: bool = False, actor: str
+    ) -> dict[str, Any]:
+        """Queue a run of ``notebooks`` (default: the manifest's) and spawn its worker; returns the queued run."""
+        paths = self.notebook_paths(project, notebooks)
+        options = dict(project.manifest.rerun)
+        manifest_sanitizers(options.get("sanitizers") or [])  # a bad regex is the caller's error, not the run's
+        run_id = new_run_id()
+        self.store.create_run(project.id, run_id, paths, options=options, twice=twice, actor=actor,
+                              at=self.lifecycle.clock())
+        run_dir = project.manifest.runs_dir / run_id
+        try:
+            run_dir.mkdir(parents=True, exist_ok=True)
+            with open(run_dir / "worker.log", "ab") as log:
+                process = subprocess.Popen(
+                    [self.python, "-m", WORKER_MODULE, run_id, "--slots", str(self.max_concurrent)],
+                    cwd=project.directory, env=self._worker_env(run_id), stdin=subprocess.DEVNULL, stdout=log,
+                    stderr=subprocess.STDOUT, start_new_session=True,
+                )
+        except OSError as exc:
+            return run_json(close_run(self.lifecycle, run_id, "failed", "failed",
+                                      f"could not start the rerun worker: {exc}", actor=actor))
+        self.store.update_run(run_id, worker_pid=process.pid, worker_host=self.host)
+        exited = self._exited[run_id] = threading.Event()
+        threading.Thread(target=self._reap, args=(run_id, process, exited, actor), daemon=True,
+                         name=f"lifecycle-run-{run_id}").start()
+        return self.get(run_id)
+
+    def _worker_env(self, run_id: str) -> dict[str, str]:
+        env = dict(os.environ)
+        env[DB_URL_ENV] = self.store.url
+        env[RUN_ID_ENV] = run_id
+        env[RERUN_ENV] = "1"
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(_PACKAGE_ROOT), env.get("PYTHONPATH")) if p)
+        return env
+
+    def _reap(self, run_id: str, process: subprocess.Popen[bytes], exited: threading.Event, actor: str) -> None:
+        """Wait for our worker; if it left its run open, it crashed: close the run as failed."""
+        code = process.wait()
+        try:
+            run = self.store.get_run(run_id)
+            if run["status"] in ACTIVE_RUN_STATUSES:
+                self._close_crashed(run, f"the rerun worker exited with status {code} before finishing", actor)
+        finally:
+            exited.set()
+
+    def _close_crashed(self, run: dict[str, Any], reason: str, actor: str) -> None:
+        stop_run(None, run["id"])  # a kernel may outlive a killed worker for a moment
+        last = _last_log_line(self._run_dir(run))
+        close_run(self.lifecycle, run["id"], "failed", "failed", f"{reason}{f': {last}' if last else ''}",
+                  actor=actor)
+
+    def _run_dir(self, run: dict[str, Any]) -> Path | None:
+        try:
+            return self.lifecycle.project(run["project_id"]).manifest.runs_dir / run["id"]
+        except NotFound:
+            return None
+
+    # --- read ----------------------------------------------------------------------------------
+
+    def reconcile(self, runs: Sequence[dict[str, Any]] | None = None) -> list[str]:
+        """Close as failed every open run on this host whose worker is gone; returns their ids."""
+        closed = []
+        for run in self.store.active_runs(self.host) if runs is None else runs:
+            if run["status"] not in ACTIVE_RUN_STATUSES or run.get("worker_host") not in (None, self.host):
+                continue
+            pid = run.get("worker_pid")
+            if pid is None:
+                created = dt.datetime.fromisoformat(run["created_at"].replace("Z", "+00:00"))
+                if (dt.datetime.now(dt.timezone.utc) - created).total_seconds() < UNCLAIMED_GRACE_S:
+                    continue
+                reason = "the rerun worker was never started"
+            elif is_run_worker(pid, run["id"]):
+                continue
+            else:
+                reason = f"the rerun worker (pid {pid}) is gone"
+            self._close_crashed(run, reason, run["requested_by"])
+            closed.append(run["id"])
+        return closed
+
+    def get(self, run_id: str) -> dict[str, Any]:
+        """A run with its notebooks, progress, verdicts and diffs; NotFound otherwise."""
+        run = self.store.get_run(run_id)
+        if run["status"] in ACTIVE_RUN_STATUSES and self.reconcile([run]):
+            run = self.store.get_run(run_id)
+        return run_json(run)
+
+    def list(self, project: Project, limit: int = 50) -> list[dict[str, Any]]:
+        """The project's runs, newest first, with their notebooks' progress and verdicts (no diffs)."""
+        runs = self.store.list_runs(project.id, limit, notebooks=True)
+        if self.reconcile([r for r in runs if r["status"] in ACTIVE_RUN_STATUSES]):
+            runs = self.store.list_runs(project.id, limit, notebooks=True)
+        return [run_json(r) for r in runs]
+
+    def wait(
+        self, run_id: str, *, timeout: float | None = None, interval: float = 0.2,
+        on_progress: Callable[[dict[str, Any]], None] | None = None,
+    ) -> dict[str, Any]:
+        """Block until the run is closed (or ``timeout`` passes), calling ``on_progress`` as it goes."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        exited = self._exited.get(run_id)
+        while True:
+            run = self.get(run_id)
+            if not run["active"] or (deadline is not None and time.monotonic() >= deadline):
+                return run
+            if on_progress is not None:
+                on_progress(run)
+            if exited is not None:
+                exited.wait(interval)  # wakes the moment our own worker exits
+            else:
+                time.sleep(interval)
+
+    # --- cancel ----------------------------------------------------------------------------------
+
+    def cancel(self, run_id: str, *, actor: str) -> dict[str, Any]:
+        """Cancel a queued or running run: close it as cancelled, then stop its worker and kernels."""
+        run = self.store.get_run(run_id)
+        if run["status"] not in ACTIVE_RUN_STATUSES:
+            return run_json(run)
+        # Closing first means the worker's own last writes are refused and nobody mistakes the kill for a crash.
+        close_run(self.lifecycle, run_id, "cancelled", "cancelled", f"cancelled by {actor}", actor=actor)
+        if run.get("worker_host") in (None, self.host):
+            stop_run(run.get("worker_pid"), run_id)
+        return self.get(run_id)
+
+
+def _last_log_line(run_dir: Path | None) -> str | None:
+    """The worker log's last line, which is usually the reason it died."""
+    if run_dir is None:
+        return None
+    try:
+        lines = (run_dir / "worker.log").read_text(encoding="utf-8", errors="replace").strip().splitlines()
+    except OSError:
+        return None
+    return lines[-1][:500] if lines else None

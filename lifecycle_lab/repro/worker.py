@@ -1,0 +1,264 @@
+"""The rerun worker process: ``python -m lifecycle_lab.repro.worker RUN_ID [--slots N]``.
+
+Spawned by :class:`~lifecycle_lab.repro.runs.RunService` as the leader of its
+own session, with the store's URL and the run id in its environment. It waits
+for a free slot on this host, re-fingerprints the registered datasets, records
+the environment, executes each notebook into ``.lifecycle/runs/<run-id>/`` (twice
+with ``--twice``), compares, closes the run and makes it the evidence of the
+template's ``rerun`` items. SIGTERM (cancel) kills its kernel and exits at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import os
+import signal
+import sys
+import time
+import traceback
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from ..errors import ValidationError
+from ..fingerprint import notebook_hash
+from ..project import DEFAULT_RERUN
+from ..service import DatasetCheck, Lifecycle, Project
+from ..store import open_store
+from .compare import Tolerance, compare_notebooks
+from .environment import capture_environment, diff_environments
+from .processes import this_host
+from .runner import Execution, Prepared, RunAbandoned, execute, kill_live_kernels, prepare
+from .runs import PASSING, close_run, overall_verdict
+from .sanitize import Sanitizer, sanitizer_chain
+
+SLOT_POLL_S = 0.5
+PROGRESS_EVERY_S = 0.25  # progress writes are throttled so fast cells do not queue on the store's write lock
+EXIT_CANCELLED = 143
+
+
+class _Progress:
+    """Writes a notebook's cells done to the store as they finish, at most every PROGRESS_EVERY_S.
+
+    A write that finds the run closed stops the notebook (papermill shuts its kernel down): that is how a
+    run cancelled from another host, where no signal reaches this worker, ends at the next cell.
+    """
+
+    def __init__(self, lifecycle: Lifecycle, run_id: str, position: int, total: int) -> None:
+        self.store, self.run_id, self.position, self.total = lifecycle.store, run_id, position, total
+        self.offset = 0
+        self._last = 0.0
+
+    def __call__(self, done: int, _cells: int) -> None:
+        now = time.monotonic()
+        if now - self._last >= PROGRESS_EVERY_S or self.offset + done >= self.total:
+            self._last = now
+            if not self.store.update_run_notebook(self.run_id, self.position, cells_done=self.offset + done):
+                raise RunAbandoned(f"run {self.run_id} was closed while it ran")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """A run's options (the manifest's ``rerun`` section as it was when the run started), ready to use."""
+
+    parameters: dict[str, Any]
+    kernel: str | None
+    timeout: float
+    cell_timeout: float
+    tolerance: Tolerance
+    sanitizers: tuple[Sanitizer, ...]
+
+    @classmethod
+    def from_options(cls, options: dict[str, Any] | None) -> Settings:
+        """From the options stored with the run."""
+        options = options or {}
+        timeout = float(options.get("timeout") or DEFAULT_RERUN["timeout"])
+        return cls(
+            parameters=dict(options.get("parameters") or {}),
+            kernel=options.get("kernel"),
+            timeout=timeout,
+            cell_timeout=float(options.get("cell_timeout") or timeout),
+            tolerance=Tolerance.from_json(options.get("tolerance")),
+            sanitizers=sanitizer_chain(options.get("sanitizers") or []),
+        )
+
+
+class Worker:
+    """Executes one run from start to finish."""
+
+    def __init__(self, lifecycle: Lifecycle, run_id: str, slots: int) -> None:
+        self.lifecycle = lifecycle
+        self.store = lifecycle.store
+        self.run_id = run_id
+        self.slots = slots
+
+    def claim_slot(self) -> bool:
+        """Wait until the run may start; False when it was closed (cancelled) while queued."""
+        while True:
+            status = self.store.claim_run(self.run_id, limit=self.slots, host=this_host(), at=self.lifecycle.clock())
+            if status == "running":
+                return True
+            if status != "queued":
+                return False
+            time.sleep(SLOT_POLL_S)
+
+    def run(self) -> dict[str, Any] | None:
+        """Claim a slot and execute the run; the closed run (None when it was closed before it could start)."""
+        if not self.claim_slot():
+            return None
+        run = self.store.get_run(self.run_id)
+        project = self.lifecycle.project(run["project_id"])
+        settings = Settings.from_options(run["options"])
+        checks = self.lifecycle.check_datasets(project)
+        self.store.update_run(self.run_id, data_checks=[c.to_json() for c in checks])
+        prepared = {nb["position"]: self._prepare(project, nb, settings) for nb in run["notebooks"]}
+        self._record_environment(project, [p for p in prepared.values() if p is not None])
+        try:
+            for nb in run["notebooks"]:
+                if prepared[nb["position"]] is not None:
+                    self._execute(project, nb, prepared[nb["position"]], settings, twice=run["twice"])
+        except RunAbandoned:
+            return None
+        return self._finish(project, run, checks)
+
+    def _prepare(self, project: Project, nb: dict[str, Any], settings: Settings) -> Prepared | None:
+        """Check a notebook before anything runs; a bad one is closed as failed with the reason."""
+        try:
+            prepared = prepare(project.directory / nb["path"], parameters=settings.parameters, kernel=settings.kernel,
+                               display=nb["path"])
+        except ValidationError as exc:
+            self.store.update_run_notebook(
+                self.run_id, nb["position"], status="failed", verdict="failed", finished_at=self.lifecycle.clock(),
+                error={"kind": "input", "message": str(exc)},
+            )
+            return None
+        self.store.update_run_notebook(self.run_id, nb["position"], kernel=prepared.kernel, cells_total=prepared.cells,
+                                       sha256=notebook_hash(project.directory / nb["path"]))
+        return prepared
+
+    def _record_environment(self, project: Project, prepared: Sequence[Prepared]) -> None:
+        environment = capture_environment(project.directory, {p.kernel: p.kernel_spec for p in prepared})
+        previous = self.store.previous_environment(self.run_id)
+        diff = {"against": previous[0], "changes": diff_environments(previous[1], environment)} if previous else None
+        self.store.update_run(self.run_id, environment=environment, environment_diff=diff)
+
+    def _execute(self, project: Project, nb: dict[str, Any], first: Prepared, settings: Settings, *,
+                 twice: bool) -> None:
+        """Execute one notebook (twice with --twice), compare, record its verdict."""
+        position, relative = nb["position"], nb["path"]
+        source = project.directory / relative
+        output = project.manifest.runs_dir / self.run_id / relative
+        second_output = output.with_name(output.stem + ".run2.ipynb")
+        output.parent.mkdir(parents=True, exist_ok=True)
+        # executing fills the notebook in place: the second pass starts from its own untouched copy
+        passes = [(first, output)] + ([(replace(first, notebook=copy.deepcopy(first.notebook)), second_output)]
+                                      if twice else [])
+        total = first.cells * len(passes)
+        progress = _Progress(self.lifecycle, self.run_id, position, total)
+        self.store.update_run_notebook(self.run_id, position, status="running", started_at=self.lifecycle.clock(),
+                                       cells_total=total, output_path=_relative(output, project))
+        runs: list[Execution] = []
+        for attempt, (prepared, target) in enumerate(passes):
+            progress.offset = attempt * first.cells
+            runs.append(execute(prepared, cwd=source.parent, output_path=target, cell_timeout=settings.cell_timeout,
+                                timeout=settings.timeout, on_cell=progress))
+            if runs[-1].error is not None:
+                break
+        last = runs[-1]
+        fields: dict[str, Any] = {"status": "finished", "finished_at": self.lifecycle.clock(),
+                                  "duration": sum(r.duration for r in runs)}
+        if last.error is not None:
+            error = dict(last.error)
+            if len(runs) == 2:
+                error["message"] = f"second run: {error['message']}"
+            fields.update(verdict="timed_out" if last.timed_out else "failed", error=error)
+        else:
+            expected, against = (runs[0].notebook, "first_run") if twice else (first.saved, "saved")
+            comparison = compare_notebooks(expected, last.notebook, tolerance=settings.tolerance,
+                                           sanitizers=settings.sanitizers)
+            diffs = comparison.to_json(against)
+            if twice:
+                diffs["other_path"] = _relative(second_output, project)
+            fields.update(verdict=comparison.verdict, diffs=diffs, cells_done=total)
+        self.store.update_run_notebook(self.run_id, position, **fields)
+
+    def _finish(self, project: Project, run: dict[str, Any], checks: list[DatasetCheck]) -> dict[str, Any]:
+        notebooks = self.store.get_run(self.run_id)["notebooks"]
+        verdict = overall_verdict([nb["verdict"] for nb in notebooks]) or "failed"
+        bad_input = [nb["error"]["message"] for nb in notebooks if (nb["error"] or {}).get("kind") == "input"]
+        problems = [f"{nb['path']}: {nb['error']['message']}" for nb in notebooks
+                    if nb["error"] and nb["error"].get("kind") != "input"]
+        changed = [f"dataset {c.recorded.name} {c.status}" for c in checks if c.status != "ok"]
+        error = "; ".join(bad_input + problems + changed) or None
+        closed = self.store.finish_run(self.run_id, actor=run["requested_by"], at=self.lifecycle.clock(),
+                                       status="failed" if bad_input else "finished", verdict=verdict, error=error)
+        if closed["status"] == "finished":
+            self._record_evidence(project, closed, checks)
+        return closed
+
+    def _record_evidence(self, project: Project, run: dict[str, Any], checks: list[DatasetCheck]) -> None:
+        """Make the finished run the evidence of every ``rerun`` item of the template (audited as item updates)."""
+        evidence = {
+            "run_id": run["id"],
+            "verdict": run["verdict"],
+            "finished_at": run["finished_at"],
+            "notebooks": [
+                {"path": nb["path"], "verdict": nb["verdict"] or "failed", **({"sha256": nb["sha256"]}
+                                                                              if nb["sha256"] else {})}
+                for nb in run["notebooks"]
+            ],
+            "datasets": [
+                {"dataset": c.recorded.name, "fingerprint": c.current,
+                 **({"version": c.recorded.version} if c.status == "ok" else {})}
+                for c in checks if c.current is not None
+            ],
+        }
+        for item in project.template.items():
+            if item.evidence != "rerun":
+                continue
+            changes: dict[str, Any] = {"evidence": evidence}
+            if self.store.item(project.id, item.key).status == "todo":
+                changes["status"] = "in_progress"
+            self.lifecycle.set_item(project, item.key, changes, actor=run["requested_by"])
+
+
+def _relative(path: Path, project: Project) -> str:
+    try:
+        return path.relative_to(project.directory).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _on_terminate(_signum: int, _frame: Any) -> None:
+    """Cancelled: kill our kernel and leave now; whoever cancelled has already closed the run."""
+    kill_live_kernels()
+    os._exit(EXIT_CANCELLED)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Execute the run named on the command line; exit 0 when it closed normally."""
+    parser = argparse.ArgumentParser(prog="python -m lifecycle_lab.repro.worker")
+    parser.add_argument("run_id")
+    parser.add_argument("--slots", type=int, default=2, help="runs executing at once on this host")
+    args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, _on_terminate)
+    lifecycle = Lifecycle(open_store())
+    try:
+        closed = Worker(lifecycle, args.run_id, max(1, args.slots)).run()
+    except Exception as exc:  # a bug or a vanished project must still close the run, never leave it 'running'
+        traceback.print_exc()
+        kill_live_kernels()
+        run = lifecycle.store.get_run(args.run_id)
+        close_run(lifecycle, args.run_id, "failed", "failed", f"the rerun worker failed: {exc}",
+                  actor=run["requested_by"])
+        return 1
+    if closed is not None:
+        print(f"run {args.run_id} {closed['status']}: {closed['verdict']}", flush=True)
+        return 0 if closed["verdict"] in PASSING else 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

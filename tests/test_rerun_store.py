@@ -1,0 +1,59 @@
+"""The store's run records: slots claimed in order, closed runs that stay closed."""
+
+from __future__ import annotations
+
+from lifecycle_lab.service import Project
+from lifecycle_lab.store import Store
+
+AT = "2026-01-26T10:00:00.000000Z"
+
+
+def queued(store: Store, project: Project, run_id: str, at: str, host: str = "h1") -> None:
+    store.create_run(project.id, run_id, ["a.ipynb", "b.ipynb"], options={}, twice=False, actor="alice", at=at)
+    store.update_run(run_id, worker_host=host, worker_pid=1)
+
+
+def test_slots_are_claimed_up_to_the_limit_in_creation_order(store: Store, project: Project) -> None:
+    for n in range(3):
+        queued(store, project, f"r{n}", f"2026-01-26T10:00:0{n}.000000Z")
+    queued(store, project, "elsewhere", "2026-01-26T09:00:00.000000Z", host="h2")
+    assert store.claim_run("r2", limit=2, host="h1", at=AT) == "queued"  # r0 and r1 come first
+    assert store.claim_run("r1", limit=2, host="h1", at=AT) == "running"
+    assert store.claim_run("r0", limit=2, host="h1", at=AT) == "running"
+    assert store.claim_run("r2", limit=2, host="h1", at=AT) == "queued"  # both slots taken
+    store.finish_run("r0", actor="alice", at=AT, status="finished", verdict="reproduced")
+    assert store.claim_run("r2", limit=2, host="h1", at=AT) == "running"
+    assert store.claim_run("r0", limit=2, host="h1", at=AT) == "finished"
+    assert [r["id"] for r in store.active_runs("h1")] == ["r1", "r2"]
+    assert store.get_run("elsewhere")["status"] == "queued"  # another host's runs take no slot here
+
+
+def test_a_closed_run_ignores_late_progress_and_a_second_close(store: Store, project: Project) -> None:
+    queued(store, project, "r1", AT)
+    store.update_run_notebook("r1", 0, status="running", cells_done=2)
+    closed = store.finish_run("r1", actor="bob", at=AT, status="cancelled", verdict="cancelled",
+                              notebooks={"status": "cancelled", "verdict": "cancelled"})
+    assert [nb["status"] for nb in closed["notebooks"]] == ["cancelled", "cancelled"]
+    store.update_run_notebook("r1", 0, status="finished", verdict="reproduced")
+    again = store.finish_run("r1", actor="worker", at=AT, status="finished", verdict="reproduced")
+    assert again["status"] == "cancelled" and again["notebooks"][0]["verdict"] == "cancelled"
+    assert [e.action for e in store.events(project.id)].count("run.finish") == 1
+    assert store.verify_chain(project.id).ok
+
+
+def test_previous_environment_is_the_latest_earlier_run_that_recorded_one(store: Store, project: Project) -> None:
+    queued(store, project, "r1", "2026-01-26T10:00:01.000000Z")
+    queued(store, project, "r2", "2026-01-26T10:00:02.000000Z")
+    queued(store, project, "r3", "2026-01-26T10:00:03.000000Z")
+    store.update_run("r1", environment={"python": {"version": "3.11.7"}})
+    assert store.previous_environment("r3") == ("r1", {"python": {"version": "3.11.7"}})
+    assert store.previous_environment("r1") is None
+
+
+def test_list_runs_can_carry_notebook_progress_without_diffs(store: Store, project: Project) -> None:
+    queued(store, project, "r1", AT)
+    store.update_run_notebook("r1", 1, diffs={"cells": []}, cells_done=3)
+    listed = store.list_runs(project.id, notebooks=True)[0]
+    assert [nb["path"] for nb in listed["notebooks"]] == ["a.ipynb", "b.ipynb"]
+    assert listed["notebooks"][1]["cells_done"] == 3 and "diffs" not in listed["notebooks"][1]
+    assert "notebooks" not in store.list_runs(project.id)[0]
