@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .errors import NotFound, ValidationError
-from .evidence import has_evidence, validate_evidence
+from .evidence import evidence_failure, has_evidence, validate_evidence
 
 STATUSES: tuple[str, ...] = ("todo", "in_progress", "done", "blocked", "not_applicable")
 CLOSED: frozenset[str] = frozenset({"done", "not_applicable"})
@@ -202,7 +202,9 @@ class Signoff:
 class Blocker:
     """One reason a gate is closed."""
 
-    kind: str  # open | missing_evidence | stale_evidence | signoff_missing | signoff_rejected | signoff_outdated
+    # open, missing_evidence, failing_evidence, stale_evidence,
+    # signoff_missing, signoff_rejected or signoff_outdated
+    kind: str
     target: str  # an item key or a role id
     message: str
 
@@ -401,6 +403,9 @@ def _item_blockers(spec: ItemSpec, state: ItemState, stale: Mapping[str, list[st
         return [Blocker("open", spec.key, f"{spec.title} is {state.status.replace('_', ' ')}")]
     if state.status == "done" and not has_evidence(spec.evidence, state.evidence):
         return [Blocker("missing_evidence", spec.key, f"{spec.title} is done but has no {spec.evidence} evidence")]
+    failure = evidence_failure(spec.evidence, state.evidence) if state.status == "done" else None
+    if failure:
+        return [Blocker("failing_evidence", spec.key, f"{spec.title}: {failure}")]
     if state.status == "done" and stale.get(spec.key):
         return [Blocker("stale_evidence", spec.key, f"{spec.title}: {stale[spec.key][0]}")]
     return []

@@ -254,3 +254,13 @@ def has_evidence(kind: str, value: Any) -> bool:
     if kind == "text":
         return bool(value.get("text", "").strip())
     return True
+
+
+PASSING_RERUN_VERDICTS = frozenset({"reproduced", "within_tolerance"})
+
+
+def evidence_failure(kind: str, value: Any) -> str | None:
+    """Why evidence that is present nonetheless shows a failure (a rerun that did not reproduce), or None."""
+    if kind == "rerun" and isinstance(value, dict) and value.get("verdict") not in PASSING_RERUN_VERDICTS:
+        return f"the last rerun's verdict is {value.get('verdict')}"
+    return None

@@ -122,6 +122,16 @@ def test_gate_blocks_on_done_item_without_evidence() -> None:
     assert ("missing_evidence", "data/lineage") in kinds(gate("data", states, []))
 
 
+def test_gate_blocks_on_a_rerun_that_did_not_reproduce() -> None:
+    states = done_states()
+    states["exp/rerun"] = edit("exp/rerun", states["exp/rerun"],
+                               evidence={**states["exp/rerun"].evidence, "verdict": "differs"})
+    assert ("failing_evidence", "exp/rerun") in kinds(gate("exp", states, []))
+    states["exp/rerun"] = edit("exp/rerun", states["exp/rerun"],
+                               evidence={**states["exp/rerun"].evidence, "verdict": "within_tolerance"})
+    assert "failing_evidence" not in [k for k, _ in kinds(gate("exp", states, []))]
+
+
 def test_gate_includes_items_it_requires_from_other_stages() -> None:
     states = {**done_states(), "data/lineage": edit("data/lineage", status="blocked")}
     assert ("open", "data/lineage") in kinds(gate("exp", states, []))
