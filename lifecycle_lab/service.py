@@ -177,6 +177,14 @@ class Lifecycle:
             ) from None
         return Project(record, manifest, self.templates.get(record.template))
 
+    def project_json(self, project: Project) -> dict[str, Any]:
+        """The project's record with its manifest's notebooks and description, as JSON."""
+        return {
+            **project.record.to_json(),
+            "notebooks": list(project.manifest.notebooks),
+            "description": project.manifest.description,
+        }
+
     # --- status ------------------------------------------------------------------------------
 
     def _current_hash(self, project: Project, path: str) -> str | None:
@@ -185,12 +193,10 @@ class Lifecycle:
         except (NotFound, OSError):
             return None
 
-    def summary(
-        self, project: Project, *, today: dt.date | None = None, datasets: list[DatasetCheck] | None = None
-    ) -> cl.Summary:
-        """Progress, gates, overdue and stale items, from the store and the files now."""
-        recorded = self.store.items(project.id)
-        checks = self.check_datasets(project) if datasets is None else datasets
+    def observe(
+        self, project: Project, recorded: Mapping[str, cl.ItemState], datasets: list[DatasetCheck]
+    ) -> cl.Observations:
+        """What staleness is judged against now: datasets' current hashes, verified notebooks' current hashes."""
         notebooks: dict[str, str | None] = {}
         for item in project.template.items():
             state = recorded.get(item.key)
@@ -198,24 +204,47 @@ class Lifecycle:
                 for nb in state.evidence.get("notebooks", []):
                     if nb.get("path") and nb["path"] not in notebooks:
                         notebooks[nb["path"]] = notebook_hash(project.directory / nb["path"])
+        return cl.Observations(datasets={c.recorded.name: c.current for c in datasets}, notebooks=notebooks)
+
+    def summary(
+        self,
+        project: Project,
+        *,
+        today: dt.date | None = None,
+        datasets: list[DatasetCheck] | None = None,
+        recorded: Mapping[str, cl.ItemState] | None = None,
+        seen: cl.Observations | None = None,
+    ) -> cl.Summary:
+        """Progress, gates, overdue and stale items, from the store and the files now (or what is passed in)."""
+        recorded = self.store.items(project.id) if recorded is None else recorded
+        if seen is None:
+            checks = self.check_datasets(project) if datasets is None else datasets
+            seen = self.observe(project, recorded, checks)
         return cl.summarize(
             project.template,
             recorded,
             self.store.signoffs(project.id),
             today=today or self.today(),
-            seen=cl.Observations(datasets={c.recorded.name: c.current for c in checks}, notebooks=notebooks),
+            seen=seen,
         )
 
-    def view(self, project: Project, *, today: dt.date | None = None) -> dict[str, Any]:
-        """The full project view: template, states with versions, progress, gates, sign-offs, datasets."""
-        datasets = self.check_datasets(project)
-        summary = self.summary(project, today=today, datasets=datasets)
+    def view(
+        self,
+        project: Project,
+        *,
+        today: dt.date | None = None,
+        datasets: list[DatasetCheck] | None = None,
+        recorded: Mapping[str, cl.ItemState] | None = None,
+        seen: cl.Observations | None = None,
+    ) -> dict[str, Any]:
+        """The full project view: template, states with versions, progress, gates, sign-offs, datasets.
+
+        ``datasets``, ``recorded`` and ``seen`` let a caller that already read them (a cache) pass them in.
+        """
+        datasets = self.check_datasets(project) if datasets is None else datasets
+        summary = self.summary(project, today=today, datasets=datasets, recorded=recorded, seen=seen)
         return {
-            "project": {
-                **project.record.to_json(),
-                "notebooks": list(project.manifest.notebooks),
-                "description": project.manifest.description,
-            },
+            "project": self.project_json(project),
             "template": template_json(project.template),
             "items": {key: state.to_json() for key, state in summary.states.items()},
             "progress": {
