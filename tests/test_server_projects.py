@@ -64,7 +64,7 @@ async def test_creating_with_a_name_too_long_writes_nothing(api, jp_root_dir: Pa
 async def test_creating_with_a_notebook_outside_the_project_folder_is_refused(api, jp_root_dir: Path) -> None:
     (jp_root_dir / "x").mkdir()
     reply = await api("POST", "projects", json={"path": "x", "notebooks": ["../../etc/passwd.ipynb"]})
-    assert reply.status == 400 and reply.body["field"] == "notebooks.0"
+    assert reply.status == 400 and reply.body["field"] == "notebooks[0]"
     assert not (jp_root_dir / "x" / "lifecycle.yaml").exists()
 
 

@@ -87,8 +87,8 @@ class ProjectsHandler(_ProjectHandler):
                 try:
                     self.root.resolve(notebook, base=directory, must_exist=False)
                 except NotFound:
-                    raise ValidationError(f"notebooks.{index}: {notebook!r} is not a path inside the project",
-                                          field=f"notebooks.{index}") from None
+                    raise ValidationError(f"notebooks[{index}]: {notebook!r} is not a path inside the project",
+                                          field=f"notebooks[{index}]") from None
             try:
                 self.service.templates.get(template)
             except NotFound as exc:
