@@ -62,6 +62,15 @@ class DatasetCheck:
         return {**self.recorded.to_json(), "current_sha256": self.current, "status": self.status}
 
 
+@dataclass(frozen=True)
+class Snapshot:
+    """What a project's status is computed from, read at one moment: item states and the files on disk."""
+
+    recorded: dict[str, cl.ItemState]
+    datasets: list[DatasetCheck]
+    seen: cl.Observations
+
+
 def template_json(template: cl.Template) -> dict[str, Any]:
     """The template as the clients see it."""
     return {
@@ -206,43 +215,39 @@ class Lifecycle:
                         notebooks[nb["path"]] = notebook_hash(project.directory / nb["path"])
         return cl.Observations(datasets={c.recorded.name: c.current for c in datasets}, notebooks=notebooks)
 
+    def snapshot(self, project: Project, *, datasets: list[DatasetCheck] | None = None) -> Snapshot:
+        """The recorded item states and what is on disk now, read once, for a summary or a view."""
+        recorded = self.store.items(project.id)
+        checks = self.check_datasets(project) if datasets is None else datasets
+        return Snapshot(recorded, checks, self.observe(project, recorded, checks))
+
     def summary(
         self,
         project: Project,
         *,
         today: dt.date | None = None,
         datasets: list[DatasetCheck] | None = None,
-        recorded: Mapping[str, cl.ItemState] | None = None,
-        seen: cl.Observations | None = None,
+        snapshot: Snapshot | None = None,
     ) -> cl.Summary:
-        """Progress, gates, overdue and stale items, from the store and the files now (or what is passed in)."""
-        recorded = self.store.items(project.id) if recorded is None else recorded
-        if seen is None:
-            checks = self.check_datasets(project) if datasets is None else datasets
-            seen = self.observe(project, recorded, checks)
+        """Progress, gates, overdue and stale items, from the store and the files now (or ``snapshot``)."""
+        snap = snapshot or self.snapshot(project, datasets=datasets)
         return cl.summarize(
             project.template,
-            recorded,
+            snap.recorded,
             self.store.signoffs(project.id),
             today=today or self.today(),
-            seen=seen,
+            seen=snap.seen,
         )
 
     def view(
-        self,
-        project: Project,
-        *,
-        today: dt.date | None = None,
-        datasets: list[DatasetCheck] | None = None,
-        recorded: Mapping[str, cl.ItemState] | None = None,
-        seen: cl.Observations | None = None,
+        self, project: Project, *, today: dt.date | None = None, snapshot: Snapshot | None = None
     ) -> dict[str, Any]:
         """The full project view: template, states with versions, progress, gates, sign-offs, datasets.
 
-        ``datasets``, ``recorded`` and ``seen`` let a caller that already read them (a cache) pass them in.
+        ``snapshot`` lets a caller that already read the inputs (the server's view cache) pass them in.
         """
-        datasets = self.check_datasets(project) if datasets is None else datasets
-        summary = self.summary(project, today=today, datasets=datasets, recorded=recorded, seen=seen)
+        snap = snapshot or self.snapshot(project)
+        summary = self.summary(project, today=today, snapshot=snap)
         return {
             "project": self.project_json(project),
             "template": template_json(project.template),
@@ -259,7 +264,7 @@ class Lifecycle:
             ],
             "ready": summary.ready,
             "status": "ready" if summary.ready else "blocked",
-            "datasets": [check.to_json() for check in datasets],
+            "datasets": [check.to_json() for check in snap.datasets],
             "seq": self.store.last_seq(project.id),
         }
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from lifecycle_lab.evidence import KINDS, SCHEMAS
 from lifecycle_lab.service import Lifecycle, Project
 
 
@@ -123,3 +124,10 @@ async def test_the_openapi_contract_is_served_as_json(api, jp_base_url: str) -> 
     assert reply.status == 200 and reply.body["openapi"].startswith("3.")
     assert reply.body["servers"][0]["url"] == jp_base_url + "lifecycle-lab/api"
     assert "/projects/{project_id}/changes" in reply.body["paths"]
+
+
+async def test_the_served_contract_has_the_evidence_schemas_the_server_validates_against(api) -> None:
+    schemas = (await api("GET", "openapi.json")).body["components"]["schemas"]
+    assert schemas["EvidenceKind"]["enum"] == list(KINDS)
+    assert schemas["FailureModesEvidence"] == SCHEMAS["failure_modes"]
+    assert {"$ref": "#/components/schemas/MetricsEvidence"} in schemas["Evidence"]["anyOf"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import sqlite3
 import warnings
 from pathlib import Path
@@ -11,7 +10,6 @@ import pytest
 from jupyter_server.base.handlers import APIHandler
 from jupyter_server.utils import JupyterServerAuthWarning
 
-from lifecycle_lab.server.extension import ROUTES
 from lifecycle_lab.server.spec import load_spec
 from lifecycle_lab.service import Lifecycle, Project
 
@@ -44,13 +42,6 @@ def test_the_auth_check_catches_an_undecorated_handler(jp_serverapp) -> None:
 
     with pytest.warns(JupyterServerAuthWarning, match="GET of Open"):
         jp_serverapp.web_app.add_handlers(".*$", [("/lifecycle-lab/api/open", Open)])
-
-
-def test_every_route_is_in_the_contract_and_every_operation_has_a_route() -> None:
-    patterns = [re.compile(pattern) for pattern, _ in ROUTES]
-    concrete = [re.sub(r"\{[^}]+\}", "x", path) for path in load_spec()["paths"]]
-    assert all(any(rx.fullmatch(c) for rx in patterns) for c in concrete), concrete
-    assert all(any(rx.fullmatch(c) for c in concrete) for rx in patterns), [p for p, _ in ROUTES]
 
 
 def _concrete(path: str, project: Project) -> str:

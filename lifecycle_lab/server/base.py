@@ -71,7 +71,7 @@ class LifecycleHandler(ExtensionHandlerMixin, APIHandler):
 
     @property
     def lifecycle_app(self) -> LifecycleLabApp:
-        """The extension app (holds the service, the worker pool and the view cache)."""
+        """The extension app (holds the service, the worker pools and the view cache)."""
         return self.extensionapp  # type: ignore[return-value]
 
     @property
@@ -90,9 +90,9 @@ class LifecycleHandler(ExtensionHandlerMixin, APIHandler):
         return self.current_user.username
 
     async def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Run a (blocking) service call on the bounded worker pool and await its result."""
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self.lifecycle_app.executor, functools.partial(fn, *args, **kwargs))
+        """Run a blocking service call on a bounded worker pool (GETs and writes apart) and await its result."""
+        executor = self.lifecycle_app.executors["read" if self.request.method == "GET" else "write"]
+        return await asyncio.get_running_loop().run_in_executor(executor, functools.partial(fn, *args, **kwargs))
 
     def project(self, project_id: str) -> Project:
         """The project with this id, NotFound unless its folder is inside the server root (blocking)."""

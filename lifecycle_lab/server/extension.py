@@ -48,7 +48,9 @@ class LifecycleLabApp(ExtensionApp):
     )
     worker_threads = Integer(
         4, config=True,
-        help="Threads that run store and file work for the REST API, off the server's event loop.",
+        help="Threads in each of the two pools (GET requests; writes) that run the REST API's store and file "
+        "work off the server's event loop. Two pools, so reads never queue behind writes waiting for the "
+        "database lock.",
     )
 
     @validate("db_url")
@@ -69,11 +71,14 @@ class LifecycleLabApp(ExtensionApp):
         return resolve_db_url(os.environ.get(DB_URL_ENV) or self.db_url or None)
 
     def initialize_settings(self) -> None:
-        """Open the store (migrating it), the service, the worker pool and the view cache."""
+        """Open the store (migrating it), the service, the worker pools and the view cache."""
         self.root = ServerRoot(self.serverapp.contents_manager.root_dir)
         templates = TemplateRegistry(template_search_path(self.template_path))
         self.service = Lifecycle(open_store(self.store_url()), templates)
-        self.executor = ThreadPoolExecutor(self.worker_threads, thread_name_prefix="lifecycle-lab")
+        self.executors = {
+            kind: ThreadPoolExecutor(self.worker_threads, thread_name_prefix=f"lifecycle-lab-{kind}")
+            for kind in ("read", "write")
+        }
         self.views = ViewCache(self.service, self.root)
         self.log.info("lifecycle_lab: store %s, API at /%s", self.service.store.engine.url, API_ROOT)
 
@@ -83,4 +88,5 @@ class LifecycleLabApp(ExtensionApp):
 
     async def stop_extension(self) -> None:
         """Let running store calls finish; drop queued ones."""
-        self.executor.shutdown(wait=False, cancel_futures=True)
+        for executor in self.executors.values():
+            executor.shutdown(wait=False, cancel_futures=True)

@@ -22,7 +22,7 @@ from pathlib import Path
 from .. import checklist as cl
 from ..errors import NotFound
 from ..project import MANIFEST
-from ..service import Lifecycle, Project
+from ..service import Lifecycle, Project, Snapshot
 from .paths import ServerRoot
 
 MAX_ENTRIES = 128
@@ -42,8 +42,7 @@ class _Entry:
     seq: int
     manifest: tuple[int, int, int] | None
     today: dt.date
-    recorded: dict[str, cl.ItemState]
-    seen: cl.Observations
+    snapshot: Snapshot
     view: RenderedView
 
 
@@ -77,7 +76,7 @@ class ViewCache:
             if (
                 _manifest_stat(project.directory) == entry.manifest
                 and self.service.templates.get(project.record.template) is project.template
-                and self.service.observe(project, entry.recorded, self.service.check_datasets(project)) == entry.seen
+                and self._observe(project, entry.snapshot) == entry.snapshot.seen
             ):
                 self.hits += 1
                 return entry.view
@@ -98,11 +97,13 @@ class ViewCache:
         if relative is None:
             raise NotFound(f"no project with id {project_id!r} under the server root")
         manifest = _manifest_stat(project.directory)
-        recorded = self.service.store.items(project_id)
-        datasets = self.service.check_datasets(project)
-        seen = self.service.observe(project, recorded, datasets)
-        view = self.service.view(project, today=today, datasets=datasets, recorded=recorded, seen=seen)
+        snapshot = self.service.snapshot(project)
+        view = self.service.view(project, today=today, snapshot=snapshot)
         view["project"]["path"] = relative
         body = json.dumps(view, ensure_ascii=False, separators=(",", ":")).encode()
         rendered = RenderedView(project, body, hashlib.sha256(body).hexdigest())
-        return _Entry(seq, manifest, today, recorded, seen, rendered)
+        return _Entry(seq, manifest, today, snapshot, rendered)
+
+    def _observe(self, project: Project, snapshot: Snapshot) -> cl.Observations:
+        # The audit head is unchanged, so the recorded states are too: only the files need a new look.
+        return self.service.observe(project, snapshot.recorded, self.service.check_datasets(project))
