@@ -1,9 +1,8 @@
 """The base of every lifecycle REST handler: HTTP in (JSON body, query, If-Match), HTTP out (JSON, errors).
 
-A handler module subclasses :class:`LifecycleHandler`, decorates each method
-with ``@web.authenticated`` then ``@authorized``, runs service calls through
-:meth:`LifecycleHandler.call` (a worker thread, never the event loop) and
-exports ``HANDLERS``: ``(pattern relative to API_ROOT, handler class)`` pairs.
+Service errors map to statuses in one place (``STATUS_OF``); anything else is a
+server fault: logged with its traceback, answered 500 with a generic message.
+See the package docstring for how a module adds endpoints.
 """
 
 from __future__ import annotations
@@ -13,6 +12,7 @@ import functools
 import json
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from jupyter_server.base.handlers import APIHandler
@@ -21,6 +21,7 @@ from tornado import web
 
 from ..errors import Conflict, LifecycleError, NotFound, ValidationError
 from ..service import Lifecycle, Project
+from ..store import ProjectRecord
 from .paths import ServerRoot
 
 if TYPE_CHECKING:
@@ -97,9 +98,19 @@ class LifecycleHandler(ExtensionHandlerMixin, APIHandler):
     def project(self, project_id: str) -> Project:
         """The project with this id, NotFound unless its folder is inside the server root (blocking)."""
         project = self.service.project(project_id)
-        if self.root.relative(project.directory) is None:
-            raise NotFound(f"no project with id {project_id!r} under the server root")
+        self._within_root(project_id, project.directory)
         return project
+
+    def project_record(self, project_id: str) -> ProjectRecord:
+        """The project's store record, without reading its files; NotFound as :meth:`project` (blocking)."""
+        record = self.service.store.get_project(project_id)
+        self._within_root(project_id, record.path)
+        return record
+
+    def _within_root(self, project_id: str, directory: str | Path) -> None:
+        # A project the shared store knows but that lives outside this server's root does not exist here.
+        if self.root.relative(directory) is None:
+            raise NotFound(f"no project with id {project_id!r} under the server root")
 
     # --- input ---------------------------------------------------------------------------------
 

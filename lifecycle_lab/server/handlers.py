@@ -7,7 +7,6 @@ CLI uses) and the result back to JSON; the shapes are in ``openapi.yaml``.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 from jupyter_server.auth.decorator import authorized
@@ -204,7 +203,25 @@ class GatesHandler(LifecycleHandler):
         self.write_json(await self.call(evaluate))
 
 
-class AuditHandler(LifecycleHandler):
+class ChangesHandler(LifecycleHandler):
+    """``GET /projects/{id}/changes?since=SEQ``: the change feed a client polls for live updates."""
+
+    def events_after(self, project_id: str, since: int, limit: int) -> dict[str, Any]:
+        """``{"seq": head, "events": [...]}`` (blocking); reads the store only, no project files."""
+        self.project_record(project_id)
+        events, seq = self.service.store.changes(project_id, since, limit)
+        return {"seq": seq, "events": [e.to_json() for e in events]}
+
+    @web.authenticated
+    @authorized
+    async def get(self, project_id: str) -> None:
+        """Events after ``since`` (at most ``limit``) and the current ``seq``; a few index probes when idle."""
+        since = self.query_int("since", 0)
+        limit = self.query_int("limit", MAX_EVENTS, minimum=1, maximum=MAX_EVENTS)
+        self.write_json(await self.call(self.events_after, project_id, since, limit))
+
+
+class AuditHandler(ChangesHandler):
     """``GET /projects/{id}/audit[?since=SEQ&limit=N&verify=1]``: the hash-chained audit log."""
 
     @web.authenticated
@@ -216,34 +233,12 @@ class AuditHandler(LifecycleHandler):
         verify = self.query_flag("verify")
 
         def read() -> dict[str, Any]:
-            project = self.project(project_id)
-            events, seq = self.service.store.changes(project.id, since, limit)
-            result: dict[str, Any] = {"seq": seq, "events": [e.to_json() for e in events]}
+            log = self.events_after(project_id, since, limit)
             if verify:
-                result["chain"] = self.service.store.verify_chain(project.id).to_json()
-            return result
+                log["chain"] = self.service.store.verify_chain(project_id).to_json()
+            return log
 
         self.write_json(await self.call(read))
-
-
-class ChangesHandler(LifecycleHandler):
-    """``GET /projects/{id}/changes?since=SEQ``: the change feed a client polls for live updates."""
-
-    @web.authenticated
-    @authorized
-    async def get(self, project_id: str) -> None:
-        """Events after ``since`` (at most ``limit``) and the current ``seq``; two index probes when idle."""
-        since = self.query_int("since", 0)
-        limit = self.query_int("limit", MAX_EVENTS, minimum=1, maximum=MAX_EVENTS)
-
-        def poll() -> dict[str, Any]:
-            record = self.service.store.get_project(project_id)
-            if self.root.relative(Path(record.path)) is None:
-                raise NotFound(f"no project with id {project_id!r} under the server root")
-            events, seq = self.service.store.changes(project_id, since, limit)
-            return {"seq": seq, "events": [e.to_json() for e in events]}
-
-        self.write_json(await self.call(poll))
 
 
 class TemplatesHandler(LifecycleHandler):

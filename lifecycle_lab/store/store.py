@@ -242,13 +242,12 @@ class Store:
             ).scalar() or 0
 
     def changes(self, project_id: str, since: int, limit: int) -> tuple[list[AuditEvent], int]:
-        """The change feed: up to ``limit`` events after ``since`` and the newest seq, read together.
+        """The change feed: up to ``limit`` events after ``since`` and the newest seq (0: no events), read together.
 
-        Both reads walk the (project_id, seq) primary key, so polling costs two index probes.
+        Both reads walk the (project_id, seq) primary key; when nothing changed only the first runs.
         """
         ev = t.audit_events
         with self._read() as conn:
-            self._project_row(conn, project_id)
             head = conn.execute(sa.select(sa.func.max(ev.c.seq)).where(ev.c.project_id == project_id)).scalar() or 0
             if head <= since:
                 return [], head
