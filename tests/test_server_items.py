@@ -85,6 +85,18 @@ async def test_patch_with_invalid_json_is_400(api, served_project: Project) -> N
     assert reply.status == 400 and reply.body["field"] == "body"
 
 
+async def test_patch_with_text_that_is_not_unicode_is_400(api, served_project: Project) -> None:
+    reply = await api("PATCH", item_url(served_project), body=b'{"notes": "half \\udcdb a pair"}',
+                      headers={"If-Match": "0"})
+    assert reply.status == 400 and reply.body["field"] == "body"
+
+
+async def test_patch_with_an_escaped_emoji_keeps_it(api, served_project: Project) -> None:
+    reply = await api("PATCH", item_url(served_project), body=b'{"notes": "ok \\ud83d\\ude00"}',
+                      headers={"If-Match": "0"})
+    assert reply.status == 200 and reply.body["notes"] == "ok \N{GRINNING FACE}"
+
+
 async def test_patch_with_a_json_array_is_400(api, served_project: Project) -> None:
     reply = await api("PATCH", item_url(served_project), json=["status"], headers={"If-Match": "0"})
     assert reply.status == 400 and reply.body["field"] == "body"

@@ -55,7 +55,9 @@ def _config(project: Project) -> str:
         "path.template_id": ("template", 0.8), "query.path": ("folder", 0.7), "body.path": ("folder", 0.7),
         "body.stage": ("stage", 0.8), "body.role": ("role", 0.8), "header.If-Match": ("version", 0.7),
     }
-    lines = ["[dictionaries]"]
+    # Strings are generated as UTF-8 text, as clients send it: otherwise a string whose maxLength is broken by
+    # separate surrogate code points shrinks back under the limit once JSON pairs them, a false "accepted".
+    lines = ["[generation]", 'codec = "utf-8"', "", "[dictionaries]"]
     lines += [f"{name} = {{ values = {json.dumps(entries)} }}" for name, entries in values.items()]
     lines += ["", "[parameters]"]
     lines += [f'"{key}" = {{ dictionary = "{name}", probability = {p} }}' for key, (name, p) in bindings.items()]

@@ -129,6 +129,11 @@ class LifecycleHandler(ExtensionHandlerMixin, APIHandler):
             raise ValidationError(f"body: not valid JSON ({exc})", field="body") from None
         if not isinstance(body, dict):
             raise ValidationError("body: must be a JSON object", field="body")
+        try:  # JSON can escape half a surrogate pair (\udcdb), which no store or file can hold
+            json.dumps(body, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValidationError("body: has text that is not valid Unicode (a lone surrogate escape)",
+                                  field="body") from None
         return body
 
     def query_int(self, name: str, default: int, *, minimum: int = 0, maximum: int = 2**31 - 1) -> int:
