@@ -21,7 +21,7 @@ from lifecycle_lab.server.launcher import JupyterServerProcess
 from lifecycle_lab.server.spec import load_spec
 from lifecycle_lab.service import Lifecycle, Project
 
-MAX_EXAMPLES = 25
+MAX_EXAMPLES = 60
 FOLDERS = [f"new-{n}" for n in range(8)]
 
 
@@ -55,9 +55,9 @@ def _config(project: Project) -> str:
         "path.template_id": ("template", 0.8), "query.path": ("folder", 0.7), "body.path": ("folder", 0.7),
         "body.stage": ("stage", 0.8), "body.role": ("role", 0.8), "header.If-Match": ("version", 0.7),
     }
-    # Strings are generated as UTF-8 text, as clients send it: otherwise a string whose maxLength is broken by
-    # separate surrogate code points shrinks back under the limit once JSON pairs them, a false "accepted".
-    lines = ["[generation]", 'codec = "utf-8"', "", "[dictionaries]"]
+    # An invalid body may also be refused for its size (413, documented), not only for its content.
+    rejected = ["400", "401", "403", "404", "405", "406", "409", "413", "415", "422", "428", "429", "5xx"]
+    lines = ["[checks.negative_data_rejection]", f"expected-statuses = {json.dumps(rejected)}", "", "[dictionaries]"]
     lines += [f"{name} = {{ values = {json.dumps(entries)} }}" for name, entries in values.items()]
     lines += ["", "[parameters]"]
     lines += [f'"{key}" = {{ dictionary = "{name}", probability = {p} }}' for key, (name, p) in bindings.items()]
