@@ -79,7 +79,7 @@ async def test_finding_a_project_by_a_path_leaving_the_root_is_404(
     assert reply.status == 404
 
 
-async def test_a_symlink_leading_out_of_the_root_is_404(
+async def test_finding_through_a_symlink_leading_out_of_the_root_is_404(
     api, jp_root_dir: Path, tmp_path: Path, service: Lifecycle
 ) -> None:
     # Given a project outside the root and a symlink to it inside the root
@@ -87,11 +87,16 @@ async def test_a_symlink_leading_out_of_the_root_is_404(
     outside.mkdir()
     service.init_project(outside, actor="eve")
     (jp_root_dir / "link").symlink_to(outside)
-    # Then neither finding nor creating through the link reaches it
+    # Then the link does not reach it
     assert (await api("GET", "projects", params={"path": "link"})).status == 404
+
+
+async def test_creating_through_a_symlink_leading_out_of_the_root_is_404_and_writes_nothing(
+    api, jp_root_dir: Path, tmp_path: Path
+) -> None:
     (tmp_path / "empty").mkdir()
-    (jp_root_dir / "link2").symlink_to(tmp_path / "empty")
-    assert (await api("POST", "projects", json={"path": "link2"})).status == 404
+    (jp_root_dir / "link").symlink_to(tmp_path / "empty")
+    assert (await api("POST", "projects", json={"path": "link"})).status == 404
     assert not (tmp_path / "empty" / "lifecycle.yaml").exists()
 
 

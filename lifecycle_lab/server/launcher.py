@@ -3,7 +3,7 @@
 It listens on a free loopback port with a random token, serves a given root
 folder, enables this extension over a given store, and keeps its Jupyter
 config, data and runtime folders private so it neither reads nor writes the
-user's. Stop it with :meth:`JupyterServerProcess.stop` (it kills only itself).
+user's. Stop it with :meth:`JupyterServerProcess.stop` (it ends only its own process).
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import shutil
 import socket
 import subprocess
 import sys
@@ -91,8 +92,9 @@ class JupyterServerProcess:
                 return self
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 time.sleep(0.2)
+        log = self.log_path.read_text(errors="replace")
         self.stop()
-        raise RuntimeError(f"jupyter server did not start; its log:\n{self.log_path.read_text(errors='replace')}")
+        raise RuntimeError(f"jupyter server did not start; its log:\n{log}")
 
     def request(self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None,
                 timeout: float = 30) -> tuple[int, dict[str, str], Any]:
@@ -108,15 +110,15 @@ class JupyterServerProcess:
         return status, answer_headers, json.loads(raw) if raw else None
 
     def stop(self) -> None:
-        """Stop this server (SIGTERM, then SIGKILL after 10 s) and wait for it."""
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=10)
+        """Stop this server (SIGTERM, then SIGKILL after 10 s), wait for it and remove its private folders."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        shutil.rmtree(self._home, ignore_errors=True)
 
     def __enter__(self) -> JupyterServerProcess:
         return self.start()
