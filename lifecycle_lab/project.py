@@ -172,6 +172,10 @@ def create_manifest(
         "notebooks": notebooks,
         "rerun": {k: DEFAULT_RERUN[k] for k in ("parameters", "timeout", "cell_timeout", "tolerance")},
     }
+    errors = sorted(_VALIDATOR.iter_errors(data), key=lambda e: list(e.absolute_path))
+    if errors:  # refuse before writing: a manifest that fails its own schema would lock the folder
+        field = dotted(errors[0].absolute_path) or "manifest"
+        raise ValidationError(f"{field}: {errors[0].message}", field=field)
     text = "# lifecycle_lab project manifest: keep `id` stable; edit the rest freely.\n"
     text += yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
     with open(path, "x", encoding="utf-8") as fh:  # "x": never clobber a manifest written meanwhile

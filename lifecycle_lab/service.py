@@ -69,6 +69,15 @@ class DatasetCheck:
         return {**self.recorded.to_json(), "current_sha256": self.current, "status": self.status}
 
 
+@dataclass(frozen=True)
+class Snapshot:
+    """What a project's status is computed from, read at one moment: item states and the files on disk."""
+
+    recorded: dict[str, cl.ItemState]
+    datasets: list[DatasetCheck]
+    seen: cl.Observations
+
+
 def template_json(template: cl.Template) -> dict[str, Any]:
     """The template as the clients see it."""
     return {
@@ -184,6 +193,14 @@ class Lifecycle:
             ) from None
         return Project(record, manifest, self.templates.get(record.template))
 
+    def project_json(self, project: Project) -> dict[str, Any]:
+        """The project's record with its manifest's notebooks and description, as JSON."""
+        return {
+            **project.record.to_json(),
+            "notebooks": list(project.manifest.notebooks),
+            "description": project.manifest.description,
+        }
+
     # --- status ------------------------------------------------------------------------------
 
     def _current_hash(self, project: Project, path: str) -> str | None:
@@ -192,12 +209,10 @@ class Lifecycle:
         except (NotFound, OSError):
             return None
 
-    def summary(
-        self, project: Project, *, today: dt.date | None = None, datasets: list[DatasetCheck] | None = None
-    ) -> cl.Summary:
-        """Progress, gates, overdue and stale items, from the store and the files now."""
-        recorded = self.store.items(project.id)
-        checks = self.check_datasets(project) if datasets is None else datasets
+    def observe(
+        self, project: Project, recorded: Mapping[str, cl.ItemState], datasets: list[DatasetCheck]
+    ) -> cl.Observations:
+        """What staleness is judged against now: datasets' current hashes, verified notebooks' current hashes."""
         notebooks: dict[str, str | None] = {}
         for item in project.template.items():
             state = recorded.get(item.key)
@@ -205,24 +220,43 @@ class Lifecycle:
                 for nb in state.evidence.get("notebooks", []):
                     if nb.get("path") and nb["path"] not in notebooks:
                         notebooks[nb["path"]] = notebook_hash(project.directory / nb["path"])
+        return cl.Observations(datasets={c.recorded.name: c.current for c in datasets}, notebooks=notebooks)
+
+    def snapshot(self, project: Project, *, datasets: list[DatasetCheck] | None = None) -> Snapshot:
+        """The recorded item states and what is on disk now, read once, for a summary or a view."""
+        recorded = self.store.items(project.id)
+        checks = self.check_datasets(project) if datasets is None else datasets
+        return Snapshot(recorded, checks, self.observe(project, recorded, checks))
+
+    def summary(
+        self,
+        project: Project,
+        *,
+        today: dt.date | None = None,
+        datasets: list[DatasetCheck] | None = None,
+        snapshot: Snapshot | None = None,
+    ) -> cl.Summary:
+        """Progress, gates, overdue and stale items, from the store and the files now (or ``snapshot``)."""
+        snap = snapshot or self.snapshot(project, datasets=datasets)
         return cl.summarize(
             project.template,
-            recorded,
+            snap.recorded,
             self.store.signoffs(project.id),
             today=today or self.today(),
-            seen=cl.Observations(datasets={c.recorded.name: c.current for c in checks}, notebooks=notebooks),
+            seen=snap.seen,
         )
 
-    def view(self, project: Project, *, today: dt.date | None = None) -> dict[str, Any]:
-        """The full project view: template, states with versions, progress, gates, sign-offs, datasets."""
-        datasets = self.check_datasets(project)
-        summary = self.summary(project, today=today, datasets=datasets)
+    def view(
+        self, project: Project, *, today: dt.date | None = None, snapshot: Snapshot | None = None
+    ) -> dict[str, Any]:
+        """The full project view: template, states with versions, progress, gates, sign-offs, datasets.
+
+        ``snapshot`` lets a caller that already read the inputs (the server's view cache) pass them in.
+        """
+        snap = snapshot or self.snapshot(project)
+        summary = self.summary(project, today=today, snapshot=snap)
         return {
-            "project": {
-                **project.record.to_json(),
-                "notebooks": list(project.manifest.notebooks),
-                "description": project.manifest.description,
-            },
+            "project": self.project_json(project),
             "template": template_json(project.template),
             "items": {key: state.to_json() for key, state in summary.states.items()},
             "progress": {
@@ -238,7 +272,7 @@ class Lifecycle:
             "score": score.to_json() if (score := template_score(project.template, summary.states)) else None,
             "ready": summary.ready,
             "status": "ready" if summary.ready else "blocked",
-            "datasets": [check.to_json() for check in datasets],
+            "datasets": [check.to_json() for check in snap.datasets],
             "seq": self.store.last_seq(project.id),
         }
 

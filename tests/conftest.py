@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import json as _json
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
+from http.cookies import SimpleCookie
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pgcluster import PostgresCluster, postgres_bin
+from tornado.httputil import HTTPHeaders
+from traitlets.config import Config
 
 from lifecycle_lab.service import Lifecycle, Project
 from lifecycle_lab.store import Store
+
+pytest_plugins = ["pytest_jupyter.jupyter_server"]
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -115,3 +123,68 @@ def kernel_env(monkeypatch: pytest.MonkeyPatch, db_url: str) -> str:
     monkeypatch.setenv("LIFECYCLE_LAB_USER", "alice")
     monkeypatch.delenv("LIFECYCLE_LAB_RERUN", raising=False)
     return db_url
+
+
+# --- the jupyter-server extension (pytest-jupyter) ------------------------------------------------
+
+API = "lifecycle-lab/api"
+
+
+@pytest.fixture
+def jp_server_config(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Config:
+    """The extension enabled on a server that refuses unauthenticated access, over the test store.
+
+    Terminals (which pytest-jupyter adds otherwise) stay off: their websocket handler trips the auth check.
+    """
+    monkeypatch.delenv("LIFECYCLE_LAB_DB_URL", raising=False)
+    return Config({
+        "ServerApp": {
+            "jpserver_extensions": {"lifecycle_lab": True, "jupyter_server_terminals": False},
+            "allow_unauthenticated_access": False,
+        },
+        "LifecycleLabApp": {"db_url": db_url},
+    })
+
+
+@dataclass
+class Reply:
+    """An HTTP answer: status, headers and the JSON body (None when there is none)."""
+
+    status: int
+    headers: HTTPHeaders
+    body: Any
+
+
+@pytest.fixture
+def api(jp_fetch: Callable[..., Any]) -> Callable[..., Awaitable[Reply]]:
+    """Call ``/lifecycle-lab/api/...`` with the server's token; JSON in (``json=``) and out, any status.
+
+    Like a browser it sends back the login cookie, so one test acts as one (anonymous) user throughout.
+    """
+    jar = SimpleCookie()
+
+    async def call(method: str, path: str, *, json: Any = None, body: bytes | None = None,
+                   headers: dict[str, str] | None = None, params: dict[str, Any] | None = None) -> Reply:
+        if json is not None:
+            body = _json.dumps(json).encode()
+        if body is None and method in ("POST", "PATCH", "PUT"):
+            body = b""
+        headers = dict(headers or {})
+        if jar:
+            headers.setdefault("Cookie", "; ".join(f"{k}={m.value}" for k, m in jar.items()))
+        response = await jp_fetch(API, path.lstrip("/"), method=method, body=body, headers=headers,
+                                  params=params, raise_error=False)
+        for cookie in response.headers.get_list("Set-Cookie"):
+            jar.load(cookie)
+        text = response.body.decode() if response.body else ""
+        return Reply(response.code, response.headers, _json.loads(text) if text else None)
+
+    return call
+
+
+@pytest.fixture
+def served_project(service: Lifecycle, jp_root_dir: Path) -> Project:
+    """A default-template project in the folder ``credit`` under the server root."""
+    folder = jp_root_dir / "credit"
+    folder.mkdir()
+    return service.init_project(folder, actor="alice", template="default", name="Credit model")

@@ -1,11 +1,26 @@
-"""``LifecycleLabApp``: the jupyter-server extension and its configuration."""
+"""``LifecycleLabApp``: the jupyter-server extension, its configuration and its route table."""
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from jupyter_server.extension.application import ExtensionApp
+from jupyter_server.utils import url_path_join
 from traitlets import Integer, List, TraitError, Unicode, validate
+
+from ..service import Lifecycle
+from ..store import open_store, resolve_db_url
+from ..store.url import DB_URL_ENV
+from ..templates import TemplateRegistry, template_search_path
+from . import handlers, spec
+from .base import API_ROOT, LifecycleHandler
+from .paths import ServerRoot
+from .viewcache import ViewCache
+
+# Every REST module contributes its (pattern relative to API_ROOT, handler) pairs here.
+ROUTES: list[tuple[str, type[LifecycleHandler]]] = [*handlers.HANDLERS, *spec.HANDLERS]
 
 
 class LifecycleLabApp(ExtensionApp):
@@ -31,6 +46,12 @@ class LifecycleLabApp(ExtensionApp):
     max_concurrent_runs = Integer(
         2, config=True, help="Reproducibility reruns executing at once; further runs wait in a queue."
     )
+    worker_threads = Integer(
+        4, config=True,
+        help="Threads in each of the two pools (GET requests; writes) that run the REST API's store and file "
+        "work off the server's event loop. Two pools, so reads never queue behind writes waiting for the "
+        "database lock.",
+    )
 
     @validate("db_url")
     def _valid_db_url(self, proposal: dict[str, Any]) -> str:
@@ -39,8 +60,33 @@ class LifecycleLabApp(ExtensionApp):
             raise TraitError(f"db_url must be a SQLAlchemy URL such as sqlite:////abs/path.sqlite, not {value!r}")
         return value
 
-    @validate("max_body_bytes", "max_concurrent_runs")
+    @validate("max_body_bytes", "max_concurrent_runs", "worker_threads")
     def _positive(self, proposal: dict[str, Any]) -> int:
         if proposal["value"] < 1:
             raise TraitError(f"{proposal['trait'].name} must be at least 1")
         return proposal["value"]
+
+    def store_url(self) -> str:
+        """The store this server uses: $LIFECYCLE_LAB_DB_URL, then ``db_url``, then the default (DESIGN order)."""
+        return resolve_db_url(os.environ.get(DB_URL_ENV) or self.db_url or None)
+
+    def initialize_settings(self) -> None:
+        """Open the store (migrating it), the service, the worker pools and the view cache."""
+        self.root = ServerRoot(self.serverapp.contents_manager.root_dir)
+        templates = TemplateRegistry(template_search_path(self.template_path))
+        self.service = Lifecycle(open_store(self.store_url()), templates)
+        self.executors = {
+            kind: ThreadPoolExecutor(self.worker_threads, thread_name_prefix=f"lifecycle-lab-{kind}")
+            for kind in ("read", "write")
+        }
+        self.views = ViewCache(self.service, self.root)
+        self.log.info("lifecycle_lab: store %s, API at /%s", self.service.store.engine.url, API_ROOT)
+
+    def initialize_handlers(self) -> None:
+        """Mount every route under ``/lifecycle-lab/api``."""
+        self.handlers.extend((url_path_join(API_ROOT, pattern), handler) for pattern, handler in ROUTES)
+
+    async def stop_extension(self) -> None:
+        """Let running store calls finish; drop queued ones."""
+        for executor in self.executors.values():
+            executor.shutdown(wait=False, cancel_futures=True)

@@ -236,6 +236,21 @@ class Store:
                 sa.select(sa.func.max(t.audit_events.c.seq)).where(t.audit_events.c.project_id == project_id)
             ).scalar() or 0
 
+    def changes(self, project_id: str, since: int, limit: int) -> tuple[list[AuditEvent], int]:
+        """The change feed: up to ``limit`` events after ``since`` and the newest seq (0: no events), read together.
+
+        Both reads walk the (project_id, seq) primary key; when nothing changed only the first runs.
+        """
+        ev = t.audit_events
+        with self._read() as conn:
+            head = conn.execute(sa.select(sa.func.max(ev.c.seq)).where(ev.c.project_id == project_id)).scalar() or 0
+            if head <= since:
+                return [], head
+            rows = conn.execute(
+                sa.select(ev).where(ev.c.project_id == project_id, ev.c.seq > since).order_by(ev.c.seq).limit(limit)
+            )
+            return [_event_from_row(row) for row in rows], head
+
     def verify_chain(self, project_id: str) -> ChainCheck:
         """Recompute the project's whole chain and name the first broken event."""
         return verify_events(self.events(project_id))

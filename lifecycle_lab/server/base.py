@@ -1,0 +1,212 @@
+"""The base of every lifecycle REST handler: HTTP in (JSON body, query, If-Match), HTTP out (JSON, errors).
+
+Service errors map to statuses in one place (``STATUS_OF``); anything else is a
+server fault: logged with its traceback, answered 500 with a generic message.
+See the package docstring for how a module adds endpoints.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from jupyter_server.base.handlers import APIHandler
+from jupyter_server.extension.handler import ExtensionHandlerMixin
+from tornado import web
+
+from ..errors import Conflict, LifecycleError, NotFound, ValidationError
+from ..service import Lifecycle, Project
+from ..store import ProjectRecord
+from .paths import ServerRoot
+
+if TYPE_CHECKING:
+    from .extension import LifecycleLabApp
+
+API_ROOT = "lifecycle-lab/api"
+PROJECT_ID = r"(?P<project_id>[^/]+)"  # URL pattern group for a project id; every handler names it so
+
+T = TypeVar("T")
+
+_INTEGER = re.compile(r"-?[0-9]{1,10}")
+_VERSION = re.compile(r'(?:W/)?("?)([0-9]{1,9})\1')  # 3, "3", W/"3" (quotes balanced)
+_FLAGS = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
+
+STATUS_OF: tuple[tuple[type[LifecycleError], int], ...] = (
+    (NotFound, 404),
+    (Conflict, 409),
+    (LifecycleError, 400),  # ValidationError, TemplateError and anything else the input caused
+)
+
+
+def status_of(error: LifecycleError) -> int:
+    """The HTTP status a service error answers with."""
+    return next(status for cls, status in STATUS_OF if isinstance(error, cls))
+
+
+def error_body(error: BaseException, status: int) -> dict[str, Any]:
+    """The JSON error document: ``message``, plus ``field`` (400) or ``current`` (409) when known."""
+    if isinstance(error, LifecycleError):
+        body: dict[str, Any] = {"message": error.message}
+        if isinstance(error, ValidationError) and error.field:
+            body["field"] = error.field
+        if isinstance(error, Conflict) and error.current is not None:
+            current = error.current
+            body["current"] = current.to_json() if hasattr(current, "to_json") else current
+        return body
+    if isinstance(error, web.HTTPError) and status < 500:
+        return {"message": error.log_message or error.reason or f"HTTP {status}"}
+    return {"message": "internal server error; the server log has the details"}
+
+
+class LifecycleHandler(ExtensionHandlerMixin, APIHandler):
+    """JSON in and out, errors mapped to 400/404/409/413, service calls on worker threads."""
+
+    auth_resource = "contents"
+
+    # --- what every handler needs --------------------------------------------------------------
+
+    @property
+    def lifecycle_app(self) -> LifecycleLabApp:
+        """The extension app (holds the service, the worker pools and the view cache)."""
+        return self.extensionapp  # type: ignore[return-value]
+
+    @property
+    def service(self) -> Lifecycle:
+        """The one service layer, shared with the CLI and the widgets."""
+        return self.lifecycle_app.service
+
+    @property
+    def root(self) -> ServerRoot:
+        """The server root every ``path`` is relative to."""
+        return self.lifecycle_app.root
+
+    @property
+    def actor(self) -> str:
+        """The authenticated user, recorded on every change."""
+        return self.current_user.username
+
+    async def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run a blocking service call on a bounded worker pool (GETs and writes apart) and await its result."""
+        executor = self.lifecycle_app.executors["read" if self.request.method == "GET" else "write"]
+        return await asyncio.get_running_loop().run_in_executor(executor, functools.partial(fn, *args, **kwargs))
+
+    def project(self, project_id: str) -> Project:
+        """The project with this id, NotFound unless its folder is inside the server root (blocking)."""
+        project = self.service.project(project_id)
+        self._within_root(project_id, project.directory)
+        return project
+
+    def project_record(self, project_id: str) -> ProjectRecord:
+        """The project's store record, without reading its files; NotFound as :meth:`project` (blocking)."""
+        record = self.service.store.get_project(project_id)
+        self._within_root(project_id, record.path)
+        return record
+
+    def _within_root(self, project_id: str, directory: str | Path) -> None:
+        # A project the shared store knows but that lives outside this server's root does not exist here.
+        if self.root.relative(directory) is None:
+            raise NotFound(f"no project with id {project_id!r} under the server root")
+
+    # --- input ---------------------------------------------------------------------------------
+
+    async def prepare(self) -> None:  # type: ignore[override]
+        """Authenticate (jupyter-server), then refuse bodies over ``max_body_bytes`` with 413."""
+        await super().prepare()
+        limit = self.lifecycle_app.max_body_bytes
+        if len(self.request.body or b"") > limit:
+            raise web.HTTPError(413, f"request body is larger than max_body_bytes ({limit} bytes)")
+
+    def json_body(self) -> dict[str, Any]:
+        """The request body as a JSON object; 400 when it is not one."""
+        try:
+            body = json.loads(self.request.body or b"null")
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise ValidationError(f"body: not valid JSON ({exc})", field="body") from None
+        if not isinstance(body, dict):
+            raise ValidationError("body: must be a JSON object", field="body")
+        try:  # JSON can escape half a surrogate pair (\udcdb), which no store or file can hold
+            json.dumps(body, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValidationError("body: has text that is not valid Unicode (a lone surrogate escape)",
+                                  field="body") from None
+        return body
+
+    def query_int(self, name: str, default: int, *, minimum: int = 0, maximum: int = 2**31 - 1) -> int:
+        """An integer query parameter within [minimum, maximum]; 400 naming it otherwise."""
+        raw = self.get_query_argument(name, None, strip=False)
+        if raw is None:
+            return default
+        if not _INTEGER.fullmatch(raw):
+            raise ValidationError(f"{name}: {raw!r} is not an integer", field=name)
+        value = int(raw)
+        if not minimum <= value <= maximum:
+            raise ValidationError(f"{name}: must be between {minimum} and {maximum}", field=name)
+        return value
+
+    def query_flag(self, name: str) -> bool:
+        """A boolean query parameter: 1/0, true/false or yes/no (absent is false); 400 otherwise."""
+        raw = self.get_query_argument(name, "0", strip=False)
+        if raw not in _FLAGS:
+            raise ValidationError(f"{name}: {raw!r} is not a boolean (use 1 or 0)", field=name)
+        return _FLAGS[raw]
+
+    def if_match_version(self) -> int | None:
+        """The item version required by ``If-Match`` (``"3"``, ``3`` or ``W/"3"``); None for ``*``.
+
+        A missing header is a 400: every write must say which version it read, or ``*`` to overwrite.
+        """
+        raw = self.request.headers.get("If-Match")
+        if raw is None:
+            raise ValidationError(
+                "If-Match: required; send the item version you read (from its ETag or the project view), "
+                "or * to overwrite whatever is there", field="If-Match")
+        if raw == "*":
+            return None
+        match = _VERSION.fullmatch(raw)
+        if match is None:
+            raise ValidationError(f'If-Match: {raw!r} is not an item version (e.g. "3") or *', field="If-Match")
+        return int(match.group(2))
+
+    # --- output --------------------------------------------------------------------------------
+
+    def write_json(self, body: Any, *, status: int = 200, etag: str | None = None) -> None:
+        """Finish with ``body`` as JSON (bytes are sent as they are) and an optional ETag."""
+        self.set_status(status)
+        if etag is not None:
+            self.set_header("ETag", etag)
+        self.finish(body if isinstance(body, bytes) else json.dumps(body, ensure_ascii=False))
+
+    def api_url(self, *parts: str) -> str:
+        """The absolute URL path of an API resource, for ``Location`` headers."""
+        return "/".join([self.base_url.rstrip("/"), API_ROOT, *parts])
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        """Every error is JSON ``{"message": ...}``; service errors get their own status."""
+        exc_info = kwargs.get("exc_info")
+        error = exc_info[1] if exc_info else web.HTTPError(status_code)
+        if status_code == 405:
+            self.set_header("Allow", ", ".join(self.allowed_methods()))
+        if isinstance(error, LifecycleError):
+            status_code = status_of(error)
+            self.set_status(status_code)
+            if isinstance(error, Conflict) and hasattr(error.current, "version"):
+                self.set_header("ETag", f'"{error.current.version}"')
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps(error_body(error, status_code), ensure_ascii=False))
+
+    def allowed_methods(self) -> list[str]:
+        """The HTTP methods this handler implements (for the ``Allow`` header of a 405)."""
+        return [m for m in self.SUPPORTED_METHODS
+                if getattr(type(self), m.lower()) is not web.RequestHandler._unimplemented_method]
+
+    def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
+        """Client mistakes (service errors) are not server faults: log them briefly, without a traceback."""
+        if isinstance(value, LifecycleError):
+            self.log.info("%s %s: %s %s", self.request.method, self.request.path, type(value).__name__, value)
+            return
+        super().log_exception(typ, value, tb)

@@ -1,0 +1,281 @@
+"""REST handlers over the checklist: projects, items, sign-offs, gates, the audit log, the change feed, templates.
+
+Each method only translates HTTP to one call on the service (the same one the
+CLI uses) and the result back to JSON; the shapes are in ``openapi.yaml``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from jupyter_server.auth.decorator import authorized
+from tornado import web
+
+from ..errors import Conflict, NotFound, ValidationError
+from ..project import MANIFEST
+from ..service import Project, template_json
+from .base import PROJECT_ID, LifecycleHandler
+
+MAX_EVENTS = 1000
+
+
+def _text_field(body: dict[str, Any], name: str, *, required: bool = False, default: str | None = None) -> Any:
+    """A string field of a request body; 400 naming it when missing (and required) or not a string."""
+    if name not in body or body[name] is None:
+        if required:
+            raise ValidationError(f"{name}: required", field=name)
+        return default
+    if not isinstance(body[name], str):
+        raise ValidationError(f"{name}: must be a string", field=name)
+    return body[name]
+
+
+class _ProjectHandler(LifecycleHandler):
+    """Shared by handlers that answer with a project document."""
+
+    def project_json(self, project: Project) -> dict[str, Any]:
+        """The project document with ``path`` relative to the server root."""
+        return {**self.service.project_json(project), "path": self.root.relative(project.directory)}
+
+
+class ProjectsHandler(_ProjectHandler):
+    """``GET /projects?path=P`` finds the project containing P; ``POST /projects`` creates one."""
+
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        """The project whose folder holds ``path`` or one of its parents (not above the server root)."""
+        path = self.get_query_argument("path", None)
+        if path is None:
+            raise ValidationError("path: required (a file or folder, relative to the server root)", field="path")
+        actor = self.actor
+
+        def find() -> dict[str, Any]:
+            project = self.service.open_project(self.root.resolve(path), actor=actor, root=self.root.path)
+            return self.project_json(project)
+
+        self.write_json(await self.call(find))
+
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        """Make a folder a lifecycle project: writes its ``lifecycle.yaml`` and registers it."""
+        body = self.json_body()
+        path = _text_field(body, "path", required=True)
+        template = _text_field(body, "template", default="default")
+        name = _text_field(body, "name")
+        notebooks = body.get("notebooks")
+        if notebooks is not None and (
+            not isinstance(notebooks, list) or not all(isinstance(nb, str) and nb for nb in notebooks)
+        ):
+            raise ValidationError("notebooks: must be a list of notebook paths relative to the project",
+                                  field="notebooks")
+        unknown = sorted(set(body) - {"path", "template", "name", "notebooks"})
+        if unknown:
+            raise ValidationError(f"{unknown[0]}: not a field of a new project", field=unknown[0])
+        actor = self.actor
+
+        def create() -> dict[str, Any]:
+            directory = self.root.resolve(path)
+            if not directory.is_dir():
+                raise NotFound(f"{path!r} is not a folder under the server root")
+            if (directory / MANIFEST).exists():
+                raise Conflict(f"{path!r} already holds {MANIFEST}: it is a lifecycle project already")
+            for index, notebook in enumerate(notebooks or []):
+                try:
+                    self.root.resolve(notebook, base=directory, must_exist=False)
+                except NotFound:
+                    raise ValidationError(f"notebooks[{index}]: {notebook!r} is not a path inside the project",
+                                          field=f"notebooks[{index}]") from None
+            try:
+                self.service.templates.get(template)
+            except NotFound as exc:
+                raise ValidationError(f"template: {exc}", field="template") from None
+            project = self.service.init_project(directory, actor=actor, template=template, name=name,
+                                                notebooks=notebooks)
+            return self.project_json(project)
+
+        created = await self.call(create)
+        self.set_header("Location", self.api_url("projects", created["id"]))
+        self.write_json(created, status=201)
+
+
+class ProjectHandler(LifecycleHandler):
+    """``GET /projects/{id}``: the full view, with an ETag; ``If-None-Match`` answers 304 when unchanged."""
+
+    @web.authenticated
+    @authorized
+    async def get(self, project_id: str) -> None:
+        """Template, item states with versions, progress, overdue, stale, gates, sign-offs, datasets, user."""
+        rendered = await self.call(self.lifecycle_app.views.render, project_id)
+        # Weak: the validator covers the checklist, not the ``user`` block, which describes the caller
+        # (token-only clients get a new anonymous user on every request).
+        etag = f'W/"{rendered.digest[:40]}"'
+        seen = {tag.strip().removeprefix("W/") for tag in self.request.headers.get("If-None-Match", "").split(",")}
+        if etag.removeprefix("W/") in seen:
+            self.set_status(304)
+            self.set_header("ETag", etag)
+            self.finish()
+            return
+        user = self.current_user
+        user_json = json.dumps(
+            {"username": user.username, "name": user.name, "display_name": user.display_name,
+             "initials": user.initials, "color": user.color},
+            ensure_ascii=False, separators=(",", ":"),
+        ).encode()
+        # The cached rendering is a JSON object; the user goes in front of its first key.
+        self.write_json(b'{"user":' + user_json + b"," + rendered.body[1:], etag=etag)
+
+
+class ItemHandler(LifecycleHandler):
+    """``GET`` and ``PATCH /projects/{id}/items/{stage}/{item}``: one item, versioned by its ETag."""
+
+    @web.authenticated
+    @authorized
+    async def get(self, project_id: str, stage: str, item: str) -> None:
+        """The item's state; its ETag is its version."""
+
+        def read() -> dict[str, Any]:
+            project = self.project(project_id)
+            key = project.template.item(f"{stage}/{item}").key
+            return self.service.store.item(project.id, key).to_json()
+
+        state = await self.call(read)
+        self.write_json(state, etag=f'"{state["version"]}"')
+
+    @web.authenticated
+    @authorized
+    async def patch(self, project_id: str, stage: str, item: str) -> None:
+        """Change status, owner, due, notes, justification or evidence of the version named by ``If-Match``."""
+        expected = self.if_match_version()
+        changes = self.json_body()
+        actor = self.actor
+
+        def write() -> dict[str, Any]:
+            project = self.project(project_id)
+            return self.service.set_item(
+                project, f"{stage}/{item}", changes, actor=actor, expected_version=expected
+            ).to_json()
+
+        state = await self.call(write)
+        self.write_json(state, etag=f'"{state["version"]}"')
+
+
+class SignoffsHandler(LifecycleHandler):
+    """``POST /projects/{id}/signoffs``: a reviewer approves or rejects a stage as it is now."""
+
+    @web.authenticated
+    @authorized
+    async def post(self, project_id: str) -> None:
+        """Record the sign-off; it covers the stage's current item states (their snapshot hash)."""
+        body = self.json_body()
+        stage = _text_field(body, "stage", required=True)
+        role = _text_field(body, "role", required=True)
+        decision = _text_field(body, "decision", required=True)
+        comment = _text_field(body, "comment", default="")
+        unknown = sorted(set(body) - {"stage", "role", "decision", "comment"})
+        if unknown:
+            raise ValidationError(f"{unknown[0]}: not a field of a sign-off", field=unknown[0])
+        actor = self.actor
+
+        def sign() -> dict[str, Any]:
+            project = self.project(project_id)
+            signoff = self.service.signoff(project, stage, role, decision, actor=actor, comment=comment)
+            return {**signoff.to_json(), "outdated": False}
+
+        self.write_json(await self.call(sign), status=201)
+
+
+class GatesHandler(LifecycleHandler):
+    """``GET /projects/{id}/gates[?stage=S]``: every gate (or one stage's) with its blockers."""
+
+    @web.authenticated
+    @authorized
+    async def get(self, project_id: str) -> None:
+        """``ready`` is true when every returned gate passes."""
+        stage = self.get_query_argument("stage", None)
+
+        def evaluate() -> dict[str, Any]:
+            gates = self.service.gates(self.project(project_id), stage)
+            return {"ready": all(g.passed for g in gates), "gates": [g.to_json() for g in gates]}
+
+        self.write_json(await self.call(evaluate))
+
+
+class ChangesHandler(LifecycleHandler):
+    """``GET /projects/{id}/changes?since=SEQ``: the change feed a client polls for live updates."""
+
+    def events_after(self, project_id: str, since: int, limit: int) -> dict[str, Any]:
+        """``{"seq": head, "events": [...]}`` (blocking); reads the store only, no project files."""
+        self.project_record(project_id)
+        events, seq = self.service.store.changes(project_id, since, limit)
+        return {"seq": seq, "events": [e.to_json() for e in events]}
+
+    @web.authenticated
+    @authorized
+    async def get(self, project_id: str) -> None:
+        """Events after ``since`` (at most ``limit``) and the current ``seq``; a few index probes when idle."""
+        since = self.query_int("since", 0)
+        limit = self.query_int("limit", MAX_EVENTS, minimum=1, maximum=MAX_EVENTS)
+        self.write_json(await self.call(self.events_after, project_id, since, limit))
+
+
+class AuditHandler(ChangesHandler):
+    """``GET /projects/{id}/audit[?since=SEQ&limit=N&verify=1]``: the hash-chained audit log."""
+
+    @web.authenticated
+    @authorized
+    async def get(self, project_id: str) -> None:
+        """Events after ``since``, oldest first; ``verify=1`` adds the recomputed chain check."""
+        since = self.query_int("since", 0)
+        limit = self.query_int("limit", MAX_EVENTS, minimum=1, maximum=MAX_EVENTS)
+        verify = self.query_flag("verify")
+
+        def read() -> dict[str, Any]:
+            log = self.events_after(project_id, since, limit)
+            if verify:
+                log["chain"] = self.service.store.verify_chain(project_id).to_json()
+            return log
+
+        self.write_json(await self.call(read))
+
+
+class TemplatesHandler(LifecycleHandler):
+    """``GET /templates``: the checklist templates on the search path."""
+
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        """Id, title and version of each template."""
+
+        def entries() -> dict[str, Any]:
+            return {"templates": [{"id": e.id, "title": e.title, "version": e.version}
+                                  for e in self.service.templates.entries()]}
+
+        self.write_json(await self.call(entries))
+
+
+class TemplateHandler(LifecycleHandler):
+    """``GET /templates/{id}``: one template in full (stages, items, guidance, gates, roles)."""
+
+    @web.authenticated
+    @authorized
+    async def get(self, template_id: str) -> None:
+        """The validated template."""
+        self.write_json(await self.call(lambda: template_json(self.service.templates.get(template_id))))
+
+
+ITEM = PROJECT_ID + r"/items/(?P<stage>[^/]+)/(?P<item>[^/]+)"
+
+HANDLERS: list[tuple[str, type[LifecycleHandler]]] = [
+    (r"/projects", ProjectsHandler),
+    (rf"/projects/{PROJECT_ID}", ProjectHandler),
+    (rf"/projects/{ITEM}", ItemHandler),
+    (rf"/projects/{PROJECT_ID}/signoffs", SignoffsHandler),
+    (rf"/projects/{PROJECT_ID}/gates", GatesHandler),
+    (rf"/projects/{PROJECT_ID}/audit", AuditHandler),
+    (rf"/projects/{PROJECT_ID}/changes", ChangesHandler),
+    (r"/templates", TemplatesHandler),
+    (r"/templates/(?P<template_id>[^/]+)", TemplateHandler),
+]

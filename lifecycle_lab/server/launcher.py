@@ -1,0 +1,127 @@
+"""A real Jupyter server in a subprocess, for tests and benchmarks that need one over HTTP.
+
+It listens on a free loopback port with a random token, serves a given root
+folder, enables this extension over a given store, and keeps its Jupyter
+config, data and runtime folders private so it neither reads nor writes the
+user's. Stop it with :meth:`JupyterServerProcess.stop` (it ends only its own process).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+PACKAGE_PARENT = Path(__file__).resolve().parents[2]  # the folder holding ``lifecycle_lab``
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class JupyterServerProcess:
+    """``jupyter server`` (or ``jupyter lab`` with ``app="jupyterlab"``) on 127.0.0.1 with a token."""
+
+    def __init__(self, root: str | Path, db_url: str, *, app: str = "jupyter_server",
+                 args: list[str] | None = None, env: dict[str, str] | None = None) -> None:
+        self.root = Path(root)
+        self.db_url = db_url
+        self.app = app
+        self.args = list(args or [])
+        self.extra_env = dict(env or {})
+        self.token = secrets.token_hex(16)
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._home = Path(tempfile.mkdtemp(prefix="lifecycle-jupyter-"))
+        self.log_path = self._home / "server.log"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """The token header every request needs."""
+        return {"Authorization": f"token {self.token}"}
+
+    def environment(self) -> dict[str, str]:
+        """The subprocess's environment: this checkout importable, private Jupyter folders, no store override."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("LIFECYCLE_LAB_", "JUPYTER_"))}
+        env.update(
+            PYTHONPATH=os.pathsep.join(p for p in (str(PACKAGE_PARENT), env.get("PYTHONPATH", "")) if p),
+            JUPYTER_CONFIG_DIR=str(self._home / "config"),
+            JUPYTER_DATA_DIR=str(self._home / "data"),
+            JUPYTER_RUNTIME_DIR=str(self._home / "runtime"),
+        )
+        env.update(self.extra_env)
+        return env
+
+    def start(self, timeout: float = 90) -> JupyterServerProcess:
+        """Start the server and wait until ``/api/status`` answers; RuntimeError with its log otherwise."""
+        config = {
+            "ServerApp": {
+                "ip": "127.0.0.1", "port": self.port, "port_retries": 0, "open_browser": False,
+                "root_dir": str(self.root), "allow_unauthenticated_access": False, "allow_root": True,
+                "jpserver_extensions": {"lifecycle_lab": True},
+            },
+            "IdentityProvider": {"token": self.token},
+            "LifecycleLabApp": {"db_url": self.db_url},
+        }
+        (self._home / "config").mkdir(exist_ok=True)
+        (self._home / "config" / "jupyter_server_config.json").write_text(json.dumps(config), encoding="utf-8")
+        command = [sys.executable, "-m", self.app, *self.args]
+        with open(self.log_path, "wb") as log:
+            self.process = subprocess.Popen(command, env=self.environment(), stdout=log, stderr=subprocess.STDOUT,
+                                            cwd=self.root)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                break
+            try:
+                self.request("GET", "/api/status")
+                return self
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                time.sleep(0.2)
+        log = self.log_path.read_text(errors="replace")
+        self.stop()
+        raise RuntimeError(f"jupyter server did not start; its log:\n{log}")
+
+    def request(self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None,
+                timeout: float = 30) -> tuple[int, dict[str, str], Any]:
+        """One HTTP request with the token; (status, headers, JSON body or None). Errors are answers too."""
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(self.url + path, data=data, method=method,
+                                     headers={**self.headers, "Content-Type": "application/json", **(headers or {})})
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as response:
+                status, answer_headers, raw = response.status, dict(response.headers), response.read()
+        except urllib.error.HTTPError as error:
+            status, answer_headers, raw = error.code, dict(error.headers), error.read()
+        return status, answer_headers, json.loads(raw) if raw else None
+
+    def stop(self) -> None:
+        """Stop this server (SIGTERM, then SIGKILL after 10 s), wait for it and remove its private folders."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        shutil.rmtree(self._home, ignore_errors=True)
+
+    def __enter__(self) -> JupyterServerProcess:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

@@ -1,0 +1,109 @@
+"""Rendered project views, reused while nothing a view depends on has changed.
+
+A view is a function of: the project's audit head (every mutation of items,
+sign-offs, datasets and the project record appends an event, whoever made it:
+this server, the CLI, a kernel), the manifest file, the template object (the
+registry reloads it when its file changes), today's date, and what staleness
+observes on disk (current dataset and notebook hashes, themselves cached by
+size + mtime). A cached rendering is served only when all of these are
+unchanged; checking them costs two indexed queries and a few ``stat`` calls.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+
+from .. import checklist as cl
+from ..errors import NotFound
+from ..project import MANIFEST
+from ..service import Lifecycle, Project, Snapshot
+from .paths import ServerRoot
+
+MAX_ENTRIES = 128
+
+
+@dataclass(frozen=True)
+class RenderedView:
+    """A project's view as JSON bytes (``path`` relative to the server root) and a digest of them."""
+
+    project: Project
+    body: bytes
+    digest: str
+
+
+@dataclass(frozen=True)
+class _Entry:
+    seq: int
+    manifest: tuple[int, int, int] | None
+    today: dt.date
+    snapshot: Snapshot
+    view: RenderedView
+
+
+def _manifest_stat(directory: Path) -> tuple[int, int, int] | None:
+    try:
+        st = (directory / MANIFEST).stat()
+    except OSError:
+        return None  # never equal to a cached stat: the recomputation reports the missing manifest
+    return st.st_mtime_ns, st.st_size, st.st_ino
+
+
+class ViewCache:
+    """The latest rendered view of each recently viewed project (at most MAX_ENTRIES)."""
+
+    def __init__(self, service: Lifecycle, root: ServerRoot) -> None:
+        self.service = service
+        self.root = root
+        self._entries: OrderedDict[str, _Entry] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def render(self, project_id: str) -> RenderedView:
+        """The project's current view (blocking: call it on a worker thread); NotFound outside the root."""
+        store = self.service.store
+        seq = store.last_seq(project_id)
+        today = self.service.today()
+        with self._lock:
+            entry = self._entries.get(project_id)
+        if entry is not None and entry.seq == seq and entry.today == today:
+            project = entry.view.project
+            if (
+                _manifest_stat(project.directory) == entry.manifest
+                and self.service.templates.get(project.record.template) is project.template
+                and self._observe(project, entry.snapshot) == entry.snapshot.seen
+            ):
+                self.hits += 1
+                return entry.view
+        self.misses += 1
+        entry = self._compute(project_id, seq, today)
+        with self._lock:
+            self._entries[project_id] = entry
+            self._entries.move_to_end(project_id)
+            while len(self._entries) > MAX_ENTRIES:
+                self._entries.popitem(last=False)
+        return entry.view
+
+    def _compute(self, project_id: str, seq: int, today: dt.date) -> _Entry:
+        # Everything is read after ``seq``: the rendering is at least as new as its key, so a write that
+        # lands meanwhile only makes the next request recompute.
+        project = self.service.project(project_id)
+        relative = self.root.relative(project.directory)
+        if relative is None:
+            raise NotFound(f"no project with id {project_id!r} under the server root")
+        manifest = _manifest_stat(project.directory)
+        snapshot = self.service.snapshot(project)
+        view = self.service.view(project, today=today, snapshot=snapshot)
+        view["project"]["path"] = relative
+        body = json.dumps(view, ensure_ascii=False, separators=(",", ":")).encode()
+        rendered = RenderedView(project, body, hashlib.sha256(body).hexdigest())
+        return _Entry(seq, manifest, today, snapshot, rendered)
+
+    def _observe(self, project: Project, snapshot: Snapshot) -> cl.Observations:
+        # The audit head is unchanged, so the recorded states are too: only the files need a new look.
+        return self.service.observe(project, snapshot.recorded, self.service.check_datasets(project))
