@@ -11,8 +11,6 @@ package, the CLI or the server extension never imports ipywidgets, numpy or pand
 from __future__ import annotations
 
 import importlib
-import sys
-import types
 from typing import Any
 
 try:
@@ -26,35 +24,8 @@ WIDGETS: tuple[str, ...] = (
 __all__ = ["__version__", *WIDGETS]
 
 
-class _CallableChecklist(types.ModuleType):
-    """The domain module ``lifecycle_lab.checklist`` that ``ll.checklist()`` also calls as the progress view.
-
-    ``ll.checklist`` names both the submodule (the import system sets it on the
-    package) and the notebook function; calling the module opens the view.
-    """
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        from .widgets.checklist import checklist
-
-        return checklist(*args, **kwargs)
-
-
-class _Package(types.ModuleType):
-    """This package: makes the ``checklist`` submodule callable whenever it is set as an attribute."""
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name == "checklist" and type(value) is types.ModuleType:
-            value.__class__ = _CallableChecklist
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package
-
-
 def __getattr__(name: str) -> Any:
     """The notebook forms, imported on first use."""
-    if name == "checklist":
-        return importlib.import_module(".checklist", __name__)  # callable: see _CallableChecklist
     if name in WIDGETS:
         value = getattr(importlib.import_module(f".widgets.{name}", __name__), name)
         globals()[name] = value

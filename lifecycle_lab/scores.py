@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .checklist import ItemState, Template
+from .domain import ItemState, Template
 
 POINTS = {"manual": 0.5, "automated": 1.0}
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import checklist as cl
+from . import domain as cl
 from .clock import today as utc_today
 from .clock import utcnow
 from .errors import NotFound, ValidationError

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ._jsonschema import Draft202012Validator
-from .checklist import Gate, ItemSpec, Role, Stage, Template
+from .domain import Gate, ItemSpec, Role, Stage, Template
 from .errors import NotFound, TemplateError
 from .evidence import KINDS
 from .yamlmarks import MarkedDict, MarkedList, dotted, line_of, load_marked_file

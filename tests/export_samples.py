@@ -15,7 +15,7 @@ from typing import Any
 import pypdf
 import yaml
 
-from lifecycle_lab.checklist import ItemSpec
+from lifecycle_lab.domain import ItemSpec
 from lifecycle_lab.evidence import KINDS
 from lifecycle_lab.service import Lifecycle, Project
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lifecycle_lab import checklist as cl
+from lifecycle_lab import domain as cl
 from lifecycle_lab.scores import band_of, ml_test_score, template_score
 
 

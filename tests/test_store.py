@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from lifecycle_lab import checklist as cl
+from lifecycle_lab import domain as cl
 from lifecycle_lab.errors import Conflict, NotFound
 from lifecycle_lab.service import Lifecycle, Project
 from lifecycle_lab.store import Store
@@ -185,7 +185,7 @@ def test_two_writer_processes_one_wins_other_conflicts(service: Lifecycle, proje
 
 WRITER = textwrap.dedent("""
     import sys
-    from lifecycle_lab import checklist as cl
+    from lifecycle_lab import domain as cl
     from lifecycle_lab.store import Store
     store = Store(sys.argv[1])
     spec = cl.ItemSpec("framing", "risk-tier", "Risk tier", "text")

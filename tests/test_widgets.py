@@ -265,7 +265,7 @@ def test_checklist_view_shows_progress_and_gates_and_writes_nothing(here: Projec
     assert seq(service, here) == before
 
 
-def test_checklist_is_both_the_domain_module_and_the_view() -> None:
+def test_importing_the_package_or_the_server_extension_stays_light() -> None:
     code = (
         "import sys, lifecycle_lab as ll\n"
         "heavy = [m for m in ('ipywidgets', 'numpy', 'pandas', 'sqlalchemy') if m in sys.modules]\n"
@@ -273,7 +273,8 @@ def test_checklist_is_both_the_domain_module_and_the_view() -> None:
         "import lifecycle_lab.server.extension\n"
         "assert 'ipywidgets' not in sys.modules\n"
         "import lifecycle_lab.service\n"
-        "assert ll.checklist.Template.__name__ == 'Template' and callable(ll.checklist)\n"
+        "from lifecycle_lab.widgets.checklist import checklist\n"
+        "assert ll.checklist is checklist\n"
         "print(sorted(n for n in ll.__all__ if not n.startswith('_')))\n"
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT)}

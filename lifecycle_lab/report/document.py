@@ -11,7 +11,7 @@ import datetime as dt
 from typing import Any
 
 from .. import __version__
-from ..checklist import ItemSpec, Summary
+from ..domain import ItemSpec, Summary
 from ..errors import ValidationError
 from ..service import DatasetCheck, Lifecycle, Project
 from ..store import DatasetVersion

@@ -19,7 +19,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import checklist as cl
+from .. import domain as cl
 from ..errors import NotFound
 from ..project import MANIFEST
 from ..service import Lifecycle, Project, Snapshot

@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from ..checklist import canonical_json
+from ..domain import canonical_json
 
 GENESIS = "0" * 64
 

@@ -23,7 +23,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
-from ..checklist import ItemState, Signoff, canonical_json
+from ..domain import ItemState, Signoff, canonical_json
 from ..errors import Conflict, NotFound
 from ..fingerprint import Fingerprint
 from . import tables as t

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..checklist import ItemSpec, ItemState, Summary, canonical_json
+from ..domain import ItemSpec, ItemState, Summary, canonical_json
 from ..errors import Conflict, LifecycleError, NotFound
 from ..fingerprint import Fingerprint, content_hash, fingerprint
 from ..identity import current_user

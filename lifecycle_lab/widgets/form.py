@@ -16,7 +16,7 @@ from typing import Any
 import ipywidgets as widgets
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..checklist import ItemState
+from ..domain import ItemState
 from ..errors import Conflict, LifecycleError
 from .context import Context, NoProject, open_context
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from ..checklist import canonical_json
+from ..domain import canonical_json
 from ..errors import ValidationError
 from .context import Context, open_context, same_evidence
 from .form import EXPECTED_ERRORS, Form, Notice, error_text, recorded_line, rendered, short_error

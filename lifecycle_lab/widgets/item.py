@@ -8,7 +8,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from ..checklist import STATUSES, ItemState, parse_due
+from ..domain import STATUSES, ItemState, parse_due
 from .context import Context
 from .form import Form, field_row, open_form, recorded_line
 

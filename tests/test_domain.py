@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from lifecycle_lab import checklist as cl
+from lifecycle_lab import domain as cl
 from lifecycle_lab.errors import NotFound, ValidationError
 
 TODAY = dt.date(2026, 11, 26)
