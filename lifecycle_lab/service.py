@@ -1,7 +1,7 @@
 """The one service layer behind the three front doors (REST handlers, the CLI, notebook widgets).
 
 It joins the project manifest, the template, the store and the file system;
-the rules themselves live in ``checklist.py`` and SQL lives in ``store/``.
+the rules themselves live in ``domain.py`` and SQL lives in ``store/``.
 """
 
 from __future__ import annotations
