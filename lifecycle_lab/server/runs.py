@@ -8,6 +8,7 @@ plus the paths a JupyterLab client opens, relative to the server root.
 from __future__ import annotations
 
 import posixpath
+from pathlib import Path
 from typing import Any
 
 from jupyter_server.auth.decorator import authorized
@@ -92,14 +93,15 @@ class RunsHandler(_RunHandler):
         self.set_header("Location", self.api_url("projects", project_id, "runs", run["id"]))
         self.write_json(run, status=202)
 
-    def _checked_notebooks(self, project: Project, named: list[str]) -> list[str]:
-        """The notebooks to rerun, each checked to be a valid notebook inside the project (blocking).
+    def _checked_notebooks(self, project: Project, named: list[str]) -> list[Path]:
+        """The notebooks to rerun (absolute), each checked to be a valid notebook inside the project (blocking).
 
         404 when one does not exist or leads out of the server root; 400 when it leads out of the project
         or is not a valid notebook. Named ones are reported as ``notebooks[i]``, the manifest's as such.
         """
         listed = named or list(project.manifest.notebooks)
         folder = project.directory.resolve()
+        checked = []
         for index, notebook in enumerate(listed):
             label = f"notebooks[{index}]" if named else f"lifecycle.yaml notebooks[{index}]"
             field = label if named else None
@@ -113,7 +115,8 @@ class RunsHandler(_RunHandler):
                 read_notebook(absolute, display=repr(notebook))
             except ValidationError as exc:
                 raise ValidationError(f"{label}: {exc.message}", field=field) from None
-        return listed
+            checked.append(absolute)
+        return checked
 
     @web.authenticated
     @authorized
