@@ -172,7 +172,7 @@ AFTER_RERUN: list[tuple[str, list[str]]] = [
 ]
 
 
-class Lifecycle:
+class Commands:
     """``jupyter lifecycle …`` on the copied project and the temporary store, in this process."""
 
     def __init__(self, project: Path, db_url: str) -> None:
@@ -200,11 +200,16 @@ def _copy_project(target: Path) -> Path:
 
 
 def clean_outputs(path: Path) -> None:
-    """Drop papermill's run metadata (timings, the temporary paths) from an executed notebook."""
+    """Drop papermill's run metadata (timings, temporary paths) and the widget state from an executed notebook.
+
+    JupyterLab renders no widget of a notebook it does not trust, as a cloned one is: it shows each
+    widget's text instead, so the state (hundreds of kilobytes of layout models) would only weigh.
+    """
     import nbformat
 
     nb = nbformat.read(path, as_version=4)
     nb.metadata.pop("papermill", None)
+    nb.metadata.pop("widgets", None)
     for cell in nb.cells:
         cell.metadata.pop("papermill", None)
         cell.metadata.pop("execution", None)
@@ -254,7 +259,7 @@ def make_state(output: Path, *, save_outputs: bool) -> None:
         db_url = f"sqlite:///{root / 'store.sqlite'}"
         os.environ["LIFECYCLE_LAB_DB_URL"] = db_url
         os.environ.pop("LIFECYCLE_LAB_RERUN", None)
-        lifecycle = Lifecycle(project, db_url)
+        lifecycle = Commands(project, db_url)
 
         for user, args in FIRST:
             lifecycle(user, args)
