@@ -6,6 +6,7 @@ temporary store, through the real command line; the kernel tests run real kernel
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import math
 import re
@@ -65,6 +66,16 @@ def documented() -> dict[str, Any]:
     assert current and outdated, "README: the sign-offs are missing"
     return {"overall": (int(overall[1]), int(overall[2])), "stages": stages, "lists": lists,
             "signoffs": {(current[1], current[2], current[3], False), (outdated[1], outdated[2], outdated[3], True)}}
+
+
+def test_the_shipped_loans_are_what_their_generator_writes() -> None:
+    spec = importlib.util.spec_from_file_location("generate_loans", EXAMPLES / "data" / "generate_loans.py")
+    assert spec and spec.loader
+    generator = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generator)
+    written = generator.loans().to_csv(index=False, lineterminator="\n").encode()
+    assert written == (EXAMPLES / "data" / "loans.csv").read_bytes()
+    assert len(written) < 500_000
 
 
 def test_the_readme_quick_start_imports_the_shipped_state_before_opening_jupyterlab() -> None:
