@@ -28,7 +28,7 @@ KEY_PACKAGES = (
 )
 
 
-def label(value: Any) -> str:
+def _label(value: Any) -> str:
     """A verdict or status as words (``within_tolerance`` → ``within tolerance``)."""
     return str(value).replace("_", " ") if value else ""
 
@@ -76,7 +76,7 @@ def _cell(cell: Mapping[str, Any]) -> dict[str, str]:
     return {
         "cell": str(cell["index"] + 1),
         "cell_id": cell.get("cell_id") or "",
-        "status": label(cell.get("status")),
+        "status": _label(cell.get("status")),
         "source": _source_line(cell.get("source") or ""),
         "difference": difference.get("message") or "",
         "expected": _outputs(cell.get("expected")),
@@ -85,7 +85,7 @@ def _cell(cell: Mapping[str, Any]) -> dict[str, str]:
 
 
 def _counts(counts: Mapping[str, int]) -> str:
-    shown = [f"{n} {label(status)}" for status, n in counts.items() if n]
+    shown = [f"{n} {_label(status)}" for status, n in counts.items() if n]
     return ", ".join(shown) or "no code cells"
 
 
@@ -119,8 +119,8 @@ def _notebook(run: Mapping[str, Any], nb: Mapping[str, Any]) -> dict[str, Any]:
     result = {
         "path": nb["path"],
         "run_id": run["id"],
-        "verdict": label(nb.get("verdict") or nb.get("status")),
-        "status": label(nb.get("status")),
+        "verdict": _label(nb.get("verdict") or nb.get("status")),
+        "status": _label(nb.get("status")),
         "cells": f"{nb.get('cells_done') or 0}/{nb.get('cells_total') or 0}",
         "duration": f"{duration:.1f} s" if isinstance(duration, int | float) else "",
         "finished_at": _moment(nb.get("finished_at") or run.get("finished_at")),
@@ -205,8 +205,8 @@ def _run(run: Mapping[str, Any]) -> dict[str, Any]:
     environment, diff, checks = run.get("environment"), run.get("environment_diff"), run.get("data_checks")
     return {
         "id": run["id"],
-        "status": label(run.get("status")),
-        "verdict": label(run.get("verdict")),
+        "status": _label(run.get("status")),
+        "verdict": _label(run.get("verdict")),
         "twice": bool(run.get("twice")),
         "requested_by": run.get("requested_by") or "",
         "created_at": _moment(run.get("created_at")),
