@@ -27,14 +27,28 @@ from lifecycle_lab.service import Lifecycle, Project
 from lifecycle_lab.store import Store
 from lifecycle_lab.templates import TemplateRegistry
 
+BODY_BOTTOM_PT, BODY_TOP_PT = 1.9 / 2.54 * 72, 2.1 / 2.54 * 72  # report.typ's page margins: footer, header
 
-def pdf_text(content: bytes) -> str:
+
+def pdf_text(content: bytes, *, running: bool = False) -> str:
     """All text of a PDF, whitespace collapsed (line and cell breaks become single spaces).
 
-    A line broken after a hyphen in a narrow cell ("reviewer-model-⏎owner") is joined again.
+    The running header and footer are left out (``running=True`` keeps them), so text that a page break
+    splits reads as one. A line broken after a hyphen in a narrow cell ("reviewer-model-⏎owner") is joined again.
     """
     reader = pypdf.PdfReader(io.BytesIO(content))
-    text = re.sub(r"\s+", " ", " ".join(page.extract_text() for page in reader.pages))
+    chunks: list[str] = []
+    for page in reader.pages:
+        top = float(page.mediabox.height) - BODY_TOP_PT
+
+        def body(text: str, cm: list[float], tm: list[float], _font: Any, _size: Any, top: float = top) -> None:
+            y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+            if running or BODY_BOTTOM_PT <= y <= top:
+                chunks.append(text)
+
+        page.extract_text(visitor_text=body)
+        chunks.append(" ")
+    text = re.sub(r"\s+", " ", "".join(chunks))
     return re.sub(r"(?<=\w)- (?=\w)", "-", text)
 
 

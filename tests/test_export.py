@@ -116,7 +116,8 @@ def test_pdf_shows_the_latest_rerun_of_each_notebook(sample: Sample) -> None:
     saved, rerun = (cell[side][0]["text"].strip() for side in ("expected", "actual"))
     assert saved != rerun and saved.startswith("AUC ")
     assert (f"Cell 3 · differs · print('AUC', random.random()) First difference: "
-            f"{cell['first_difference']['message']} {saved} {rerun}") in text
+            f"{cell['first_difference']['message']}") in text
+    assert f"{saved} {rerun}" in text
     assert f"Run {first['id']} Status finished Verdict differs Requested by ci" in text
     assert f"Run {second['id']} Status finished Verdict failed" in text
     assert f"Error {second['error']}" in text
@@ -132,8 +133,9 @@ def test_every_format_shows_the_environment_with_key_packages_and_the_json_keeps
     assert (f"Python {environment['python']['version']} CPython Interpreter {environment['python']['executable']} "
             f"Platform {environment['platform']['platform']}") in text
     assert f"Packages {len(packages)} installed (the JSON export lists them all)" in text
-    rows = " ".join(f"{name} {version}" for name, version in key)
-    assert f"Key package Version {rows} Environment changes since the previous run" in text  # no other package
+    assert "Key package Version" in text
+    for name, version in packages.items():
+        assert (f" {name} {version} " in text) == ((name, version) in key), name
     markdown, html = (export(sample.service, sample.project, fmt).decode() for fmt in ("md", "html"))
     for name, version in packages.items():
         shown = (name, version) in key
@@ -207,10 +209,12 @@ def test_pdf_has_an_audit_trail_page_numbers_and_a_running_header(sample: Sample
     reader = pypdf.PdfReader(io.BytesIO(content))
     pages = len(reader.pages)
     check = service.store.verify_chain(filled.id)
-    text = pdf_text(content)
-    assert f"The hash chain verifies: {check.events} events, head {check.head}" in text
+    assert f"The hash chain verifies: {check.events} events, head {check.head}" in pdf_text(content)
+    text = pdf_text(content, running=True)
     assert f"Page 1 of {pages}" in text and f"Page {pages} of {pages}" in text
     assert text.count("Lifecycle dossier · Model lifecycle checklist 1.0.0") == pages - 1  # not on the cover
+    body = pdf_text(content)
+    assert "Page 1 of" not in body and "Lifecycle dossier · Model lifecycle checklist 1.0.0" not in body
     assert reader.metadata.title == "Lifecycle dossier: Credit model" and reader.metadata.author == "auditor"
 
 
