@@ -19,7 +19,6 @@ import nbformat
 import pytest
 from conftest import cli_env
 
-from lifecycle_lab.checklist import ItemState
 from lifecycle_lab.service import Lifecycle, Project
 
 pytestmark = pytest.mark.kernel
@@ -218,6 +217,8 @@ def test_the_widget_notebook_reproduces_under_the_rerun_and_writes_only_the_run(
     project, store = recorded_notebook.project, service.store
     items, signoffs = store.items(project.id), store.signoffs(project.id)
     datasets, since = store.dataset_versions(project.id), store.last_seq(project.id)
+    rerun_items = [spec.key for spec in project.template.items() if spec.evidence == "rerun"]
+    rerun_before = {key: store.item(project.id, key).to_json() for key in rerun_items}
 
     done, run = rerun_cli(recorded_notebook)
 
@@ -227,14 +228,12 @@ def test_the_widget_notebook_reproduces_under_the_rerun_and_writes_only_the_run(
         "analysis.ipynb", "reproduced", 0)
     assert notebook["diffs"]["counts"]["identical"] == len([c for c in CELLS if c[0] == "code"])
     assert [(c["name"], c["status"]) for c in run["data_checks"]] == [("train", "ok")]
-    rerun_items = [spec.key for spec in project.template.items() if spec.evidence == "rerun"]
     events = store.events(project.id, since=since)
     assert [(e.action, e.target, e.actor) for e in events] == [
         ("run.create", run["id"], "ci"), ("run.finish", run["id"], "ci"),
         *[("item.update", key, "ci") for key in rerun_items]]
     for event in events[2:]:  # the evidence update sets the evidence (and todo → in progress), nothing else
-        before = (items.get(event.target) or ItemState(event.target)).to_json()
-        after = event.after
+        before, after = rerun_before[event.target], event.after
         assert after["evidence"]["run_id"] == run["id"] and after["evidence"]["verdict"] == "reproduced"
         assert {k for k in after if after[k] != before.get(k)} == {
             "evidence", "status", "version", "updated_by", "updated_at"}
