@@ -45,7 +45,9 @@ class PostgresCluster:
         if self._as_postgres:
             shutil.chown(self.dir, "postgres", "postgres")
         data = self.dir / "data"
-        self._run("initdb", "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync")
+        # A natural-language collation (ICU English), as production servers have, not the bytewise "C".
+        self._run("initdb", "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync",
+                  "--locale=C.UTF-8", "--locale-provider=icu", "--icu-locale=en")
         options = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
         self._run("pg_ctl", "-D", str(data), "-o", options, "-l", str(self.dir / "log"), "-w", "start")
         return self

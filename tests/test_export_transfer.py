@@ -1,4 +1,4 @@
-"""JSON export and import: a project moves to another store exactly, or not at all."""
+"""JSON export and import: a project moves to another store exactly, or not at all (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from export_samples import fill_project
+from pgcluster import PostgresCluster
 
 from lifecycle_lab.errors import Conflict, ValidationError
 from lifecycle_lab.report import export_project, import_project
@@ -18,11 +20,17 @@ from lifecycle_lab.store.transfer import export_state
 
 AT = "2026-03-01T12:00:00Z"
 
+pytestmark = pytest.mark.both_backends
+
 
 @pytest.fixture
-def target(tmp_path: Path) -> Iterator[Lifecycle]:
-    """A second, empty store."""
-    store = Store(f"sqlite:///{tmp_path / 'target.sqlite'}")
+def target(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Lifecycle]:
+    """A second, empty store on the same backend."""
+    if backend == "postgresql":
+        url = request.getfixturevalue("postgres_cluster").create_database()
+    else:
+        url = f"sqlite:///{tmp_path / 'target.sqlite'}"
+    store = Store(url)
     yield Lifecycle(store)
     store.close()
 
@@ -117,7 +125,11 @@ def _document(service: Lifecycle, project: Project) -> dict:
     (lambda d: d["state"]["audit"].pop(2), "audit: the chain does not verify: event 4"),
     (lambda d: d["state"]["project"].update(id="11111111-2222-3333-4444-555555555555"),
      "audit: the chain does not verify: event 1"),
-    (lambda d: d["state"]["items"][0].update(status=5), "items[0].status: 5 does not fit items.status"),
+    (lambda d: d["state"]["items"][0].update(status=5), "items[0].status: must be a string"),
+    (lambda d: d["state"]["items"][0].update(version=2**31), "items[0].version: 2147483648 is out of range"),
+    (lambda d: d["state"]["items"][0].update(notes="a\x00b"), "items[0].notes: contains a NUL character"),
+    (lambda d: d["state"]["items"][0].update(owner="o" * 201), "items[0].owner: longer than 200 characters"),
+    (lambda d: d["state"]["runs"][0].update(options={"p": float("nan")}), "runs[0].options.p: nan is not a JSON"),
     (lambda d: d["state"]["items"][1].pop("version"), "items[1].version: missing"),
     (lambda d: d["state"]["runs"][0].update(color="red"), "runs[0].color: not a column of runs"),
     (lambda d: d["state"]["runs"][0]["notebooks"][1].update(cells_done="9"), "runs[0].notebooks[1].cells_done"),
@@ -158,3 +170,59 @@ def test_cli_moves_a_project_between_stores(cli, service: Lifecycle, filled: Pro
     (tmp_path / "broken.json").write_text("{}")
     broken = cli(["import", str(tmp_path / "broken.json"), "--db", other], cwd=tmp_path)
     assert broken.returncode == 2 and broken.stderr.count("\n") == 1 and "Traceback" not in broken.stderr
+
+
+def test_a_project_moves_from_sqlite_to_postgresql_and_back_exactly(postgres_cluster: PostgresCluster,
+                                                                     tmp_path: Path) -> None:
+    # Given a project kept on one machine's SQLite store
+    (tmp_path / "proj").mkdir()
+    solo = Lifecycle(Store(f"sqlite:///{tmp_path / 'solo.sqlite'}"))
+    project = solo.init_project(tmp_path / "proj", actor="alice", template="default", name="Credit model")
+    fill_project(solo, project, text="Zoë's <b>notes</b>")
+    # When it moves to the team's PostgreSQL store and back to a new SQLite store
+    team = Lifecycle(Store(postgres_cluster.create_database()))
+    import_project(team, json_export(solo, project))
+    back = Lifecycle(Store(f"sqlite:///{tmp_path / 'back.sqlite'}"))
+    import_project(back, json_export(team, team.project(project.id)))
+    # Then every store holds the same rows and the same chain, and exports the same file
+    assert export_state(team.store, project.id) == export_state(solo.store, project.id)
+    assert export_state(back.store, project.id) == export_state(solo.store, project.id)
+    assert team.store.verify_chain(project.id) == solo.store.verify_chain(project.id)
+    for fmt in ("json", "md"):
+        assert export_project(team, team.project(project.id), fmt, generated_by="a", generated_at=AT).content == \
+            export_project(solo, project, fmt, generated_by="a", generated_at=AT).content, fmt
+    for service in (solo, team, back):
+        service.store.close()
+
+
+def test_an_import_never_hands_out_a_signoff_id_twice(
+    postgres_cluster: PostgresCluster, service: Lifecycle, filled: Project, tmp_path: Path
+) -> None:
+    # Given a team store holding the project, with sign-offs added after the import ...
+    raw = json_export(service, filled)
+    postgres_url = postgres_cluster.create_database()
+    team = Lifecycle(Store(postgres_url))
+    import_project(team, raw)
+    moved = team.project(filled.id)
+    for _ in range(3):
+        team.signoff(moved, "data", "data-steward", "approve", actor="dana")
+    (tmp_path / "other").mkdir()
+    other = team.init_project(tmp_path / "other", actor="zoe", template="minimal")
+    # ... and another user's sign-off on another project in flight (drawn from the sequence, not committed yet)
+    engine = sa.create_engine(postgres_url)
+    in_flight = engine.connect()
+    in_flight.begin()
+    drawn = in_flight.execute(sa.text(
+        "INSERT INTO signoffs (project_id, stage, role, decision, comment, user_name, at, snapshot) "
+        "VALUES (:p, 'review', 'model-owner', 'approve', '', 'zoe', :at, :snap) RETURNING id"),
+        {"p": other.id, "at": AT, "snap": "0" * 64}).scalar()
+    # When the project is imported again over itself (its later sign-offs go, the file's ids come back)
+    import_project(team, raw, replace=True)
+    in_flight.commit()
+    in_flight.close()
+    engine.dispose()
+    # Then new sign-offs never draw an id that is taken
+    ids = [team.signoff(other, "review", "model-owner", "approve", actor="zoe").id for _ in range(5)]
+    assert drawn not in ids and len(set(ids)) == 5
+    assert min(ids) > drawn
+    team.store.close()

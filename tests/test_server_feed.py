@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import sqlite3
+from conftest import tamper
 
 from lifecycle_lab.service import Lifecycle, Project
 
@@ -66,8 +66,7 @@ async def test_audit_verify_names_a_tampered_event(api, served_project: Project,
                                                    db_url: str) -> None:
     service.set_item(served_project, ITEM, {"notes": "x"}, actor="bob")
     # When someone edits the log behind the store's back
-    with sqlite3.connect(db_url.removeprefix("sqlite:///")) as db:
-        db.execute("UPDATE audit_events SET actor = 'mallory' WHERE seq = 2")
+    tamper(db_url, "UPDATE audit_events SET actor = 'mallory' WHERE seq = 2")
     reply = await api("GET", f"projects/{served_project.id}/audit", params={"verify": "1"})
     assert reply.body["chain"]["ok"] is False and reply.body["chain"]["broken_seq"] == 2
 
