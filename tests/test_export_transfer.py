@@ -1,4 +1,7 @@
-"""JSON export and import: a project moves to another store exactly, or not at all (SQLite and PostgreSQL)."""
+"""JSON export and import: a project moves to another store exactly, or not at all.
+
+The tests that write stores run on SQLite and on PostgreSQL; a project also moves between the two.
+"""
 
 from __future__ import annotations
 
@@ -19,8 +22,6 @@ from lifecycle_lab.store import Store
 from lifecycle_lab.store.transfer import export_state
 
 AT = "2026-03-01T12:00:00Z"
-
-pytestmark = pytest.mark.both_backends
 
 
 @pytest.fixture
@@ -45,6 +46,7 @@ def json_export(service: Lifecycle, project: Project) -> bytes:
     return export_project(service, project, "json", generated_by="auditor", generated_at=AT).content
 
 
+@pytest.mark.both_backends
 def test_round_trip_restores_every_row_and_the_chain(service: Lifecycle, filled: Project, target: Lifecycle) -> None:
     record = import_project(target, json_export(service, filled))
     assert record == filled.record
@@ -62,6 +64,7 @@ def test_round_trip_restores_every_row_and_the_chain(service: Lifecycle, filled:
     assert export_state(copy, filled.id) == export_state(source, filled.id)
 
 
+@pytest.mark.both_backends
 def test_the_imported_project_exports_identically(service: Lifecycle, filled: Project, target: Lifecycle) -> None:
     import_project(target, json_export(service, filled))
     moved = target.project(filled.id)
@@ -70,6 +73,7 @@ def test_the_imported_project_exports_identically(service: Lifecycle, filled: Pr
             export_project(service, filled, fmt, generated_by="auditor", generated_at=AT).content, fmt
 
 
+@pytest.mark.both_backends
 def test_the_imported_store_keeps_working(service: Lifecycle, filled: Project, target: Lifecycle) -> None:
     import_project(target, json_export(service, filled))
     moved = target.project(filled.id)
@@ -83,6 +87,7 @@ def test_the_imported_store_keeps_working(service: Lifecycle, filled: Project, t
     assert target.store.events(filled.id)[-1].action == "signoff"
 
 
+@pytest.mark.both_backends
 def test_importing_a_project_the_store_has_is_a_conflict(service: Lifecycle, filled: Project) -> None:
     raw = json_export(service, filled)
     events = service.store.events(filled.id)
@@ -91,6 +96,7 @@ def test_importing_a_project_the_store_has_is_a_conflict(service: Lifecycle, fil
     assert service.store.events(filled.id) == events
 
 
+@pytest.mark.both_backends
 def test_replace_overwrites_the_target_state(service: Lifecycle, filled: Project, target: Lifecycle) -> None:
     raw = json_export(service, filled)
     import_project(target, raw)
@@ -100,6 +106,7 @@ def test_replace_overwrites_the_target_state(service: Lifecycle, filled: Project
     assert export_state(target.store, filled.id) == export_state(service.store, filled.id)
 
 
+@pytest.mark.both_backends
 def test_clashing_signoff_ids_are_renumbered_in_order(
     service: Lifecycle, filled: Project, target: Lifecycle, tmp_path: Path
 ) -> None:

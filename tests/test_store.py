@@ -25,9 +25,9 @@ import sqlalchemy as sa
 from conftest import tamper
 
 from lifecycle_lab import domain as cl
-from lifecycle_lab.errors import Conflict, NotFound, ValidationError
+from lifecycle_lab.errors import Conflict, LifecycleError, NotFound, ValidationError
 from lifecycle_lab.service import Lifecycle, Project
-from lifecycle_lab.store import Store
+from lifecycle_lab.store import Store, resolve_db_url
 from lifecycle_lab.store.audit import GENESIS, event_hash
 from lifecycle_lab.store.migrate import HEAD_REVISION, script_head, upgrade
 
@@ -314,3 +314,64 @@ def test_writers_stay_serialised_when_the_database_defaults_to_repeatable_read(
                                                                  actor=f"user{n}")) == []
     assert store.item(project.id, key).version == 60 and store.verify_chain(project.id).ok
     store.close()
+
+
+def test_a_stale_write_is_refused_without_waiting_for_the_write_lock(service: Lifecycle, project: Project) -> None:
+    service.set_item(project, KEY, {"notes": "v1"}, actor="alice")
+    outcome: list[BaseException] = []
+
+    def stale_write() -> None:
+        try:
+            service.set_item(project, KEY, {"notes": "based on v0"}, actor="bob", expected_version=0)
+        except Conflict as exc:
+            outcome.append(exc)
+
+    # While another writer holds the project's write lock
+    with service.store._write(project.id):
+        writer = threading.Thread(target=stale_write)
+        writer.start()
+        writer.join(timeout=10)
+        # Then a write based on an old version is already refused, with the current state
+        assert not writer.is_alive() and len(outcome) == 1
+    assert outcome[0].current.notes == "v1"
+
+
+def test_a_store_upgraded_by_a_newer_version_is_refused_with_a_clear_message(store: Store) -> None:
+    tamper(store.url, "UPDATE alembic_version SET version_num = '9999'")
+    with pytest.raises(LifecycleError, match="schema revision 9999, newer than this lifecycle_lab knows"):
+        Store(store.url)
+    assert store.schema_revision() == "9999"  # nothing was changed
+
+
+@pytest.mark.parametrize(("name", "text"), [
+    ("jupyter_server_config.py", "c.LifecycleLabApp.db_url = {url!r}\n"),
+    ("jupyter_server_config.json", '{{"LifecycleLabApp": {{"db_url": "{url}"}}}}'),
+    ("jupyter_lifecycle_lab_config.py", "c.LifecycleLabApp.db_url = {url!r}\n"),  # the extension's own file
+])
+def test_a_db_url_in_a_jupyter_config_file_reaches_every_front_door(
+    name: str, text: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = "postgresql+psycopg://lifecycle@db.internal:5432/team"
+    (tmp_path / name).write_text(text.format(url=url))
+    monkeypatch.setenv("JUPYTER_CONFIG_DIR", str(tmp_path))
+    monkeypatch.delenv("LIFECYCLE_LAB_DB_URL", raising=False)
+    assert resolve_db_url() == url
+
+
+def test_the_change_feed_never_returns_events_beyond_its_seq(service: Lifecycle, project: Project) -> None:
+    other = Store(service.store.url)  # another server, say
+    landed: list[int] = []
+
+    def write_between(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if "max(audit_events.seq)" in statement.lower() and not landed:  # the feed has read the head ...
+            landed.append(Lifecycle(other).set_item(project, KEY, {"notes": "meanwhile"}, actor="bob").version)
+
+    sa.event.listen(service.store.engine, "after_cursor_execute", write_between)
+    try:
+        events, seq = service.store.changes(project.id, 0, 100)
+    finally:
+        sa.event.remove(service.store.engine, "after_cursor_execute", write_between)
+    # ... when another writer commits: the answer is consistent, and the next poll brings the new event
+    assert landed and [e.seq for e in events] == list(range(1, seq + 1))
+    assert [e.actor for e in service.store.changes(project.id, seq, 100)[0]] == ["bob"]
+    other.close()

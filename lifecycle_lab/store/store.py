@@ -25,12 +25,12 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from ..domain import ItemState, Signoff, canonical_json
-from ..errors import Conflict, NotFound
+from ..errors import Conflict, LifecycleError, NotFound
 from ..fingerprint import Fingerprint
 from . import tables as t
 from .audit import GENESIS, AuditEvent, ChainCheck, decode, event_hash, verify_events
 from .columns import check_values
-from .migrate import HEAD_REVISION, current_revision, upgrade
+from .migrate import HEAD_REVISION, current_revision, known_revisions, upgrade
 
 BUSY_TIMEOUT_S = 60
 ACTIVE_RUN_STATUSES = ("queued", "running")
@@ -126,6 +126,15 @@ def _item_from_row(row: Any) -> ItemState:
     )
 
 
+def _stale(key: str, current: ItemState, expected_version: int) -> Conflict:
+    """The conflict of a write based on ``expected_version`` while the item is at ``current``."""
+    return Conflict(
+        f"{key} is at version {current.version} (changed by {current.updated_by or 'nobody'}), "
+        f"not {expected_version}: reload and re-apply your change",
+        current=current,
+    )
+
+
 def _item_values(state: ItemState) -> dict[str, Any]:
     """The item's columns: its JSON form without the key."""
     values = state.to_json()
@@ -184,8 +193,14 @@ class Store:
         with self._write() as conn:
             if self.dialect == "postgresql":
                 conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIGRATION_LOCK})
-            if current_revision(conn) != head:
-                upgrade(conn)
+            revision = current_revision(conn)
+            if revision == head:
+                return
+            if revision is not None and revision not in known_revisions():
+                raise LifecycleError(
+                    f"the store {self.engine.url!r} is at schema revision {revision}, newer than this "
+                    f"lifecycle_lab knows (up to {head}): another server upgraded it; upgrade lifecycle_lab here too")
+            upgrade(conn)
 
     def schema_revision(self) -> str | None:
         """The migration revision the database is at."""
@@ -244,7 +259,9 @@ class Store:
     def changes(self, project_id: str, since: int, limit: int) -> tuple[list[AuditEvent], int]:
         """The change feed: up to ``limit`` events after ``since`` and the newest seq (0: no events), read together.
 
-        Both reads walk the (project_id, seq) primary key; when nothing changed only the first runs.
+        Both reads walk the (project_id, seq) primary key; when nothing changed only the first runs. The events
+        stop at the head read first: on PostgreSQL the second read may already see later commits, which the
+        client gets on its next poll from ``head``.
         """
         ev = t.audit_events
         with self._read() as conn:
@@ -252,7 +269,8 @@ class Store:
             if head <= since:
                 return [], head
             rows = conn.execute(
-                sa.select(ev).where(ev.c.project_id == project_id, ev.c.seq > since).order_by(ev.c.seq).limit(limit)
+                sa.select(ev).where(ev.c.project_id == project_id, ev.c.seq > since, ev.c.seq <= head)
+                .order_by(ev.c.seq).limit(limit)
             )
             return [_event_from_row(row) for row in rows], head
 
@@ -342,16 +360,19 @@ class Store:
         action: str = "item.update",
     ) -> ItemState:
         """Apply ``change`` to the current state under the lock; Conflict (with the current state) if stale."""
+        if expected_version is not None:
+            # A version found stale now is refused as it would be under the lock (this is the state at an
+            # instant): busy items' losing writers then never queue for the project's write lock.
+            with self._read() as conn:
+                seen = self._item(conn, project_id, key)
+            if seen is not None and seen.version != expected_version:
+                raise _stale(key, seen, expected_version)
         with self._write(project_id) as conn:
             self._project_row(conn, project_id)
             recorded = self._item(conn, project_id, key)
             current = recorded or ItemState(key=key)
             if expected_version is not None and current.version != expected_version:
-                raise Conflict(
-                    f"{key} is at version {current.version} (changed by {current.updated_by or 'nobody'}), "
-                    f"not {expected_version}: reload and re-apply your change",
-                    current=current,
-                )
+                raise _stale(key, current, expected_version)
             new = change(current)
             values = check_values(t.items, _item_values(new))
             if recorded is None:
