@@ -30,9 +30,12 @@ BACKENDS = ("sqlite", pytest.param("postgresql", marks=pytest.mark.postgres))
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Store-using tests of the server (``test_server_*.py``) or marked ``both_backends`` run on each backend."""
+    """Store-using tests of the server (``test_server_*.py``) or marked ``both_backends`` run on each backend.
+
+    A test uses the store when it needs ``db_url`` or, like a second store of its own, ``backend``.
+    """
     server = metafunc.module.__name__.startswith("test_server_")
-    if (server or metafunc.definition.get_closest_marker("both_backends")) and "db_url" in metafunc.fixturenames:
+    if (server or metafunc.definition.get_closest_marker("both_backends")) and "backend" in metafunc.fixturenames:
         metafunc.parametrize("backend", BACKENDS, indirect=True)
 
 

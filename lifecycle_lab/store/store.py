@@ -451,8 +451,8 @@ class Store:
                 conn.execute(t.datasets.insert().values(project_id=project_id, **check_values(
                     t.datasets, {"name": name, "path": path, "created_at": at, "created_by": actor})))
             elif known.path != path:
-                conn.execute(t.datasets.update().where(t.datasets.c.project_id == project_id,
-                                                       t.datasets.c.name == name).values(path=path))
+                conn.execute(t.datasets.update().where(t.datasets.c.project_id == project_id, t.datasets.c.name == name)
+                             .values(**check_values(t.datasets, {"path": path})))
             latest = self._latest_version(conn, project_id, name)
             if latest is not None and latest.sha256 == fp.sha256 and latest.path == path:
                 return latest, False
