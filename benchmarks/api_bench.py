@@ -8,11 +8,11 @@ api_get_ratio
     request, so each one recomputes the view instead of using the view cache. ``api_changes_idle_ms``
     is the median poll of the change feed when nothing changed.
 api_concurrent
-    20 clients × 100 read-modify-write cycles on 5 shared items: GET the item, append the write's id
-    to its notes, PATCH with ``If-Match`` = the version read (a 409 means someone wrote first; the
-    client moves on). Afterwards every item's notes must list exactly the accepted writes in version
-    order (0 lost updates) and the audit log must hold exactly one event per accepted write.
-    Latencies are the PATCHes'.
+    20 clients × 100 read-modify-write cycles on 5 shared items (``http_load.read_modify_write``: GET
+    the item, append the write's id to its notes, PATCH with ``If-Match`` = the version read; a 409
+    means someone wrote first and the client moves on). Afterwards every item's notes must list
+    exactly the accepted writes in version order (0 lost updates) and the audit log must hold exactly
+    one event per accepted write. Latencies are the PATCHes'.
 
 Run from the checkout: ``python benchmarks/api_bench.py [--quick]``.
 """
@@ -20,26 +20,22 @@ Run from the checkout: ``python benchmarks/api_bench.py [--quick]``.
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
-import statistics
 import sys
 import tempfile
-import threading
-import time
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from a checkout
 
 import nbformat
+from http_load import API, Client, median_ms, read_modify_write
 
 from lifecycle_lab.fingerprint import notebook_hash
 from lifecycle_lab.server.launcher import JupyterServerProcess
 from lifecycle_lab.service import Lifecycle, Project
 from lifecycle_lab.store import Store
 
-API = "/lifecycle-lab/api"
 CLIENTS, WRITES_PER_CLIENT, SHARED_ITEMS = 20, 100, 5
 
 
@@ -102,32 +98,6 @@ def filled_project(service: Lifecycle, root: Path) -> Project:
     return project
 
 
-class Client:
-    """One keep-alive HTTP connection with the server's token (like one browser tab)."""
-
-    def __init__(self, server: JupyterServerProcess) -> None:
-        self.connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=120)
-        self.headers = dict(server.headers)
-
-    def call(self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None
-             ) -> tuple[int, float, Any, http.client.HTTPResponse]:
-        """(status, seconds, JSON body, response)."""
-        data = None if body is None else json.dumps(body).encode()
-        started = time.perf_counter()
-        self.connection.request(method, path, body=data, headers={**self.headers, **(headers or {})})
-        response = self.connection.getresponse()
-        raw = response.read()
-        elapsed = time.perf_counter() - started
-        for cookie in response.headers.get_all("Set-Cookie") or []:  # stay one user, as a browser would
-            self.headers["Cookie"] = cookie.split(";", 1)[0]
-        return response.status, elapsed, json.loads(raw) if raw else None, response
-
-
-def median_ms(samples: list[float]) -> float:
-    """Median of seconds, in milliseconds."""
-    return statistics.median(samples) * 1000
-
-
 def bench_get_ratio(server: JupyterServerProcess, project: Project, rounds: int) -> dict[str, float]:
     """Interleaved view and contents requests; the uncached variant writes before each view request."""
     client = Client(server)
@@ -168,67 +138,8 @@ def bench_concurrent(server: JupyterServerProcess, service: Lifecycle, project: 
                      writes: int) -> dict[str, float]:
     """Concurrent read-modify-write PATCHes; verifies no lost update and one audit event per accepted write."""
     keys = [item.key for item in project.template.stages[1].items[:SHARED_ITEMS]]
-    for key in keys:  # start every shared item from empty notes
-        client = Client(server)
-        assert client.call("PATCH", f"{API}/projects/{project.id}/items/{key}", {"notes": ""},
-                           {"If-Match": "*"})[0] == 200
-    seq_before = service.store.last_seq(project.id)
-    accepted: list[tuple[str, int, str]] = []  # (key, version, write id)
-    latencies: list[float] = []
-    statuses: dict[int, int] = {}
-    lock = threading.Lock()
-    start = threading.Barrier(clients)
-
-    def worker(number: int) -> None:
-        client = Client(server)
-        start.wait()
-        for i in range(writes):
-            key = keys[(number + i) % len(keys)]
-            url = f"{API}/projects/{project.id}/items/{key}"
-            read = client.call("GET", url)[2]  # read ...
-            write_id = f"c{number}w{i}"
-            notes = f"{read['notes']} {write_id}".strip()  # ... modify ...
-            status, seconds, body, _ = client.call("PATCH", url, {"notes": notes},  # ... write, if still current
-                                                   {"If-Match": f'"{read["version"]}"'})
-            with lock:
-                latencies.append(seconds)
-                statuses[status] = statuses.get(status, 0) + 1
-                if status == 200:
-                    accepted.append((key, body["version"], write_id))
-
-    threads = [threading.Thread(target=worker, args=(n,)) for n in range(clients)]
-    began = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - began
-
-    lost = 0
-    for key in keys:
-        mine = sorted((version, write_id) for k, version, write_id in accepted if k == key)
-        final = service.store.item(project.id, key)
-        expected_versions = list(range(final.version - len(mine) + 1, final.version + 1))
-        lost += abs(len(final.notes.split()) - len(mine))
-        lost += sum(v != e for (v, _), e in zip(mine, expected_versions, strict=True))
-        lost += final.notes.split() != [write_id for _, write_id in mine]
-    events = [e for e in service.store.events(project.id, since=seq_before) if e.action == "item.update"]
-    event_writes = sorted((e.target, e.after["version"], e.after["notes"].split()[-1]) for e in events)
-    audit_mismatches = len(set(event_writes) ^ set(accepted)) + abs(len(events) - len(accepted))
-    ordered = sorted(latencies)
-    return {
-        "api_concurrent_clients": clients,
-        "api_concurrent_attempts": len(latencies),
-        "api_concurrent_accepted": len(accepted),
-        "api_concurrent_conflicts": statuses.get(409, 0),
-        "api_concurrent_5xx": sum(count for status, count in statuses.items() if status >= 500),
-        "api_concurrent_other_status": sum(c for s, c in statuses.items() if s not in (200, 409) and s < 500),
-        "api_concurrent_lost_updates": lost,
-        "api_concurrent_audit_mismatches": audit_mismatches,
-        "api_concurrent_p50_ms": median_ms(latencies),
-        "api_concurrent_p99_ms": ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000,
-        "api_concurrent_writes_per_s": len(accepted) / elapsed,
-    }
+    figures = read_modify_write([server], service.store, project, keys, clients=clients, writes=writes)
+    return {f"api_concurrent_{name}": value for name, value in figures.items()}
 
 
 def main(argv: list[str] | None = None) -> int:

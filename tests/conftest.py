@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from pgcluster import PostgresCluster, postgres_bin
 from tornado.httputil import HTTPHeaders
 from traitlets.config import Config
@@ -25,10 +26,41 @@ pytest_plugins = ["pytest_jupyter.jupyter_server"]
 ROOT = Path(__file__).resolve().parent.parent
 
 
+BACKENDS = ("sqlite", pytest.param("postgresql", marks=pytest.mark.postgres))
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Store-using tests of the server (``test_server_*.py``) or marked ``both_backends`` run on each backend.
+
+    A test uses the store when it needs ``db_url`` or, like a second store of its own, ``backend``.
+    """
+    server = metafunc.module.__name__.startswith("test_server_")
+    if (server or metafunc.definition.get_closest_marker("both_backends")) and "backend" in metafunc.fixturenames:
+        metafunc.parametrize("backend", BACKENDS, indirect=True)
+
+
 @pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    """A fresh SQLite database file."""
+def backend(request: pytest.FixtureRequest) -> str:
+    """The store's backend: SQLite unless the test is parametrised over ``BACKENDS``."""
+    return getattr(request, "param", "sqlite")
+
+
+@pytest.fixture
+def db_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    """A fresh database: a SQLite file, or an empty database in the session's PostgreSQL cluster."""
+    if backend == "postgresql":
+        return request.getfixturevalue("postgres_url")
     return f"sqlite:///{tmp_path / 'store.sqlite'}"
+
+
+def tamper(db_url: str, sql: str, **params: object) -> None:
+    """Edit the database behind the store's back, as someone with database access would (any backend)."""
+    engine = sa.create_engine(db_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.text(sql), params)
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture(scope="session")

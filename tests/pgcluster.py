@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import glob
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -34,6 +35,11 @@ class PostgresCluster:
         self.port = free_port()
         self._as_postgres = os.geteuid() == 0
 
+    def major(self) -> int:
+        """The server's major version, e.g. 15."""
+        out = subprocess.run([str(self.bindir / "initdb"), "--version"], check=True, capture_output=True, text=True)
+        return int(re.search(r"\(PostgreSQL\) (\d+)", out.stdout).group(1))  # "initdb (PostgreSQL) 15.10 (Debian…)"
+
     def _run(self, *args: str) -> None:
         cmd = [str(self.bindir / args[0]), *args[1:]]
         if self._as_postgres:
@@ -45,7 +51,9 @@ class PostgresCluster:
         if self._as_postgres:
             shutil.chown(self.dir, "postgres", "postgres")
         data = self.dir / "data"
-        self._run("initdb", "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync")
+        # A natural-language collation (ICU English, PostgreSQL 15+), as production servers have, not bytewise "C".
+        icu = ["--locale=C.UTF-8", "--locale-provider=icu", "--icu-locale=en"] if self.major() >= 15 else []
+        self._run("initdb", "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync", *icu)
         options = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
         self._run("pg_ctl", "-D", str(data), "-o", options, "-l", str(self.dir / "log"), "-w", "start")
         return self

@@ -1,4 +1,7 @@
-"""JSON export and import: a project moves to another store exactly, or not at all."""
+"""JSON export and import: a project moves to another store exactly, or not at all.
+
+The tests that write stores run on SQLite and on PostgreSQL; a project also moves between the two.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from export_samples import Sample, filled_sample
+from pgcluster import PostgresCluster
 
 from lifecycle_lab.errors import Conflict, ValidationError
 from lifecycle_lab.report import export_project, import_project
@@ -20,9 +25,13 @@ AT = "2026-03-01T12:00:00Z"
 
 
 @pytest.fixture
-def target(tmp_path: Path) -> Iterator[Lifecycle]:
-    """A second, empty store."""
-    store = Store(f"sqlite:///{tmp_path / 'target.sqlite'}")
+def target(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Lifecycle]:
+    """A second, empty store on the test's backend."""
+    if backend == "postgresql":
+        url = request.getfixturevalue("postgres_cluster").create_database()
+    else:
+        url = f"sqlite:///{tmp_path / 'target.sqlite'}"
+    store = Store(url)
     yield Lifecycle(store)
     store.close()
 
@@ -39,6 +48,7 @@ def json_export(service: Lifecycle, project: Project) -> bytes:
     return export_project(service, project, "json", generated_by="auditor", generated_at=AT).content
 
 
+@pytest.mark.both_backends
 def test_round_trip_restores_every_row_and_the_chain(sample: Sample, target: Lifecycle) -> None:
     service, filled = sample.service, sample.project
     record = import_project(target, json_export(service, filled))
@@ -57,6 +67,7 @@ def test_round_trip_restores_every_row_and_the_chain(sample: Sample, target: Lif
     assert export_state(copy, filled.id) == export_state(source, filled.id)
 
 
+@pytest.mark.both_backends
 def test_the_imported_project_exports_identically(sample: Sample, target: Lifecycle) -> None:
     service, filled = sample.service, sample.project
     import_project(target, json_export(service, filled))
@@ -66,6 +77,7 @@ def test_the_imported_project_exports_identically(sample: Sample, target: Lifecy
             export_project(service, filled, fmt, generated_by="auditor", generated_at=AT).content, fmt
 
 
+@pytest.mark.both_backends
 def test_the_imported_store_keeps_working(sample: Sample, target: Lifecycle) -> None:
     service, filled = sample.service, sample.project
     import_project(target, json_export(service, filled))
@@ -89,6 +101,7 @@ def test_importing_a_project_the_store_has_is_a_conflict(sample: Sample) -> None
     assert service.store.events(filled.id) == events
 
 
+@pytest.mark.both_backends
 def test_replace_overwrites_the_target_state(sample: Sample, target: Lifecycle) -> None:
     service, filled = sample.service, sample.project
     raw = json_export(service, filled)
@@ -99,6 +112,7 @@ def test_replace_overwrites_the_target_state(sample: Sample, target: Lifecycle) 
     assert export_state(target.store, filled.id) == export_state(service.store, filled.id)
 
 
+@pytest.mark.both_backends
 def test_clashing_signoff_ids_are_renumbered_in_order(sample: Sample, target: Lifecycle, tmp_path: Path) -> None:
     service, filled = sample.service, sample.project
     other_dir = tmp_path / "other"
@@ -123,7 +137,11 @@ def _document(service: Lifecycle, project: Project) -> dict:
     (lambda d: d["state"]["audit"].pop(2), "audit: the chain does not verify: event 4"),
     (lambda d: d["state"]["project"].update(id="11111111-2222-3333-4444-555555555555"),
      "audit: the chain does not verify: event 1"),
-    (lambda d: d["state"]["items"][0].update(status=5), "items[0].status: 5 does not fit items.status"),
+    (lambda d: d["state"]["items"][0].update(status=5), "items[0].status: must be a string"),
+    (lambda d: d["state"]["items"][0].update(version=2**31), "items[0].version: 2147483648 is out of range"),
+    (lambda d: d["state"]["items"][0].update(notes="a\x00b"), "items[0].notes: contains a NUL character"),
+    (lambda d: d["state"]["items"][0].update(owner="o" * 201), "items[0].owner: longer than 200 characters"),
+    (lambda d: d["state"]["runs"][0].update(options={"p": float("nan")}), "runs[0].options.p: nan is not a JSON"),
     (lambda d: d["state"]["items"][1].pop("version"), "items[1].version: missing"),
     (lambda d: d["state"]["runs"][0].update(color="red"), "runs[0].color: not a column of runs"),
     (lambda d: d["state"]["runs"][0]["notebooks"][1].update(cells_done="9"), "runs[0].notebooks[1].cells_done"),
@@ -132,6 +150,7 @@ def _document(service: Lifecycle, project: Project) -> dict:
     (lambda d: d.update(format_version=2), "format_version 2 is not supported"),
     (lambda d: d.update(format="something-else"), "not a lifecycle_lab export"),
 ])
+@pytest.mark.both_backends
 def test_a_bad_file_is_refused_and_writes_nothing(sample: Sample, target: Lifecycle, tamper, message: str) -> None:
     document = _document(sample.service, sample.project)
     tamper(document)
@@ -140,6 +159,7 @@ def test_a_bad_file_is_refused_and_writes_nothing(sample: Sample, target: Lifecy
     assert target.store.list_projects() == []
 
 
+@pytest.mark.both_backends
 def test_a_file_that_is_not_json_is_refused(target: Lifecycle) -> None:
     with pytest.raises(ValidationError, match="not a JSON file"):
         import_project(target, b"%PDF-1.7 not json")
@@ -163,3 +183,58 @@ def test_cli_moves_a_project_between_stores(cli, sample: Sample, tmp_path: Path)
     (tmp_path / "broken.json").write_text("{}")
     broken = cli(["import", str(tmp_path / "broken.json"), "--db", other], cwd=tmp_path)
     assert broken.returncode == 2 and broken.stderr.count("\n") == 1 and "Traceback" not in broken.stderr
+
+
+def test_a_project_moves_from_sqlite_to_postgresql_and_back_exactly(
+    postgres_cluster: PostgresCluster, sample: Sample, tmp_path: Path
+) -> None:
+    # Given a project kept on one machine's SQLite store (the sample)
+    solo, project = sample.service, sample.project
+    # When it moves to the team's PostgreSQL store and back to a new SQLite store
+    team = Lifecycle(Store(postgres_cluster.create_database()))
+    import_project(team, json_export(solo, project))
+    back = Lifecycle(Store(f"sqlite:///{tmp_path / 'back.sqlite'}"))
+    import_project(back, json_export(team, team.project(project.id)))
+    # Then every store holds the same rows and the same chain, and exports the same file
+    assert export_state(team.store, project.id) == export_state(solo.store, project.id)
+    assert export_state(back.store, project.id) == export_state(solo.store, project.id)
+    assert team.store.verify_chain(project.id) == solo.store.verify_chain(project.id)
+    for fmt in ("json", "md"):
+        assert export_project(team, team.project(project.id), fmt, generated_by="a", generated_at=AT).content == \
+            export_project(solo, project, fmt, generated_by="a", generated_at=AT).content, fmt
+    for service in (team, back):
+        service.store.close()
+
+
+def test_an_import_never_hands_out_a_signoff_id_twice(
+    postgres_cluster: PostgresCluster, sample: Sample, tmp_path: Path
+) -> None:
+    # Given a team store holding the project, with sign-offs added after the import ...
+    filled = sample.project
+    raw = json_export(sample.service, filled)
+    postgres_url = postgres_cluster.create_database()
+    team = Lifecycle(Store(postgres_url))
+    import_project(team, raw)
+    moved = team.project(filled.id)
+    for _ in range(3):
+        team.signoff(moved, "data", "data-steward", "approve", actor="dana")
+    (tmp_path / "other").mkdir()
+    other = team.init_project(tmp_path / "other", actor="zoe", template="minimal")
+    # ... and another user's sign-off on another project in flight (drawn from the sequence, not committed yet)
+    engine = sa.create_engine(postgres_url)
+    in_flight = engine.connect()
+    in_flight.begin()
+    drawn = in_flight.execute(sa.text(
+        "INSERT INTO signoffs (project_id, stage, role, decision, comment, user_name, at, snapshot) "
+        "VALUES (:p, 'review', 'model-owner', 'approve', '', 'zoe', :at, :snap) RETURNING id"),
+        {"p": other.id, "at": AT, "snap": "0" * 64}).scalar()
+    # When the project is imported again over itself (its later sign-offs go, the file's ids come back)
+    import_project(team, raw, replace=True)
+    in_flight.commit()
+    in_flight.close()
+    engine.dispose()
+    # Then new sign-offs never draw an id that is taken
+    ids = [team.signoff(other, "review", "model-owner", "approve", actor="zoe").id for _ in range(5)]
+    assert drawn not in ids and len(set(ids)) == 5
+    assert min(ids) > drawn
+    team.store.close()

@@ -1,11 +1,19 @@
-"""The store's run records: slots claimed in order, closed runs that stay closed."""
+"""The store's run records: slots claimed in order, closed runs that stay closed (on SQLite and PostgreSQL)."""
 
 from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+import sqlalchemy as sa
 
 from lifecycle_lab.service import Project
 from lifecycle_lab.store import Store
 
 AT = "2026-01-26T10:00:00.000000Z"
+
+pytestmark = pytest.mark.both_backends
 
 
 def queued(store: Store, project: Project, run_id: str, at: str, host: str = "h1") -> None:
@@ -57,3 +65,38 @@ def test_list_runs_can_carry_notebook_progress_without_diffs(store: Store, proje
     assert [nb["path"] for nb in listed["notebooks"]] == ["a.ipynb", "b.ipynb"]
     assert listed["notebooks"][1]["cells_done"] == 3 and "diffs" not in listed["notebooks"][1]
     assert "notebooks" not in store.list_runs(project.id)[0]
+
+
+def test_progress_that_waited_for_a_closing_run_is_ignored(store: Store, project: Project, db_url: str) -> None:
+    queued(store, project, "r1", AT)
+    store.update_run_notebook("r1", 0, status="running")
+    # Given another process in the middle of cancelling the run (its transaction not committed yet)
+    other = sa.create_engine(db_url)
+    closing = other.connect()
+    closing.begin()
+    closing.execute(sa.text("UPDATE runs SET status = 'cancelled' WHERE id = 'r1'"))
+    closing.execute(sa.text("UPDATE run_notebooks SET status = 'cancelled' WHERE run_id = 'r1'"))
+    # When the worker reports the notebook finished meanwhile
+    reported: list[bool] = []
+    worker = threading.Thread(target=lambda: reported.append(
+        store.update_run_notebook("r1", 0, status="finished", verdict="reproduced")))
+    worker.start()
+    time.sleep(0.5)
+    closing.commit()
+    closing.close()
+    other.dispose()
+    worker.join(timeout=60)
+    # Then the late progress did not reopen the closed notebook
+    assert reported == [False]
+    assert [nb["status"] for nb in store.get_run("r1")["notebooks"]] == ["cancelled", "cancelled"]
+
+
+def test_run_fields_postgresql_cannot_hold_are_refused_on_every_backend(store: Store, project: Project) -> None:
+    from lifecycle_lab.errors import ValidationError
+
+    queued(store, project, "r1", AT)
+    with pytest.raises(ValidationError, match=r"diffs.cells\[0\].delta: nan is not a JSON number"):
+        store.update_run_notebook("r1", 0, diffs={"cells": [{"delta": float("nan")}]})
+    with pytest.raises(ValidationError, match="error: contains a NUL character"):
+        store.finish_run("r1", actor="alice", at=AT, status="failed", error="killed\x00")
+    assert store.get_run("r1")["status"] == "queued"

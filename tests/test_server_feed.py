@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
+from conftest import tamper
 
 import lifecycle_lab as ll
 from lifecycle_lab.service import Lifecycle, Project
@@ -92,8 +91,7 @@ async def test_audit_verify_names_a_tampered_event(api, served_project: Project,
                                                    db_url: str) -> None:
     service.set_item(served_project, ITEM, {"notes": "x"}, actor="bob")
     # When someone edits the log behind the store's back
-    with sqlite3.connect(db_url.removeprefix("sqlite:///")) as db:
-        db.execute("UPDATE audit_events SET actor = 'mallory' WHERE seq = 2")
+    tamper(db_url, "UPDATE audit_events SET actor = 'mallory' WHERE seq = 2")
     reply = await api("GET", f"projects/{served_project.id}/audit", params={"verify": "1"})
     assert reply.body["chain"]["ok"] is False and reply.body["chain"]["broken_seq"] == 2
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import sqlite3
 import warnings
 from pathlib import Path
 
 import pytest
+from conftest import tamper
 from jupyter_server.base.handlers import APIHandler
 from jupyter_server.utils import JupyterServerAuthWarning
 
@@ -127,9 +127,8 @@ async def test_an_unexpected_fault_is_500_without_details(
     api, served_project: Project, service: Lifecycle, db_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     service.set_item(served_project, "framing/risk-tier", {"notes": "x"}, actor="bob")
-    # Given a store row no client could have written (corrupt JSON in a column)
-    with sqlite3.connect(db_url.removeprefix("sqlite:///")) as db:
-        db.execute("UPDATE items SET evidence = '{not json' WHERE key = 'framing/risk-tier'")
+    # Given a store row no client could have written (a due date that is not a date)
+    tamper(db_url, "UPDATE items SET due = 'someday' WHERE key = 'framing/risk-tier'")
     reply = await api("GET", f"projects/{served_project.id}/items/framing/risk-tier")
     # Then the client gets a generic 500 and the traceback goes to the log only
     assert reply.status == 500

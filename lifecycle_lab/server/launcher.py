@@ -3,7 +3,9 @@
 It listens on a free loopback port with a random token, serves a given root
 folder, enables this extension over a given store, and keeps its Jupyter
 config, data and runtime folders private so it neither reads nor writes the
-user's. Stop it with :meth:`JupyterServerProcess.stop` (it ends only its own process).
+user's. With ``user=`` its token stands for that named user, as a JupyterHub
+single-user server's requests do, instead of a new anonymous one per browser.
+Stop it with :meth:`JupyterServerProcess.stop` (it ends only its own process).
 """
 
 from __future__ import annotations
@@ -22,6 +24,10 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from jupyter_server.auth.identity import IdentityProvider, User
+from tornado import web
+from traitlets import Unicode
+
 PACKAGE_PARENT = Path(__file__).resolve().parents[2]  # the folder holding ``lifecycle_lab``
 
 
@@ -32,13 +38,25 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+class TokenUserIdentityProvider(IdentityProvider):
+    """Token authentication where the token identifies one named user (``username``), not an anonymous one."""
+
+    username = Unicode("", config=True, help="The user a request with the server's token acts as.")
+
+    async def get_user_token(self, handler: web.RequestHandler) -> User | None:
+        """The named user when the request carries the token (anonymous without ``username``); None otherwise."""
+        user = await super().get_user_token(handler)
+        return User(username=self.username) if user is not None and self.username else user
+
+
 class JupyterServerProcess:
     """``jupyter server`` (or ``jupyter lab`` with ``app="jupyterlab"``) on 127.0.0.1 with a token."""
 
-    def __init__(self, root: str | Path, db_url: str, *, app: str = "jupyter_server",
+    def __init__(self, root: str | Path, db_url: str, *, app: str = "jupyter_server", user: str | None = None,
                  args: list[str] | None = None, env: dict[str, str] | None = None) -> None:
         self.root = Path(root)
         self.db_url = db_url
+        self.user = user
         self.app = app
         self.args = list(args or [])
         self.extra_env = dict(env or {})
@@ -77,6 +95,9 @@ class JupyterServerProcess:
             "IdentityProvider": {"token": self.token},
             "LifecycleLabApp": {"db_url": self.db_url},
         }
+        if self.user is not None:
+            config["ServerApp"]["identity_provider_class"] = f"{__name__}.{TokenUserIdentityProvider.__name__}"
+            config["TokenUserIdentityProvider"] = {"username": self.user}
         (self._home / "config").mkdir(exist_ok=True)
         (self._home / "config" / "jupyter_server_config.json").write_text(json.dumps(config), encoding="utf-8")
         command = [sys.executable, "-m", self.app, *self.args]

@@ -20,15 +20,17 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from ..domain import ItemState, Signoff, canonical_json
-from ..errors import Conflict, NotFound
+from ..errors import Conflict, LifecycleError, NotFound
 from ..fingerprint import Fingerprint
 from . import tables as t
 from .audit import GENESIS, AuditEvent, ChainCheck, decode, event_hash, verify_events
-from .migrate import HEAD_REVISION, current_revision, upgrade
+from .columns import check_values
+from .migrate import HEAD_REVISION, current_revision, known_revisions, upgrade
 
 BUSY_TIMEOUT_S = 60
 ACTIVE_RUN_STATUSES = ("queued", "running")
@@ -104,7 +106,9 @@ def _make_engine(url: str) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
         return engine
-    return sa.create_engine(url, pool_pre_ping=True)
+    # READ COMMITTED whatever the database's default: a writer must see the commit of the writer whose lock it
+    # waited for (each statement a fresh snapshot), or it would append after a stale audit head.
+    return sa.create_engine(url, pool_pre_ping=True, isolation_level="READ COMMITTED")
 
 
 def _item_from_row(row: Any) -> ItemState:
@@ -119,6 +123,15 @@ def _item_from_row(row: Any) -> ItemState:
         version=row.version,
         updated_by=row.updated_by,
         updated_at=row.updated_at,
+    )
+
+
+def _stale(key: str, current: ItemState, expected_version: int) -> Conflict:
+    """The conflict of a write based on ``expected_version`` while the item is at ``current``."""
+    return Conflict(
+        f"{key} is at version {current.version} (changed by {current.updated_by or 'nobody'}), "
+        f"not {expected_version}: reload and re-apply your change",
+        current=current,
     )
 
 
@@ -180,8 +193,14 @@ class Store:
         with self._write() as conn:
             if self.dialect == "postgresql":
                 conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIGRATION_LOCK})
-            if current_revision(conn) != head:
-                upgrade(conn)
+            revision = current_revision(conn)
+            if revision == head:
+                return
+            if revision is not None and revision not in known_revisions():
+                raise LifecycleError(
+                    f"the store {self.engine.url!r} is at schema revision {revision}, newer than this "
+                    f"lifecycle_lab knows (up to {head}): another server upgraded it; upgrade lifecycle_lab here too")
+            upgrade(conn)
 
     def schema_revision(self) -> str | None:
         """The migration revision the database is at."""
@@ -195,6 +214,7 @@ class Store:
         before: Any, after: Any,
     ) -> AuditEvent:
         """Append one event after the project's current head (caller holds the write lock)."""
+        check_values(t.audit_events, {"actor": actor, "target": target})
         head = conn.execute(
             sa.select(t.audit_events.c.seq, t.audit_events.c.hash)
             .where(t.audit_events.c.project_id == project_id)
@@ -239,7 +259,9 @@ class Store:
     def changes(self, project_id: str, since: int, limit: int) -> tuple[list[AuditEvent], int]:
         """The change feed: up to ``limit`` events after ``since`` and the newest seq (0: no events), read together.
 
-        Both reads walk the (project_id, seq) primary key; when nothing changed only the first runs.
+        Both reads walk the (project_id, seq) primary key; when nothing changed only the first runs. The events
+        stop at the head read first: on PostgreSQL the second read may already see later commits, which the
+        client gets on its next poll from ``head``.
         """
         ev = t.audit_events
         with self._read() as conn:
@@ -247,7 +269,8 @@ class Store:
             if head <= since:
                 return [], head
             rows = conn.execute(
-                sa.select(ev).where(ev.c.project_id == project_id, ev.c.seq > since).order_by(ev.c.seq).limit(limit)
+                sa.select(ev).where(ev.c.project_id == project_id, ev.c.seq > since, ev.c.seq <= head)
+                .order_by(ev.c.seq).limit(limit)
             )
             return [_event_from_row(row) for row in rows], head
 
@@ -267,7 +290,7 @@ class Store:
         """Insert a new project with its first audit event; Conflict when the id exists."""
         try:
             with self._write(record.id) as conn:
-                conn.execute(t.projects.insert().values(**record.to_json()))
+                conn.execute(t.projects.insert().values(**check_values(t.projects, record.to_json())))
                 self._append(conn, record.id, actor=record.created_by, at=record.created_at,
                              action="project.create", target=record.id, before=None, after=record.to_json())
         except IntegrityError:
@@ -287,10 +310,10 @@ class Store:
             return None
 
     def list_projects(self) -> list[ProjectRecord]:
-        """Every project, by name."""
+        """Every project, by name (in code point order, whatever the database's collation)."""
         with self._read() as conn:
-            rows = conn.execute(sa.select(t.projects).order_by(t.projects.c.name))
-            return [ProjectRecord(**row._asdict()) for row in rows]
+            rows = conn.execute(sa.select(t.projects))
+            return sorted((ProjectRecord(**row._asdict()) for row in rows), key=lambda p: (p.name, p.id))
 
     def update_project(self, project_id: str, *, actor: str, at: str, **fields: str) -> ProjectRecord:
         """Change name, path or template reference, with an audit event."""
@@ -299,7 +322,8 @@ class Store:
             changed = {k: v for k, v in fields.items() if getattr(before, k) != v}
             if not changed:
                 return before
-            conn.execute(t.projects.update().where(t.projects.c.id == project_id).values(**changed))
+            conn.execute(t.projects.update().where(t.projects.c.id == project_id)
+                         .values(**check_values(t.projects, changed)))
             after = ProjectRecord(**{**before.to_json(), **changed})
             self._append(conn, project_id, actor=actor, at=at, action="project.update", target=project_id,
                          before={k: getattr(before, k) for k in changed}, after=changed)
@@ -336,25 +360,29 @@ class Store:
         action: str = "item.update",
     ) -> ItemState:
         """Apply ``change`` to the current state under the lock; Conflict (with the current state) if stale."""
+        if expected_version is not None:
+            # A version found stale now is refused as it would be under the lock (this is the state at an
+            # instant): busy items' losing writers then never queue for the project's write lock.
+            with self._read() as conn:
+                seen = self._item(conn, project_id, key)
+            if seen is not None and seen.version != expected_version:
+                raise _stale(key, seen, expected_version)
         with self._write(project_id) as conn:
             self._project_row(conn, project_id)
             recorded = self._item(conn, project_id, key)
             current = recorded or ItemState(key=key)
             if expected_version is not None and current.version != expected_version:
-                raise Conflict(
-                    f"{key} is at version {current.version} (changed by {current.updated_by or 'nobody'}), "
-                    f"not {expected_version}: reload and re-apply your change",
-                    current=current,
-                )
+                raise _stale(key, current, expected_version)
             new = change(current)
+            values = check_values(t.items, _item_values(new))
             if recorded is None:
-                conn.execute(t.items.insert().values(project_id=project_id, key=key, **_item_values(new)))
+                conn.execute(t.items.insert().values(project_id=project_id, key=key, **values))
             else:
                 done = conn.execute(
                     t.items.update()
                     .where(t.items.c.project_id == project_id, t.items.c.key == key,
                            t.items.c.version == current.version)
-                    .values(**_item_values(new))
+                    .values(**values)
                 )
                 if done.rowcount != 1:  # pragma: no cover - the lock makes this unreachable
                     raise Conflict(f"{key} changed while being written", current=current)
@@ -384,12 +412,11 @@ class Store:
             self._project_row(conn, project_id)
             rows = conn.execute(sa.select(t.items).where(t.items.c.project_id == project_id))
             signoff = make({row.key: _item_from_row(row) for row in rows})
-            result = conn.execute(
-                t.signoffs.insert().values(
-                    project_id=project_id, stage=signoff.stage, role=signoff.role, decision=signoff.decision,
-                    comment=signoff.comment, user_name=signoff.user, at=signoff.at, snapshot=signoff.snapshot,
-                )
-            )
+            values = check_values(t.signoffs, {
+                "stage": signoff.stage, "role": signoff.role, "decision": signoff.decision, "comment": signoff.comment,
+                "user_name": signoff.user, "at": signoff.at, "snapshot": signoff.snapshot,
+            })
+            result = conn.execute(t.signoffs.insert().values(project_id=project_id, **values))
             signoff = Signoff(**{**signoff.to_json(), "id": result.inserted_primary_key[0]})
             self._append(conn, project_id, actor=actor, at=at, action="signoff", target=signoff.stage,
                          before=None, after=signoff.to_json())
@@ -404,10 +431,12 @@ class Store:
         return row.sha256 if row and row.size == size and row.mtime_ns == mtime_ns else None
 
     def put_hash(self, path: str, size: int, mtime_ns: int, sha256: str) -> None:
-        """Remember a file's sha256 (FingerprintCache)."""
+        """Remember a file's sha256 (FingerprintCache); concurrent writers of one path never clash."""
+        values = check_values(t.fingerprint_cache, {"path": path, "size": size, "mtime_ns": mtime_ns, "sha256": sha256})
+        insert = (postgresql.insert if self.dialect == "postgresql" else sqlite.insert)(t.fingerprint_cache)
         with self._write() as conn:
-            conn.execute(t.fingerprint_cache.delete().where(t.fingerprint_cache.c.path == path))
-            conn.execute(t.fingerprint_cache.insert().values(path=path, size=size, mtime_ns=mtime_ns, sha256=sha256))
+            conn.execute(insert.values(**values).on_conflict_do_update(
+                index_elements=[t.fingerprint_cache.c.path], set_={k: v for k, v in values.items() if k != "path"}))
 
     def record_dataset_version(
         self, project_id: str, name: str, path: str, fp: Fingerprint, *, actor: str, at: str
@@ -419,11 +448,11 @@ class Store:
                 sa.select(t.datasets).where(t.datasets.c.project_id == project_id, t.datasets.c.name == name)
             ).first()
             if known is None:
-                conn.execute(t.datasets.insert().values(project_id=project_id, name=name, path=path,
-                                                        created_at=at, created_by=actor))
+                conn.execute(t.datasets.insert().values(project_id=project_id, **check_values(
+                    t.datasets, {"name": name, "path": path, "created_at": at, "created_by": actor})))
             elif known.path != path:
-                conn.execute(t.datasets.update().where(t.datasets.c.project_id == project_id,
-                                                       t.datasets.c.name == name).values(path=path))
+                conn.execute(t.datasets.update().where(t.datasets.c.project_id == project_id, t.datasets.c.name == name)
+                             .values(**check_values(t.datasets, {"path": path})))
             latest = self._latest_version(conn, project_id, name)
             if latest is not None and latest.sha256 == fp.sha256 and latest.path == path:
                 return latest, False
@@ -434,7 +463,8 @@ class Store:
             )
             values = version.to_json()
             values.pop("path")
-            conn.execute(t.dataset_versions.insert().values(project_id=project_id, **values))
+            conn.execute(t.dataset_versions.insert().values(project_id=project_id,
+                                                            **check_values(t.dataset_versions, values)))
             self._append(conn, project_id, actor=actor, at=at, action="dataset.record", target=name,
                          before=latest.to_json() if latest else None, after=version.to_json())
         return version, True
@@ -451,12 +481,12 @@ class Store:
             sa.select(dv, ds.c.path)
             .join(ds, sa.and_(ds.c.project_id == dv.c.project_id, ds.c.name == dv.c.name))
             .where(dv.c.project_id == project_id)
-            .order_by(dv.c.name, dv.c.version.desc())
         )
         if name is not None:
             query = query.where(dv.c.name == name)
         out: list[DatasetVersion] = []
-        for row in conn.execute(query):
+        # Sorted here, not in SQL: names in code point order whatever the database's collation.
+        for row in sorted(conn.execute(query), key=lambda r: (r.name, -r.version)):
             if latest_only and out and out[-1].name == row.name:
                 continue
             values = row._asdict()
@@ -483,33 +513,43 @@ class Store:
         """A queued run with one row per notebook, audited as ``run.create``."""
         with self._write(project_id) as conn:
             self._project_row(conn, project_id)
-            conn.execute(t.runs.insert().values(
-                id=run_id, project_id=project_id, status="queued", twice=twice, options=options,
-                requested_by=actor, created_at=at,
-            ))
+            conn.execute(t.runs.insert().values(project_id=project_id, **check_values(t.runs, {
+                "id": run_id, "status": "queued", "twice": twice, "options": options, "requested_by": actor,
+                "created_at": at,
+            })))
             for position, path in enumerate(notebooks):
-                conn.execute(t.run_notebooks.insert().values(run_id=run_id, position=position, path=path,
-                                                             status="queued"))
+                conn.execute(t.run_notebooks.insert().values(run_id=run_id, **check_values(
+                    t.run_notebooks, {"position": position, "path": path, "status": "queued"})))
             self._append(conn, project_id, actor=actor, at=at, action="run.create", target=run_id, before=None,
                          after={"notebooks": notebooks, "twice": twice})
         return self.get_run(run_id)
 
     def update_run(self, run_id: str, **fields: Any) -> None:
         """Progress-type changes of a run (status, pid, environment...): not audited."""
+        check_values(t.runs, fields)
         with self._write() as conn:
             conn.execute(t.runs.update().where(t.runs.c.id == run_id).values(**fields))
 
     def update_run_notebook(self, run_id: str, position: int, **fields: Any) -> bool:
         """Progress of one notebook of a run (cells done, verdict, diffs...); False (and ignored) once it is closed."""
-        active = sa.select(t.runs.c.id).where(t.runs.c.id == run_id, t.runs.c.status.in_(ACTIVE_RUN_STATUSES))
+        check_values(t.run_notebooks, fields)
         with self._write() as conn:
+            if self._locked_run_status(conn, run_id) not in ACTIVE_RUN_STATUSES:
+                return False
             done = conn.execute(
                 t.run_notebooks.update()
-                .where(t.run_notebooks.c.run_id == run_id, t.run_notebooks.c.position == position,
-                       t.run_notebooks.c.run_id.in_(active))
+                .where(t.run_notebooks.c.run_id == run_id, t.run_notebooks.c.position == position)
                 .values(**fields)
             )
         return done.rowcount > 0
+
+    def _locked_run_status(self, conn: Connection, run_id: str) -> str | None:
+        """The run's status, its row locked until the transaction ends (whole database on SQLite already).
+
+        Closing a run and recording progress both take this lock first, so progress that saw the run
+        active is written before the close, and progress waiting behind a close sees it closed.
+        """
+        return conn.execute(sa.select(t.runs.c.status).where(t.runs.c.id == run_id).with_for_update()).scalar()
 
     def claim_run(self, run_id: str, *, limit: int, host: str, at: str) -> str:
         """Move a queued run to ``running`` when ``host`` has a free slot (runs start in creation order).
@@ -570,9 +610,10 @@ class Store:
             row = conn.execute(sa.select(t.runs.c.project_id).where(t.runs.c.id == run_id)).first()
         if row is None:
             raise NotFound(f"no run {run_id!r}")
+        check_values(t.runs, fields)
+        check_values(t.run_notebooks, notebooks or {})
         with self._write(row.project_id) as conn:
-            status = conn.execute(sa.select(t.runs.c.status).where(t.runs.c.id == run_id)).scalar()
-            if status not in ACTIVE_RUN_STATUSES:
+            if self._locked_run_status(conn, run_id) not in ACTIVE_RUN_STATUSES:
                 return self.get_run(run_id)
             conn.execute(t.runs.update().where(t.runs.c.id == run_id).values(finished_at=at, **fields))
             if notebooks:

@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from ..errors import Conflict, ValidationError
 from . import tables as t
 from .audit import AuditEvent, decode, verify_events
+from .columns import column_problem
 from .store import ProjectRecord, Store
 
 # Each part of the state: its table, the columns the state leaves out, and the nested part it carries.
@@ -40,24 +41,6 @@ _PARTS: dict[str, tuple[sa.Table, tuple[str, ...], str | None]] = {
 MAX_PROBLEMS = 10
 
 
-def _accepts(column: sa.Column[Any], value: Any) -> bool:
-    """Whether ``value`` can go into ``column`` unchanged on every backend."""
-    if value is None:
-        return bool(column.nullable) or column.autoincrement is True
-    kind = column.type
-    if isinstance(kind, sa.JSON):
-        return True
-    if isinstance(kind, sa.Boolean):
-        return isinstance(value, bool)
-    if isinstance(kind, sa.Integer):
-        return isinstance(value, int) and not isinstance(value, bool)
-    if isinstance(kind, sa.Float):
-        return isinstance(value, int | float) and not isinstance(value, bool)
-    if isinstance(kind, sa.String):
-        return isinstance(value, str) and (kind.length is None or len(value) <= kind.length)
-    return True
-
-
 def _row_problems(part: str, where: str, row: Any) -> list[str]:
     table, left_out, nested = _PARTS[part]
     if not isinstance(row, dict):
@@ -70,8 +53,8 @@ def _row_problems(part: str, where: str, row: Any) -> list[str]:
         if name not in row:
             if not optional:
                 problems.append(f"{where}.{name}: missing")
-        elif not _accepts(column, row[name]):
-            problems.append(f"{where}.{name}: {row[name]!r} does not fit {table.name}.{name} ({column.type})")
+        elif (problem := column_problem(column, row[name])) is not None:
+            problems.append(f"{where}.{problem}")
     if nested is not None:
         children = row.get(nested)
         if not isinstance(children, list):
@@ -115,8 +98,12 @@ def state_project(state: dict[str, Any]) -> ProjectRecord:
     return ProjectRecord(**state["project"])
 
 
-def _rows(conn: Connection, query: sa.Select[Any], drop: tuple[str, ...] = ()) -> list[dict[str, Any]]:
-    return [{k: v for k, v in row._asdict().items() if k not in drop} for row in conn.execute(query)]
+def _rows(conn: Connection, query: sa.Select[Any], order: tuple[str, ...], drop: tuple[str, ...] = ()
+          ) -> list[dict[str, Any]]:
+    """The rows as dicts without ``drop``, sorted by ``order`` in Python: text in code point order on every backend."""
+    rows = [row._asdict() for row in conn.execute(query)]
+    rows.sort(key=lambda row: tuple(row[name] for name in order))
+    return [{k: v for k, v in row.items() if k not in drop} for row in rows]
 
 
 @contextmanager
@@ -134,21 +121,18 @@ def export_state(store: Store, project_id: str) -> dict[str, Any]:
     """Every stored row of the project, from one consistent snapshot; NotFound for an unknown project."""
     with _snapshot(store) as conn:
         project = store._project_row(conn, project_id)._asdict()
-        items = _rows(conn, sa.select(t.items).where(t.items.c.project_id == project_id)
-                      .order_by(t.items.c.key), ("project_id",))
-        signoffs = _rows(conn, sa.select(t.signoffs).where(t.signoffs.c.project_id == project_id)
-                         .order_by(t.signoffs.c.id), ("project_id",))
-        datasets = _rows(conn, sa.select(t.datasets).where(t.datasets.c.project_id == project_id)
-                         .order_by(t.datasets.c.name), ("project_id",))
-        versions = _rows(conn, sa.select(t.dataset_versions).where(t.dataset_versions.c.project_id == project_id)
-                         .order_by(t.dataset_versions.c.name, t.dataset_versions.c.version), ("project_id",))
-        runs = _rows(conn, sa.select(t.runs).where(t.runs.c.project_id == project_id)
-                     .order_by(t.runs.c.created_at, t.runs.c.id), ("project_id",))
+        mine = ("project_id",)
+        items = _rows(conn, sa.select(t.items).where(t.items.c.project_id == project_id), ("key",), mine)
+        signoffs = _rows(conn, sa.select(t.signoffs).where(t.signoffs.c.project_id == project_id), ("id",), mine)
+        datasets = _rows(conn, sa.select(t.datasets).where(t.datasets.c.project_id == project_id), ("name",), mine)
+        versions = _rows(conn, sa.select(t.dataset_versions).where(t.dataset_versions.c.project_id == project_id),
+                         ("name", "version"), mine)
+        runs = _rows(conn, sa.select(t.runs).where(t.runs.c.project_id == project_id), ("created_at", "id"), mine)
         run_ids = [run["id"] for run in runs]
-        notebooks = _rows(conn, sa.select(t.run_notebooks).where(t.run_notebooks.c.run_id.in_(run_ids))
-                          .order_by(t.run_notebooks.c.run_id, t.run_notebooks.c.position)) if run_ids else []
-        audit = _rows(conn, sa.select(t.audit_events).where(t.audit_events.c.project_id == project_id)
-                      .order_by(t.audit_events.c.seq), ("project_id",))
+        notebooks = _rows(conn, sa.select(t.run_notebooks).where(t.run_notebooks.c.run_id.in_(run_ids)),
+                          ("run_id", "position")) if run_ids else []
+        audit = _rows(conn, sa.select(t.audit_events).where(t.audit_events.c.project_id == project_id), ("seq",),
+                      mine)
     for dataset in datasets:
         dataset["versions"] = [{k: v for k, v in row.items() if k != "name"}
                                for row in versions if row["name"] == dataset["name"]]
@@ -172,12 +156,14 @@ def _insert_signoffs(conn: Connection, store: Store, project_id: str, signoffs: 
     ids = [s["id"] for s in signoffs if s.get("id") is not None]
     taken = conn.execute(sa.select(t.signoffs.c.id).where(t.signoffs.c.id.in_(ids))).first() if ids else None
     keep = len(ids) == len(signoffs) and taken is None
+    if keep and ids and store.dialect == "postgresql":
+        # Explicit ids do not advance the serial's sequence: move it past them first, so no concurrent sign-off
+        # elsewhere draws one of them, and never back, so no id already handed out (even uncommitted) comes again.
+        conn.execute(sa.text("SELECT setval(pg_get_serial_sequence('signoffs', 'id'), "
+                             "GREATEST(:top, nextval(pg_get_serial_sequence('signoffs', 'id'))))"), {"top": max(ids)})
     for signoff in signoffs:
         values = {k: v for k, v in signoff.items() if k != "id" or keep}
         conn.execute(t.signoffs.insert().values(project_id=project_id, **values))
-    if keep and ids and store.dialect == "postgresql":  # explicit ids do not advance the serial's sequence
-        conn.execute(sa.text("SELECT setval(pg_get_serial_sequence('signoffs', 'id'), "
-                             "(SELECT MAX(id) FROM signoffs))"))
 
 
 def import_state(store: Store, state: dict[str, Any], *, replace: bool = False) -> ProjectRecord:

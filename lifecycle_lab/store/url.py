@@ -13,7 +13,9 @@ from jupyter_core.paths import jupyter_config_path, jupyter_data_dir
 from traitlets.config.loader import ConfigFileNotFound, JSONFileConfigLoader, PyFileConfigLoader
 
 DB_URL_ENV = "LIFECYCLE_LAB_DB_URL"
-_CONFIG_BASENAMES = ("jupyter_server_config", "jupyter_lifecycle_config")
+# The server's own config and the extension's (``jupyter_<ExtensionApp.name>_config``), which jupyter-server
+# loads for LifecycleLabApp too: a db_url in either must reach the CLI, kernels and rerun workers as well.
+_CONFIG_BASENAMES = ("jupyter_lifecycle_lab_config", "jupyter_server_config", "jupyter_lifecycle_config")
 
 
 def default_db_url() -> str:
