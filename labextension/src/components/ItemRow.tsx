@@ -77,6 +77,8 @@ export const ItemRow = React.memo(function ItemRow(props: ItemRowProps): JSX.Ele
             </span>
           )}
         </span>
+      </div>
+      <div className="jp-LifecycleLab-itemMeta">
         <select
           className="jp-LifecycleLab-statusSelect"
           aria-label={trans.__('Status of %1', spec.title)}
@@ -90,8 +92,6 @@ export const ItemRow = React.memo(function ItemRow(props: ItemRowProps): JSX.Ele
             </option>
           ))}
         </select>
-      </div>
-      <div className="jp-LifecycleLab-itemMeta">
         {state.owner && <span className="jp-LifecycleLab-owner">{state.owner}</span>}
         {state.due && (
           <span className={overdue ? 'jp-LifecycleLab-due jp-LifecycleLab-warning' : 'jp-LifecycleLab-due'}>
