@@ -17,7 +17,7 @@ import { Widget } from '@lumino/widgets';
 import { LifecycleClient } from './api';
 import { formatLabel } from './components/labels';
 import { SidebarActions } from './components/Sidebar';
-import { projectPath } from './derive';
+import { executedNotebookPath } from './derive';
 import { saveFile } from './download';
 import { lifecycleIcon } from './icon';
 import { DEFAULT_SETTINGS, LifecycleModel } from './model';
@@ -79,9 +79,8 @@ const sidebarPlugin: JupyterFrontEndPlugin<ILifecycleModel> = {
       },
       showDiff: (run, notebook) => {
         const id = `lifecycle-lab-diff-${run.id}-${notebook.position}`;
-        const project = model.project;
-        const output = notebook.output_path;
-        const onOpen = project && output ? () => actions.openPath(projectPath(project.path, output)) : null;
+        const executed = model.project ? executedNotebookPath(model.project.path, notebook) : null;
+        const onOpen = executed ? () => actions.openPath(executed) : null;
         showInMain(mainWidget(id) ?? createDiffWidget(run, notebook, trans, onOpen));
       },
       exportProject: async (format: ExportFormat) => {

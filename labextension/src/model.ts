@@ -303,15 +303,16 @@ export class LifecycleModel implements ILifecycleModel, IDisposable {
   // --- edits ---------------------------------------------------------------------------------
 
   /**
-   * Change an item from the version the view shows. Resolves true when written;
-   * false when refused: a conflict (see `conflict(key)`) or an error (`itemError(key)`).
+   * Change an item from `basedOn` (the version the user started editing; by
+   * default the one the view shows). Resolves true when written; false when
+   * refused: a conflict (see `conflict(key)`) or an error (`itemError(key)`).
    */
-  async updateItem(key: string, changes: ItemChanges): Promise<boolean> {
+  async updateItem(key: string, changes: ItemChanges, basedOn?: number): Promise<boolean> {
     const item = this._view?.items[key];
     if (!item) {
       return false;
     }
-    return this._write(key, changes, item.version);
+    return this._write(key, changes, basedOn ?? item.version);
   }
 
   /** Write the change a conflict refused again, over the newer version. */
@@ -352,10 +353,14 @@ export class LifecycleModel implements ILifecycleModel, IDisposable {
     }
     this._runError = null;
     try {
-      const run = await this._api.startRun(project.id);
-      this._showRun(run);
+      this._showRun(await this._api.startRun(project.id));
       this._restartPolling();
     } catch (reason) {
+      if (reason instanceof APIError && reason.status === 409 && reason.body.current) {
+        // A run of these notebooks is in progress already (started elsewhere): follow that one.
+        this._showRun(reason.body.current as Run);
+        this._restartPolling();
+      }
       this._runError = errorMessage(reason);
       this._changed.emit();
     }

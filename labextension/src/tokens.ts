@@ -301,6 +301,8 @@ export interface RunNotebook {
   cells_total: number;
   /** The executed notebook, relative to the project folder. */
   output_path: string | null;
+  /** The same, relative to the server root (what JupyterLab opens). */
+  output_root_path?: string | null;
   duration: number | null;
   error: { kind: string; message: string } | null;
   diffs: NotebookDiffs | null;

@@ -332,6 +332,10 @@ export class FakeAPI implements ILifecycleAPI {
   async startRun(projectId: string): Promise<Run> {
     this.count('startRun');
     this.byId(projectId);
+    const active = this.runList.find(run => run.active);
+    if (active) {
+      throw new APIError(409, { message: `run ${active.id} is rerunning train.ipynb`, current: structuredClone(active) });
+    }
     return structuredClone(this.newRun());
   }
 

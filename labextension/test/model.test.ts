@@ -102,6 +102,18 @@ describe('editing items without losing an edit', () => {
     expect(api.items.get('scope/problem')?.notes).toBe('from the CLI');
   });
 
+  it('refuses a save based on the version the user started editing once the item moved on', async () => {
+    const { api, model } = setup();
+    await openCredit(model);
+    const startedFrom = model.view!.items['scope/problem'].version;
+    api.externalUpdate('scope/problem', { notes: 'other tab' });
+    await model.poll();
+    expect(model.view?.items['scope/problem'].notes).toBe('other tab');
+    expect(await model.updateItem('scope/problem', { notes: 'typed before' }, startedFrom)).toBe(false);
+    expect(model.conflict('scope/problem')?.current.notes).toBe('other tab');
+    expect(api.items.get('scope/problem')?.notes).toBe('other tab');
+  });
+
   it('re-applies the refused change over the newer version', async () => {
     const { api, model } = setup();
     await openCredit(model);
@@ -228,6 +240,18 @@ describe('reruns', () => {
     expect(model.currentRun).toMatchObject({ active: false, verdict: 'differs' });
     expect(model.view?.items['repro/rerun'].evidence).toEqual({ run_id: id, verdict: 'differs' });
     expect(model.runs.map(r => r.id)).toEqual([id]);
+  });
+
+  it('follows the run already in progress when another one is asked for', async () => {
+    const { api, model } = setup();
+    await openCredit(model);
+    await vi.waitFor(() => expect(api.calls.runs).toBe(1));
+    expect(model.currentRun).toBeNull();
+    const elsewhere = api.newRun('running');
+    await model.startRun();
+    expect(model.currentRun?.id).toBe(elsewhere.id);
+    expect(model.runError).toMatch(/is rerunning/);
+    expect(api.runList).toHaveLength(1);
   });
 
   it('cancels the run in progress', async () => {

@@ -251,6 +251,14 @@ function ItemDetails(props: {
   const { model, spec, state, stale, pending, trans, id } = props;
   const [draft, setDraft] = React.useState<Draft>(() => draftOf(state));
   const base = React.useRef<Draft>(draftOf(state));
+  // The version the user started editing: a save over a newer one is a conflict, never a silent overwrite.
+  const editedFrom = React.useRef<number | null>(null);
+  const edit = (next: Draft) => {
+    if (editedFrom.current === null) {
+      editedFrom.current = state.version;
+    }
+    setDraft(next);
+  };
 
   React.useEffect(() => {
     const next = draftOf(state);
@@ -275,6 +283,9 @@ function ItemDetails(props: {
     changes.notes = draft.notes;
   }
   const dirty = Object.keys(changes).length > 0;
+  if (!dirty) {
+    editedFrom.current = null;
+  }
 
   return (
     <div className="jp-LifecycleLab-itemDetails" id={id}>
@@ -282,7 +293,7 @@ function ItemDetails(props: {
         onSubmit={event => {
           event.preventDefault();
           if (dirty) {
-            void model.updateItem(spec.key, changes);
+            void model.updateItem(spec.key, changes, editedFrom.current ?? state.version);
           }
         }}
       >
@@ -294,7 +305,7 @@ function ItemDetails(props: {
               value={draft.owner}
               placeholder={spec.owner_role ?? ''}
               aria-label={trans.__('Owner of %1', spec.title)}
-              onChange={event => setDraft({ ...draft, owner: event.target.value })}
+              onChange={event => edit({ ...draft, owner: event.target.value })}
             />
           </label>
           <label>
@@ -303,7 +314,7 @@ function ItemDetails(props: {
               type="date"
               value={draft.due}
               aria-label={trans.__('Due date of %1', spec.title)}
-              onChange={event => setDraft({ ...draft, due: event.target.value })}
+              onChange={event => edit({ ...draft, due: event.target.value })}
             />
           </label>
         </div>
@@ -313,7 +324,7 @@ function ItemDetails(props: {
             value={draft.notes}
             rows={3}
             aria-label={trans.__('Notes on %1', spec.title)}
-            onChange={event => setDraft({ ...draft, notes: event.target.value })}
+            onChange={event => edit({ ...draft, notes: event.target.value })}
             onKeyDown={event => {
               if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
                 event.preventDefault();
@@ -327,7 +338,10 @@ function ItemDetails(props: {
             {trans.__('Save')}
           </button>
           {dirty && (
-            <button type="button" className="jp-mod-styled jp-mod-reject" onClick={() => setDraft(draftOf(state))}>
+            <button type="button" className="jp-mod-styled jp-mod-reject" onClick={() => {
+                editedFrom.current = null;
+                setDraft(draftOf(state));
+              }}>
               {trans.__('Revert')}
             </button>
           )}

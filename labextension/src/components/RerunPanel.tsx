@@ -2,7 +2,7 @@ import * as React from 'react';
 
 import { TranslationBundle } from '@jupyterlab/translation';
 
-import { projectPath } from '../derive';
+import { executedNotebookPath } from '../derive';
 import { LifecycleModel } from '../model';
 import { PASSING_VERDICTS, Project, Run, RunNotebook } from '../tokens';
 import { formatTime, runStatusLabel, verdictLabel } from './labels';
@@ -115,6 +115,7 @@ function RunDetails(props: {
       <ul className="jp-LifecycleLab-runNotebooks">
         {run.notebooks.map(notebook => {
           const differing = notebook.diffs?.cells.filter(cell => cell.status !== 'identical').length ?? 0;
+          const executed = executedNotebookPath(project.path, notebook);
           return (
             <li key={notebook.position} data-notebook={notebook.path}>
               <div className="jp-LifecycleLab-runNotebook">
@@ -142,12 +143,8 @@ function RunDetails(props: {
                     {trans._n('Show %1 differing cell', 'Show %1 differing cells', differing)}
                   </button>
                 )}
-                {notebook.output_path && (
-                  <button
-                    type="button"
-                    className="jp-mod-styled"
-                    onClick={() => actions.openPath(projectPath(project.path, notebook.output_path ?? ''))}
-                  >
+                {executed && !run.active && (
+                  <button type="button" className="jp-mod-styled" onClick={() => actions.openPath(executed)}>
                     {trans.__('Open executed notebook')}
                   </button>
                 )}
