@@ -7,7 +7,6 @@ opens a fresh page. Screenshots go to ``test-artifacts/``.
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 import subprocess

@@ -36,7 +36,7 @@ export function EvidenceSummary(props: {
   const { summary, trans } = props;
   switch (summary.kind) {
     case 'none':
-      return <span className="jp-LifecycleLab-muted">{trans.__('No evidence recorded')}</span>;
+      return null;
     case 'text':
       return <span>{excerpt(summary.text)}</span>;
     case 'problem_statement':

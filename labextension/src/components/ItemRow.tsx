@@ -103,9 +103,11 @@ export const ItemRow = React.memo(function ItemRow(props: ItemRowProps): JSX.Ele
             {trans.__('stale')}
           </span>
         )}
-        <span className="jp-LifecycleLab-evidence">
-          <EvidenceSummary summary={summary} trans={trans} />
-        </span>
+        {summary.kind !== 'none' && (
+          <span className="jp-LifecycleLab-evidence">
+            <EvidenceSummary summary={summary} trans={trans} />
+          </span>
+        )}
       </div>
       {state.notes && !expanded && (
         <div className="jp-LifecycleLab-notesExcerpt" title={trans.__('Notes')}>
