@@ -66,6 +66,12 @@ def test_float_noise_below_the_tolerance_is_within_tolerance() -> None:
     assert difference is not None and difference.relative == pytest.approx(8.1e-10, rel=0.01)
 
 
+def test_a_number_beyond_a_float_differs_without_a_gap_that_json_cannot_hold() -> None:
+    status, difference = compare_text(0, "text/plain", "x = 1e999", "x = 5", TOL)
+    assert status == "differs" and difference.message == "1e999 vs 5"
+    assert (difference.relative, difference.absolute) == (None, None)
+
+
 def test_numbers_equal_in_value_but_spelled_differently_are_identical() -> None:
     assert compare_text(0, "stdout", "x=0.50", "x=0.5", TOL)[0] == "identical"
 

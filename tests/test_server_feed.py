@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import sqlite3
 
+import pytest
+
+import lifecycle_lab as ll
 from lifecycle_lab.service import Lifecycle, Project
 
 ITEM = "framing/risk-tier"
@@ -26,6 +29,29 @@ async def test_a_change_made_with_the_cli_shows_in_the_feed(api, served_project:
     [event] = reply.body["events"]
     assert (event["seq"], event["actor"], event["action"], event["target"]) == (seq + 1, "carol", "item.update", ITEM)
     assert event["after"]["status"] == "in_progress"
+
+
+async def test_a_widget_write_shows_in_the_feed_as_the_widget_user(
+    api, served_project: Project, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seq = (await api("GET", f"projects/{served_project.id}")).body["seq"]
+    # When a notebook kernel (this process, the same store) saves an item form as its user
+    monkeypatch.setenv("LIFECYCLE_LAB_DB_URL", db_url)
+    monkeypatch.setenv("LIFECYCLE_LAB_USER", "wanda")
+    monkeypatch.delenv("LIFECYCLE_LAB_RERUN", raising=False)
+    monkeypatch.chdir(served_project.directory)
+    form = ll.item(ITEM)
+    form.owner.value = "wanda"
+    form.text.value = "Tier 3: internal use only"
+    form.save_button.click()
+    assert "Saved" in form.message.value
+    # Then the server's feed after the client's seq carries that write, by the widget's user
+    reply = await api("GET", f"projects/{served_project.id}/changes", params={"since": seq})
+    [event] = reply.body["events"]
+    assert (event["actor"], event["action"], event["target"]) == ("wanda", "item.update", ITEM)
+    assert event["after"]["owner"] == "wanda" and event["after"]["evidence"] == {"text": "Tier 3: internal use only"}
+    view = (await api("GET", f"projects/{served_project.id}")).body
+    assert view["seq"] == seq + 1 and view["items"][ITEM]["updated_by"] == "wanda"
 
 
 async def test_changes_are_capped_by_limit(api, served_project: Project, service: Lifecycle) -> None:

@@ -8,6 +8,7 @@ suggested file name, which is all a CLI command or an HTTP handler needs.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from ..errors import ValidationError
@@ -38,9 +39,16 @@ class Export:
     filename: str
 
 
-def export_filename(project_name: str, generated_at: str, fmt: str) -> str:
-    """``<project-slug>-lifecycle-<YYYYMMDD>.<fmt>``: safe in any folder and in a Content-Disposition header."""
-    slug = re.sub(r"[^a-z0-9]+", "-", project_name.lower()).strip("-")[:60].strip("-") or "project"
+def export_filename(project_name: str, generated_at: str, fmt: str, *, ascii_only: bool = True) -> str:
+    """``<project-slug>-lifecycle-<YYYYMMDD>.<fmt>``: safe in any folder and in a Content-Disposition header.
+
+    The slug keeps letters and digits only: ASCII ones (accents dropped: ``Prüfung`` → ``prufung``), or with
+    ``ascii_only=False`` those of any script (``prüfung``, for an RFC 6266 ``filename*``).
+    """
+    name = unicodedata.normalize("NFKD" if ascii_only else "NFC", project_name.lower())
+    if ascii_only:
+        name = "".join(c for c in name if not unicodedata.combining(c))
+    slug = re.sub(r"[^a-z0-9]+" if ascii_only else r"[\W_]+", "-", name).strip("-")[:60].strip("-") or "project"
     return f"{slug}-lifecycle-{parse_timestamp(generated_at):%Y%m%d}.{fmt}"
 
 

@@ -296,6 +296,8 @@ def _number_difference(output: int, kind: str, exp: list[str], act: list[str], p
     x, y = float(a), float(b)
     gap, scale = abs(x - y), max(abs(x), abs(y))
     line = sum(token.count("\n") for token in exp[:position]) + 1
+    if not math.isfinite(gap):  # beyond a float (1e999): no gap to report, and NaN/Infinity are not JSON
+        return Difference(output, kind, line, a, b)
     return Difference(output, kind, line, a, b, relative=gap / scale if scale else 0.0, absolute=gap)
 
 

@@ -8,7 +8,6 @@ that remembers them, so a cancelled worker can kill its kernel before it exits.
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import sys
@@ -30,6 +29,7 @@ from papermill.utils import chdir
 
 from ..errors import ValidationError
 from .compare import INJECTED_TAG, TAG_RAISES, TAG_SKIP, tags
+from .notebooks import first_line, read_notebook
 from .sanitize import apply_control_characters
 
 _NBCLIENT_RAISES = "raises-exception"  # the tag nbclient itself honours for cells allowed to fail
@@ -153,22 +153,7 @@ def kernel_summary(name: str, spec: Any) -> dict[str, Any]:
 
 def prepare(path: Path, *, parameters: Mapping[str, Any], kernel: str | None, display: str) -> Prepared:
     """Read and check a notebook, resolve its kernel, inject ``parameters``; ValidationError saying what is wrong."""
-    if not path.is_file():
-        raise ValidationError(f"{display} does not exist" if not path.exists() else f"{display} is not a file")
-    try:
-        text = path.read_text(encoding="utf-8")
-        data = json.loads(text)
-    except UnicodeDecodeError:
-        raise ValidationError(f"{display} is not a notebook (not UTF-8 text)") from None
-    except ValueError as exc:
-        raise ValidationError(f"{display} is not a notebook (not JSON: {_first_line(exc)})") from None
-    if not isinstance(data, dict) or not ({"cells", "worksheets"} & set(data)):
-        raise ValidationError(f"{display} is not a notebook (JSON without cells)")
-    try:
-        nbformat.validate(nbformat.reads(text, as_version=nbformat.NO_CONVERT))
-        saved = nbformat.reads(text, as_version=4)
-    except Exception as exc:  # nbformat raises its ValidationError, or KeyError/TypeError on odd shapes
-        raise ValidationError(f"{display} is not a valid notebook (nbformat): {_first_line(exc)}") from None
+    saved = read_notebook(path, display=display)
     nb = load_notebook_node(str(path))
     name = kernel or (nb.metadata.get("kernelspec") or {}).get("name") or "python3"
     manager = KernelSpecManager()
@@ -184,11 +169,6 @@ def prepare(path: Path, *, parameters: Mapping[str, Any], kernel: str | None, di
             cell.metadata["tags"].append(_NBCLIENT_RAISES)
             cell.metadata["lifecycle_added_tag"] = True
     return Prepared(notebook=nb, saved=saved, kernel=name, kernel_spec=kernel_summary(name, spec), cells=len(nb.cells))
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip() or type(exc).__name__
-    return text.splitlines()[0][:300]
 
 
 def source_index(nb: Any, index: int) -> int:
@@ -245,7 +225,7 @@ def execute(
         index = None if manager.current is None else source_index(nb, manager.current)
         where = "before the first cell" if index is None else f"in cell {index + 1}"
         error = {"kind": "execution", "cell_index": index,
-                 "message": f"execution stopped {where}: {type(exc).__name__}: {_first_line(exc)}"}
+                 "message": f"execution stopped {where}: {type(exc).__name__}: {first_line(exc)}"}
     finally:
         kill_live_kernels()
     if error is None and manager.failure is not None:

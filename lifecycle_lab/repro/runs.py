@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..errors import NotFound, ValidationError
+from ..errors import Conflict, NotFound, ValidationError
 from ..service import Lifecycle, Project
 from ..store.store import ACTIVE_RUN_STATUSES
 from ..store.url import DB_URL_ENV
@@ -87,6 +87,7 @@ class RunService:
         self.python = python
         self.host = this_host()
         self._exited: dict[str, threading.Event] = {}
+        self._starting = threading.Lock()  # an exclusive start checks and queues as one step (per service)
 
     # --- start -------------------------------------------------------------------------------
 
@@ -109,16 +110,35 @@ class RunService:
                 paths.append(relative)
         return paths
 
+    def busy_run(self, project: Project, paths: Sequence[str]) -> dict[str, Any] | None:
+        """The project's queued or running run that already reruns one of ``paths`` (project-relative), if any."""
+        for run in self.store.active_runs():
+            if run["project_id"] == project.id:
+                current = self.get(run["id"])  # closes it first when its worker died
+                if current["active"] and {nb["path"] for nb in current["notebooks"]} & set(paths):
+                    return current
+        return None
+
     def start(
-        self, project: Project, notebooks: Sequence[str | Path] | None = None, *, twice: bool = False, actor: str
+        self, project: Project, notebooks: Sequence[str | Path] | None = None, *, twice: bool = False, actor: str,
+        exclusive: bool = False,
     ) -> dict[str, Any]:
-        """Queue a run of ``notebooks`` (default: the manifest's) and spawn its worker; returns the queued run."""
+        """Queue a run of ``notebooks`` (default: the manifest's) and spawn its worker; returns the queued run.
+
+        ``exclusive``: Conflict (carrying that run) when an active run already reruns one of the notebooks.
+        """
         paths = self.notebook_paths(project, notebooks)
         options = dict(project.manifest.rerun)
         manifest_sanitizers(options.get("sanitizers") or [])  # a bad regex is the caller's error, not the run's
         run_id = new_run_id()
-        self.store.create_run(project.id, run_id, paths, options=options, twice=twice, actor=actor,
-                              at=self.lifecycle.clock())
+        with self._starting:
+            busy = self.busy_run(project, paths) if exclusive else None
+            if busy is not None:
+                again = sorted({nb["path"] for nb in busy["notebooks"]} & set(paths))
+                raise Conflict(f"{', '.join(again)} {'is' if len(again) == 1 else 'are'} already being rerun by run "
+                               f"{busy['id']} ({busy['status']}): wait for it or cancel it", current=busy)
+            self.store.create_run(project.id, run_id, paths, options=options, twice=twice, actor=actor,
+                                  at=self.lifecycle.clock())
         run_dir = project.manifest.runs_dir / run_id
         try:
             run_dir.mkdir(parents=True, exist_ok=True)

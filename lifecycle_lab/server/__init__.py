@@ -2,10 +2,11 @@
 
 Modules: ``extension`` (the ExtensionApp, its traits and the ``ROUTES`` table), ``base`` (the handler
 base class: JSON in/out, errors, If-Match, worker pools), ``handlers`` (checklist endpoints),
-``spec`` + ``openapi.yaml`` (the contract), ``paths`` (confinement to the server root),
-``viewcache`` (rendered project views), ``launcher`` (a real server subprocess for tests/benchmarks).
+``runs`` (reproducibility reruns), ``export`` (downloads), ``spec`` + ``openapi.yaml`` (the contract),
+``paths`` (confinement to the server root), ``viewcache`` (rendered project views), ``launcher`` (a real
+server subprocess for tests/benchmarks).
 
-To add endpoints (runs, export, ...) in a new module ``server/<topic>.py``:
+To add endpoints in a new module ``server/<topic>.py``:
 
 1. Subclass ``base.LifecycleHandler`` (set ``auth_resource = "kernels"`` for runs); decorate every
    method ``@web.authenticated`` then ``@authorized``.

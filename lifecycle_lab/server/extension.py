@@ -10,17 +10,19 @@ from jupyter_server.extension.application import ExtensionApp
 from jupyter_server.utils import url_path_join
 from traitlets import Integer, List, TraitError, Unicode, validate
 
+from ..repro.runs import RunService
 from ..service import Lifecycle
 from ..store import open_store, resolve_db_url
 from ..store.url import DB_URL_ENV
 from ..templates import TemplateRegistry, template_search_path
-from . import handlers, spec
+from . import export, handlers, runs, spec
 from .base import API_ROOT, LifecycleHandler
 from .paths import ServerRoot
 from .viewcache import ViewCache
 
 # Every REST module contributes its (pattern relative to API_ROOT, handler) pairs here.
-ROUTES: list[tuple[str, type[LifecycleHandler]]] = [*handlers.HANDLERS, *spec.HANDLERS]
+ROUTES: list[tuple[str, type[LifecycleHandler]]] = [*handlers.HANDLERS, *runs.HANDLERS, *export.HANDLERS,
+                                                    *spec.HANDLERS]
 
 
 class LifecycleLabApp(ExtensionApp):
@@ -71,10 +73,11 @@ class LifecycleLabApp(ExtensionApp):
         return resolve_db_url(os.environ.get(DB_URL_ENV) or self.db_url or None)
 
     def initialize_settings(self) -> None:
-        """Open the store (migrating it), the service, the worker pools and the view cache."""
+        """Open the store (migrating it), the service, the run service, the worker pools and the view cache."""
         self.root = ServerRoot(self.serverapp.contents_manager.root_dir)
         templates = TemplateRegistry(template_search_path(self.template_path))
         self.service = Lifecycle(open_store(self.store_url()), templates)
+        self.runs = RunService(self.service, max_concurrent=self.max_concurrent_runs)
         self.executors = {
             kind: ThreadPoolExecutor(self.worker_threads, thread_name_prefix=f"lifecycle-lab-{kind}")
             for kind in ("read", "write")

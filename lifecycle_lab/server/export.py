@@ -1,0 +1,52 @@
+"""REST handler for exports: the PDF dossier, Markdown, HTML or JSON of a project, as a file download."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from jupyter_server.auth.decorator import authorized
+from tornado import web
+
+from ..errors import ValidationError
+from ..report import FORMATS, Export, export_filename, export_project
+from .base import PROJECT_ID, LifecycleHandler
+
+
+def content_disposition(ascii_name: str, unicode_name: str) -> str:
+    """``attachment`` with the ASCII file name, plus RFC 6266 ``filename*`` when the real name is not ASCII.
+
+    Both names come from ``export_filename``: letters, digits, ``-`` and ``.`` only, so nothing needs quoting.
+    """
+    header = f'attachment; filename="{ascii_name}"'
+    if unicode_name != ascii_name:
+        header += f"; filename*=UTF-8''{quote(unicode_name, safe='')}"
+    return header
+
+
+class ExportHandler(LifecycleHandler):
+    """``GET /projects/{id}/export?format=pdf|md|html|json``: the project rendered as a file to download."""
+
+    @web.authenticated
+    @authorized
+    async def get(self, project_id: str) -> None:
+        """Render (off the event loop) as the authenticated user, now; send it as an attachment."""
+        fmt = self.get_query_argument("format", None)
+        if fmt is None:
+            raise ValidationError(f"format: required, one of {', '.join(FORMATS)}", field="format")
+        if fmt not in FORMATS:
+            raise ValidationError(f"format: {fmt!r} is not one of {', '.join(FORMATS)}", field="format")
+        actor = self.actor
+
+        def render() -> tuple[Export, str]:
+            project = self.project(project_id)
+            at = self.service.clock()
+            export = export_project(self.service, project, fmt, generated_by=actor, generated_at=at)
+            return export, export_filename(project.record.name, at, fmt, ascii_only=False)
+
+        export, unicode_name = await self.call(render)
+        self.set_header("Content-Disposition", content_disposition(export.filename, unicode_name))
+        self.set_header("Cache-Control", "no-store")
+        self.finish(export.content, set_content_type=export.media_type)
+
+
+HANDLERS: list[tuple[str, type[LifecycleHandler]]] = [(rf"/projects/{PROJECT_ID}/export", ExportHandler)]
