@@ -45,10 +45,12 @@ def noisy_notebook() -> nbformat.NotebookNode:
         nbformat.v4.new_code_cell("import random\nepochs = 3\nprint('epochs:', epochs)",
                                   outputs=[nbformat.v4.new_output("stream", name="stdout", text="epochs: 3\n")],
                                   execution_count=1),
+        nbformat.v4.new_code_cell("import time\ntime.sleep(2)  # a slow step: the rerun's progress shows it",
+                                  execution_count=2),
         nbformat.v4.new_code_cell(
             "losses = [round(1 / (i + 1) + random.random() / 100, 4) for i in range(epochs)]\nprint('losses:', losses)",
             outputs=[nbformat.v4.new_output("stream", name="stdout", text="losses: [1.0031, 0.5047, 0.3382]\n")],
-            execution_count=2),
+            execution_count=3),
     ]
     return nb
 
@@ -109,7 +111,9 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     nbformat.write(scratch, root / "fresh" / "scratch.ipynb")
     db_url = f"sqlite:///{base / 'store.sqlite'}"
     settings = {"lifecycle-lab:plugin": {"refreshInterval": 1}}
-    with JupyterLabProcess(root, db_url, settings=settings) as server:
+    # Rerun outputs are written under .lifecycle/runs/, which jupyter-server serves only when allowed.
+    args = ["--ContentsManager.allow_hidden=True"]
+    with JupyterLabProcess(root, db_url, settings=settings, args=args) as server:
         lab = Lab(server, root, db_url)
         lab.project_id = lab.api("GET", f"/projects?path={PROJECT}")["id"]
         yield lab
@@ -162,6 +166,16 @@ def open_sidebar(page: Any, lab: Lab, path: str = NOTEBOOK) -> Any:
         page.wait_for_timeout(500)
     sidebar.wait_for(state="visible", timeout=10_000)
     return sidebar
+
+
+def widen_sidebar(page: Any, width: int = 440) -> None:
+    """Drag the handle between the left area and the main area so the sidebar is ``width`` pixels wide."""
+    handle = page.locator("#jp-main-split-panel > .lm-SplitPanel-handle").first
+    box = handle.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(width + 33, box["y"] + box["height"] / 2, steps=5)  # 33: the tab bar left of the panel
+    page.mouse.up()
 
 
 def item_row(page: Any, key: str) -> Any:
@@ -330,3 +344,78 @@ def test_a_folder_without_a_project_can_be_initialised(page: Any, lab: Lab) -> N
     expect(sidebar.locator(".jp-LifecycleLab-projectName")).to_have_text("fresh", timeout=30_000)
     assert (lab.root / "fresh" / "lifecycle.yaml").exists()
     assert lab.api("GET", "/projects?path=fresh")["template"] == "minimal"
+
+
+def test_rerun_shows_progress_then_verdicts_and_the_diff_of_a_nondeterministic_notebook(page: Any, lab: Lab) -> None:
+    from playwright.sync_api import expect
+
+    sidebar = open_sidebar(page, lab)
+    widen_sidebar(page)
+    sidebar.get_by_role("button", name="Rerun notebooks").click()
+    run = sidebar.locator(".jp-LifecycleLab-run")
+    expect(run).to_be_visible()
+    # Live progress: while the run is active each notebook shows its cells done out of its total.
+    seen: set[str] = set()
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline and run.locator("[data-verdict=differs]").count() == 0:
+        if sidebar.get_by_role("button", name="Cancel run").count():
+            seen.update(run.locator(".jp-LifecycleLab-cellCount").all_inner_texts())
+        page.wait_for_timeout(100)
+    expect(run.locator("[data-verdict=differs]")).to_be_visible()
+    assert any(re.fullmatch(r"[0-3] / 4 cells", text) for text in seen), seen  # noisy.ipynb part way
+    noisy = run.locator("li[data-notebook='noisy.ipynb']")
+    train = run.locator("li[data-notebook='train.ipynb']")
+    expect(noisy.locator(".jp-LifecycleLab-badge")).to_have_text("Differs")
+    expect(train.locator(".jp-LifecycleLab-badge")).to_have_text("Reproduced")
+    expect(noisy.locator(".jp-LifecycleLab-cellCount")).to_have_text("4 / 4 cells")
+    evidence = lab.item("experimentation/reproducibility-rerun")["evidence"]
+    assert evidence["verdict"] == "differs"
+    expect(item_row(page, "experimentation/reproducibility-rerun")).to_contain_text("Last rerun: Differs")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "sidebar.png"))
+
+    noisy.get_by_role("button", name="Show 1 differing cell").click()
+    diff = page.locator(".jp-LifecycleLab-diffView")
+    expect(diff).to_be_visible()
+    expect(diff.locator(".jp-LifecycleLab-tolerance")).to_contain_text("rel 0.000001, abs 1e-9")
+    cell = diff.locator(".jp-LifecycleLab-diffCell")
+    expect(cell).to_have_count(1)
+    expect(cell.locator(".jp-LifecycleLab-diffSource")).to_contain_text("random.random()")
+    saved = cell.locator(".jp-LifecycleLab-diffSide").nth(0)
+    expect(saved.locator("mark.jp-LifecycleLab-diff-differs").first).to_have_text("1.0031")
+    rerun = cell.locator(".jp-LifecycleLab-diffSide").nth(1)
+    assert rerun.locator("mark.jp-LifecycleLab-diff-differs").count() >= 1
+    assert "losses: [" in rerun.inner_text()
+    page.screenshot(path=str(ARTIFACTS / "diff.png"))
+
+    diff.get_by_role("button", name="Open executed notebook").click()
+    run_id = evidence["run_id"]
+    expect(page.locator(f".lm-DockPanel-tabBar li[title*='.lifecycle/runs/{run_id}/noisy.ipynb']")).to_be_visible()
+
+
+def test_export_downloads_a_pdf_of_the_project(page: Any, lab: Lab) -> None:
+    from pypdf import PdfReader
+
+    sidebar = open_sidebar(page, lab)
+    sidebar.get_by_label("Export format").select_option("pdf")
+    with page.expect_download(timeout=60_000) as download_info:
+        sidebar.get_by_role("button", name="Export", exact=True).click()
+    download = download_info.value
+    assert re.fullmatch(r"toy-classifier-lifecycle-\d{8}\.pdf", download.suggested_filename)
+    target = ARTIFACTS / download.suggested_filename
+    ARTIFACTS.mkdir(exist_ok=True)
+    download.save_as(target)
+    assert target.read_bytes().startswith(b"%PDF-")
+    text = "".join(page_.extract_text() for page_ in PdfReader(target).pages)
+    assert "Toy classifier" in text
+    assert "Problem statement" in text
+
+
+def test_export_downloads_markdown(page: Any, lab: Lab) -> None:
+    sidebar = open_sidebar(page, lab)
+    sidebar.get_by_label("Export format").select_option("md")
+    with page.expect_download(timeout=60_000) as download_info:
+        sidebar.get_by_role("button", name="Export", exact=True).click()
+    download = download_info.value
+    assert download.suggested_filename.endswith(".md")
+    assert "Toy classifier" in Path(download.path()).read_text(encoding="utf-8")

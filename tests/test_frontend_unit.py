@@ -13,6 +13,7 @@ import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from lifecycle_lab.server.launcher import JupyterServerProcess
@@ -36,11 +37,14 @@ def frontend_ready(requires: Callable[[bool, str], None]) -> str:
 
 @pytest.fixture
 def lifecycle_server(tmp_path: Path, db_url: str) -> Iterator[JupyterServerProcess]:
-    """A real jupyter server over a temporary root holding one project in ``credit/``."""
+    """A real jupyter server over a temporary root holding one project in ``credit/`` (a one-cell notebook)."""
     root = tmp_path / "root"
     (root / FOLDER).mkdir(parents=True)
-    (root / FOLDER / "train.ipynb").write_text(json.dumps(
-        {"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}), encoding="utf-8")
+    notebook = nbformat.v4.new_notebook()
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    notebook.cells = [nbformat.v4.new_code_cell("print(6 * 7)", execution_count=1, outputs=[
+        nbformat.v4.new_output("stream", name="stdout", text="42\n")])]
+    nbformat.write(notebook, root / FOLDER / "train.ipynb")
     store = Store(db_url)
     Lifecycle(store).init_project(root / FOLDER, actor="alice", template="minimal", name="Credit model")
     store.close()

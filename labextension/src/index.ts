@@ -4,7 +4,7 @@ import {
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
-import { ICommandPalette, MainAreaWidget } from '@jupyterlab/apputils';
+import { ICommandPalette, MainAreaWidget, showErrorMessage } from '@jupyterlab/apputils';
 import { PathExt } from '@jupyterlab/coreutils';
 import { IDocumentManager } from '@jupyterlab/docmanager';
 import { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
@@ -74,13 +74,28 @@ const sidebarPlugin: JupyterFrontEndPlugin<ILifecycleModel> = {
     };
 
     const actions: SidebarActions = {
-      openPath: path => {
+      openPath: async path => {
+        try {
+          await contents.get(path, { content: false });
+        } catch {
+          // Run outputs live under `.lifecycle/runs/`, which jupyter-server hides unless allowed.
+          const hidden = path.split('/').some(part => part.startsWith('.'));
+          await showErrorMessage(
+            trans.__('Cannot open %1', path),
+            hidden
+              ? trans.__(
+                  'The file is in a hidden folder, which this Jupyter server does not serve. Start it with --ContentsManager.allow_hidden=True to open rerun outputs.'
+                )
+              : trans.__('The file is not there any more.')
+          );
+          return;
+        }
         docManager.openOrReveal(path);
       },
       showDiff: (run, notebook) => {
         const id = `lifecycle-lab-diff-${run.id}-${notebook.position}`;
         const executed = model.project ? executedNotebookPath(model.project.path, notebook) : null;
-        const onOpen = executed ? () => actions.openPath(executed) : null;
+        const onOpen = executed ? () => void actions.openPath(executed) : null;
         showInMain(mainWidget(id) ?? createDiffWidget(run, notebook, trans, onOpen));
       },
       exportProject: async (format: ExportFormat) => {

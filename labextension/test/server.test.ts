@@ -76,3 +76,31 @@ describe.skipIf(!URL)('against a real server', () => {
     expect(model.auditLog?.events.at(-1)?.seq).toBe(model.auditLog?.seq);
   });
 });
+
+describe.skipIf(!URL)('reruns and exports against a real server', () => {
+  it('starts a rerun, follows its progress to the verdict and lists it in the history', { timeout: 180_000 }, async () => {
+    const model = await open();
+    await model.startRun();
+    const started = model.currentRun;
+    expect(started?.active).toBe(true);
+    while (model.currentRun?.active) {
+      await new Promise(resolve => setTimeout(resolve, 500));
+      await model.refreshRun();
+    }
+    const run = model.currentRun!;
+    expect(run.id).toBe(started?.id);
+    expect(run.verdict).toBe('reproduced');
+    expect(run.notebooks[0]).toMatchObject({ path: 'train.ipynb', cells_done: 1, cells_total: 1 });
+    expect(run.notebooks[0].output_root_path).toBe(`${FOLDER}/.lifecycle/runs/${run.id}/train.ipynb`);
+    await model.loadRuns();
+    expect(model.runs[0].id).toBe(run.id);
+  });
+
+  it('downloads the PDF export with its file name', { timeout: 60_000 }, async () => {
+    const model = await open();
+    const file = await model.exportProject('pdf');
+    expect(file.filename).toMatch(/^credit-model-lifecycle-\d{8}\.pdf$/);
+    const head = new Uint8Array(await file.blob.slice(0, 5).arrayBuffer());
+    expect(new TextDecoder().decode(head)).toBe('%PDF-');
+  });
+});

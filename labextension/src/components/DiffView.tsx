@@ -4,7 +4,7 @@ import { TranslationBundle } from '@jupyterlab/translation';
 
 import { compareText, runTolerance, Segment } from '../diff';
 import { CellDiff, CellOutput, Run, RunNotebook } from '../tokens';
-import { verdictLabel } from './labels';
+import { cellCountLabel, verdictLabel } from './labels';
 
 function Segments(props: { segments: Segment[] }): JSX.Element {
   return (
@@ -102,7 +102,7 @@ export function DiffView(props: {
         {diffs && (
           <p className="jp-LifecycleLab-muted">
             {Object.entries(diffs.counts)
-              .map(([status, n]) => `${verdictLabel(trans, status)}: ${n}`)
+              .map(([status, n]) => cellCountLabel(trans, status, n))
               .join(' · ')}
             {diffs.omitted_cells > 0 && ` · ${trans.__('%1 more cells not shown', diffs.omitted_cells)}`}
           </p>

@@ -9,7 +9,7 @@ import { formatTime, runStatusLabel, verdictLabel } from './labels';
 
 export interface RerunActions {
   /** Open a file (root-relative) in JupyterLab. */
-  openPath: (path: string) => void;
+  openPath: (path: string) => Promise<void>;
   /** Show a notebook's differences in the main area. */
   showDiff: (run: Run, notebook: RunNotebook) => void;
 }
@@ -144,7 +144,7 @@ function RunDetails(props: {
                   </button>
                 )}
                 {executed && !run.active && (
-                  <button type="button" className="jp-mod-styled" onClick={() => actions.openPath(executed)}>
+                  <button type="button" className="jp-mod-styled" onClick={() => void actions.openPath(executed)}>
                     {trans.__('Open executed notebook')}
                   </button>
                 )}

@@ -41,6 +41,24 @@ export function verdictLabel(trans: TranslationBundle, verdict: string | null): 
   }
 }
 
+/** How many cells of a compared notebook fell in each comparison class. */
+export function cellCountLabel(trans: TranslationBundle, status: string, count: number): string {
+  switch (status) {
+    case 'identical':
+      return trans.__('%1 identical', count);
+    case 'within_tolerance':
+      return trans.__('%1 within tolerance', count);
+    case 'differs':
+      return trans._n('%1 differs', '%1 differ', count);
+    case 'skipped':
+      return trans.__('%1 skipped', count);
+    case 'ignored':
+      return trans.__('%1 ignored', count);
+    default:
+      return `${count} ${status}`;
+  }
+}
+
 export function runStatusLabel(trans: TranslationBundle, status: RunStatus): string {
   switch (status) {
     case 'queued':
