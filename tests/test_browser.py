@@ -293,6 +293,7 @@ def test_a_note_with_markup_renders_as_text(page: Any, lab: Lab) -> None:
     wait_until(lambda: XSS in lab.item("data/labeling-standards")["notes"])
     page.reload()
     page.wait_for_selector(".jp-NotebookPanel .jp-Notebook", timeout=60_000)
+    expect(page.locator(SIDEBAR)).to_be_visible()  # the layout restorer reopened it
     excerpt = item_row(page, "data/labeling-standards").locator(".jp-LifecycleLab-notesExcerpt")
     expect(excerpt).to_have_text(f"Reviewed {XSS} twice", timeout=30_000)
     assert page.locator(f"{SIDEBAR} img").count() == 0
@@ -344,6 +345,50 @@ def test_a_folder_without_a_project_can_be_initialised(page: Any, lab: Lab) -> N
     expect(sidebar.locator(".jp-LifecycleLab-projectName")).to_have_text("fresh", timeout=30_000)
     assert (lab.root / "fresh" / "lifecycle.yaml").exists()
     assert lab.api("GET", "/projects?path=fresh")["template"] == "minimal"
+
+
+def test_an_item_can_be_edited_with_the_keyboard_alone(page: Any, lab: Lab) -> None:
+    from playwright.sync_api import expect
+
+    open_sidebar(page, lab)
+    row = item_row(page, "data/privacy-compliance")
+    disclosure = row.get_by_role("button", name="Details of Privacy compliance")
+    disclosure.focus()
+    page.keyboard.press("Enter")
+    expect(disclosure).to_have_attribute("aria-expanded", "true")
+    page.keyboard.press("Tab")
+    expect(row.get_by_label("Status of Privacy compliance")).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(row.get_by_label("Owner of Privacy compliance")).to_be_focused()
+    page.keyboard.type("erin")
+    page.keyboard.press("Enter")
+    wait_until(lambda: lab.item("data/privacy-compliance")["owner"] == "erin")
+    notes = row.get_by_label("Notes on Privacy compliance")
+    notes.focus()
+    page.keyboard.type("DPIA signed by the DPO")
+    page.keyboard.press("Control+Enter")
+    wait_until(lambda: lab.item("data/privacy-compliance")["notes"] == "DPIA signed by the DPO")
+
+
+def test_palette_commands_open_the_sidebar_and_the_audit_log(page: Any, lab: Lab) -> None:
+    from playwright.sync_api import expect
+
+    open_sidebar(page, lab)
+    page.locator("li[data-id='filebrowser']").click()
+    expect(page.locator(SIDEBAR)).to_be_hidden()
+
+    def run_command(label: str) -> None:
+        page.locator(".lm-MenuBar-itemLabel", has_text="View").click()
+        page.locator(".lm-Menu-itemLabel:text-is('Activate Command Palette')").click()
+        palette = page.locator("#command-palette input")
+        expect(palette).to_be_focused()
+        palette.fill(label)
+        page.locator("#command-palette .lm-CommandPalette-item", has_text=label).first.click()
+
+    run_command("Open Lifecycle Checklist")
+    expect(page.locator(SIDEBAR)).to_be_visible()
+    run_command("Show Lifecycle Audit Log")
+    expect(page.locator(".jp-LifecycleLab-audit [data-chain=ok]")).to_be_visible()
 
 
 def test_rerun_shows_progress_then_verdicts_and_the_diff_of_a_nondeterministic_notebook(page: Any, lab: Lab) -> None:
@@ -419,3 +464,33 @@ def test_export_downloads_markdown(page: Any, lab: Lab) -> None:
     download = download_info.value
     assert download.suggested_filename.endswith(".md")
     assert "Toy classifier" in Path(download.path()).read_text(encoding="utf-8")
+
+
+def use_theme(page: Any, theme: str) -> None:
+    """Settings ▸ Theme ▸ ``theme`` through JupyterLab's menus."""
+    page.locator(".lm-MenuBar-itemLabel", has_text="Settings").click()
+    page.locator(".lm-Menu-itemLabel:text-is('Theme')").click()
+    page.locator(f".lm-Menu-itemLabel:text-is('{theme}')").click()
+
+
+def test_sidebar_follows_the_dark_theme(page: Any, lab: Lab) -> None:
+    from playwright.sync_api import expect
+
+    sidebar = open_sidebar(page, lab)
+    light = sidebar.evaluate("node => getComputedStyle(node).backgroundColor")
+    use_theme(page, "JupyterLab Dark")
+    expect(page.locator("body[data-jp-theme-light=false]")).to_have_count(1, timeout=30_000)
+    expect(sidebar.locator(".jp-LifecycleLab-projectName")).to_be_visible()
+
+    def luminance(css: str) -> float:
+        red, green, blue = (int(v) for v in re.findall(r"\d+", css)[:3])
+        return 0.2126 * red + 0.7152 * green + 0.0722 * blue
+
+    dark = sidebar.evaluate("node => getComputedStyle(node).backgroundColor")
+    text = sidebar.locator(".jp-LifecycleLab-projectName").evaluate("node => getComputedStyle(node).color")
+    assert luminance(light) > 200 > 80 > luminance(dark), (light, dark)
+    assert luminance(text) > 150, text
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "sidebar-dark.png"))
+    use_theme(page, "JupyterLab Light")
+    expect(page.locator("body[data-jp-theme-light=true]")).to_have_count(1, timeout=30_000)
