@@ -438,32 +438,34 @@ def test_rerun_shows_progress_then_verdicts_and_the_diff_of_a_nondeterministic_n
     expect(page.locator(f".lm-DockPanel-tabBar li[title*='.lifecycle/runs/{run_id}/noisy.ipynb']")).to_be_visible()
 
 
-def test_export_downloads_a_pdf_of_the_project(page: Any, lab: Lab) -> None:
-    from pypdf import PdfReader
-
+def export_from_sidebar(page: Any, lab: Lab, fmt: str) -> Path:
+    """Choose ``fmt`` in the sidebar's export control, click Export and save the download in test-artifacts/."""
     sidebar = open_sidebar(page, lab)
-    sidebar.get_by_label("Export format").select_option("pdf")
+    sidebar.get_by_label("Export format").select_option(fmt)
     with page.expect_download(timeout=60_000) as download_info:
         sidebar.get_by_role("button", name="Export", exact=True).click()
     download = download_info.value
-    assert re.fullmatch(r"toy-classifier-lifecycle-\d{8}\.pdf", download.suggested_filename)
-    target = ARTIFACTS / download.suggested_filename
+    assert re.fullmatch(rf"toy-classifier-lifecycle-\d{{8}}\.{fmt}", download.suggested_filename)
     ARTIFACTS.mkdir(exist_ok=True)
+    target = ARTIFACTS / download.suggested_filename
     download.save_as(target)
-    assert target.read_bytes().startswith(b"%PDF-")
-    text = "".join(page_.extract_text() for page_ in PdfReader(target).pages)
+    return target
+
+
+def test_export_downloads_a_pdf_of_the_project(page: Any, lab: Lab) -> None:
+    from pypdf import PdfReader
+
+    pdf = export_from_sidebar(page, lab, "pdf")
+    assert pdf.read_bytes().startswith(b"%PDF-")
+    text = "".join(page_.extract_text() for page_ in PdfReader(pdf).pages)
     assert "Toy classifier" in text
     assert "Problem statement" in text
 
 
 def test_export_downloads_markdown(page: Any, lab: Lab) -> None:
-    sidebar = open_sidebar(page, lab)
-    sidebar.get_by_label("Export format").select_option("md")
-    with page.expect_download(timeout=60_000) as download_info:
-        sidebar.get_by_role("button", name="Export", exact=True).click()
-    download = download_info.value
-    assert download.suggested_filename.endswith(".md")
-    assert "Toy classifier" in Path(download.path()).read_text(encoding="utf-8")
+    markdown = export_from_sidebar(page, lab, "md").read_text(encoding="utf-8")
+    assert "Toy classifier" in markdown
+    assert "Problem statement" in markdown
 
 
 def use_theme(page: Any, theme: str) -> None:

@@ -22,6 +22,18 @@ function Segments(props: { segments: Segment[] }): JSX.Element {
   );
 }
 
+/** One side of an output comparison: its MIME kind and its text with the differences marked. */
+function OutputSide(props: { kind: string; segments: Segment[]; trans: TranslationBundle }): JSX.Element {
+  return (
+    <div className="jp-LifecycleLab-diffSide">
+      <div className="jp-LifecycleLab-muted">{props.kind || props.trans.__('(no output)')}</div>
+      <pre>
+        <Segments segments={props.segments} />
+      </pre>
+    </div>
+  );
+}
+
 function outputText(outputs: CellOutput[], index: number): { kind: string; text: string } {
   const output = outputs[index];
   return output ? { kind: output.kind, text: output.text } : { kind: '', text: '' };
@@ -38,18 +50,8 @@ function CellComparison(props: { cell: CellDiff; run: Run; trans: TranslationBun
     const compared = compareText(expected.text, actual.text, tolerance);
     rows.push(
       <div className="jp-LifecycleLab-diffRow" key={i}>
-        <div className="jp-LifecycleLab-diffSide">
-          <div className="jp-LifecycleLab-muted">{expected.kind || trans.__('(no output)')}</div>
-          <pre>
-            <Segments segments={compared.expected} />
-          </pre>
-        </div>
-        <div className="jp-LifecycleLab-diffSide">
-          <div className="jp-LifecycleLab-muted">{actual.kind || trans.__('(no output)')}</div>
-          <pre>
-            <Segments segments={compared.actual} />
-          </pre>
-        </div>
+        <OutputSide kind={expected.kind} segments={compared.expected} trans={trans} />
+        <OutputSide kind={actual.kind} segments={compared.actual} trans={trans} />
       </div>
     );
   }
