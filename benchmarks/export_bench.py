@@ -1,4 +1,4 @@
-"""Benchmark the PDF dossier: ``pdf_export_ms`` for the default template fully filled with three runs.
+"""Benchmark the PDF dossier: ``pdf_export_ms`` for the default template fully filled with three real reruns.
 
 Prints ``name: value`` lines. The baseline is typst compiling a one-line
 document in the same process, so ``pdf_export_ratio`` compares like with like
@@ -24,11 +24,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 import typst  # noqa: E402
-from export_samples import fill_project, scaled_template  # noqa: E402
+from export_samples import filled_sample, scaled_template  # noqa: E402
 
 from lifecycle_lab.report import export_project  # noqa: E402
 from lifecycle_lab.service import Lifecycle  # noqa: E402
-from lifecycle_lab.store import Store  # noqa: E402
 from lifecycle_lab.templates import TemplateRegistry, builtin_template_dir  # noqa: E402
 
 REPEATS = 5
@@ -52,13 +51,9 @@ def export_at(service: Lifecycle, project: object, fmt: str) -> Callable[[int], 
 
 
 def filled_service(folder: Path, template: str, registry: TemplateRegistry) -> tuple[Lifecycle, object]:
-    """A store with one project on ``template``, every item filled, three runs and sign-offs."""
-    service = Lifecycle(Store(f"sqlite:///{folder / 'bench.sqlite'}"), registry)
-    project_dir = folder / "project"
-    project_dir.mkdir()
-    project = service.init_project(project_dir, actor="bench", template=template, name="Benchmark")
-    fill_project(service, project, runs=3)
-    return service, project
+    """A store with one project on ``template``: every item filled, three real reruns, sign-offs."""
+    sample = filled_sample(folder, name="Benchmark", template=template, templates=registry, runs=3)
+    return sample.service, sample.project
 
 
 def main() -> None:

@@ -20,10 +20,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from . import __version__
 from .errors import Conflict, LifecycleError, NotFound, TemplateError, ValidationError
 from .identity import current_user
-from .report import FORMATS, export_project, import_project
+from .project import find_project_dir, read_manifest
+from .report import FORMATS, export_project
+from .report.state import read_export
 from .scores import template_score
 from .service import Lifecycle, Project
-from .store import open_store
+from .store import ProjectRecord, open_store
+from .store.transfer import import_state, state_project
 from .templates import TemplateRegistry, load_template, template_search_path
 
 OK, FAILED, USAGE = 0, 1, 2
@@ -271,11 +274,28 @@ def cmd_export(ctx: Context) -> int:
     return OK
 
 
+def _import_folder(directory: str, incoming: ProjectRecord) -> Path:
+    """The folder of the project being imported, as ``--project`` names it; refused unless its manifest has that id."""
+    folder = find_project_dir(directory)
+    found = read_manifest(folder).id
+    if found != incoming.id:
+        raise UsageError(f"{folder} holds project {found}, not {incoming.id} ({incoming.name!r}) from the file")
+    return folder
+
+
 def cmd_import(ctx: Context) -> int:
     """Restore a project's complete state from a JSON export into the store."""
-    raw = Path(ctx.args.file).read_bytes()
-    record = import_project(ctx.service, raw, replace=ctx.args.replace)
+    a = ctx.args
+    state = read_export(Path(a.file).read_bytes())
+    incoming = state_project(state)
+    folder = _import_folder(a.project, incoming) if a.project else None
     store = ctx.service.store
+    if a.skip_existing and store.find_project(incoming.id) is not None:
+        print(f"{incoming.name!r} ({incoming.id}) is already in this store: left as it is")
+        return OK
+    record = import_state(store, state, replace=a.replace)
+    if folder is not None:  # the file says where the project lived where it was exported; record where it is here
+        record = ctx.service.open_project(folder, actor=ctx.user).record
     check = store.verify_chain(record.id)
     print(f"imported {record.name!r} ({record.id}): {len(store.items(record.id))} items, "
           f"{len(store.signoffs(record.id))} sign-offs, {check.events} audit events")
@@ -426,8 +446,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("import", cmd_import, "restore a project from a JSON export into the store")
     p.add_argument("file", metavar="FILE")
-    p.add_argument("--replace", action="store_true",
-                   help="overwrite the project's state (and audit history) if the store already has it")
+    existing = p.add_mutually_exclusive_group()
+    existing.add_argument("--replace", action="store_true",
+                          help="overwrite the project's state (and audit history) if the store already has it")
+    existing.add_argument("--skip-existing", action="store_true",
+                          help="leave the store as it is, and exit 0, if it already has the project")
+    p.epilog = ("With --project DIR (the project's folder on this machine, whose lifecycle.yaml must have the "
+                "file's project id), that folder is recorded as where the project lives.")
 
     p = add("templates", cmd_templates, "list templates or validate template files")
     p.add_argument("action", choices=["list", "validate"])

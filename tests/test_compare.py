@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 
+import nbformat
 import nbformat.v4 as v4
 import pytest
 
@@ -96,9 +97,10 @@ def test_a_cell_tag_widens_the_tolerance_for_that_cell_only() -> None:
 
 
 def test_a_tolerance_tag_can_set_relative_and_absolute_parts() -> None:
-    saved = notebook(("a", [stream("0.0")], ["lifecycle:tolerance=rel:0,abs:1e-3"]))
-    rerun = notebook(("a", [stream("0.0005")], ["lifecycle:tolerance=rel:0,abs:1e-3"]))
+    saved = notebook(("a", [stream("0.0")], ["lifecycle:tolerance=rel:0;abs:1e-3"]))
+    rerun = notebook(("a", [stream("0.0005")], ["lifecycle:tolerance=rel:0;abs:1e-3"]))
     assert compare(saved, rerun).verdict == "within_tolerance"
+    nbformat.validate(saved)  # a valid notebook: nbformat forbids commas in tags
 
 
 def test_an_unreadable_tolerance_tag_is_ignored_with_a_warning() -> None:

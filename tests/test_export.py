@@ -7,16 +7,31 @@ import json
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import pypdf
 import pytest
-from export_samples import NOTEBOOKS, add_runs, fill_project, pdf_text, scaled_template
+from export_samples import (
+    BROKEN,
+    EVALUATE,
+    NOTEBOOKS,
+    TRAIN,
+    Sample,
+    fill_project,
+    filled_sample,
+    pdf_text,
+    scaled_template,
+)
 
-from lifecycle_lab.report import FORMATS, export_project
+from lifecycle_lab.report import FORMATS, export_project, import_project
 from lifecycle_lab.report.blocks import evidence_blocks
 from lifecycle_lab.report.document import gather_report
+from lifecycle_lab.report.markdown import md
+from lifecycle_lab.report.reruns import KEY_PACKAGES, gather_reruns
+from lifecycle_lab.scores import template_score
 from lifecycle_lab.service import Lifecycle, Project
 from lifecycle_lab.templates import TemplateRegistry, builtin_template_dir
 
@@ -29,14 +44,19 @@ def export(service: Lifecycle, project: Project, fmt: str, at: str = AT) -> byte
     return export_project(service, project, fmt, generated_by="auditor", generated_at=at).content
 
 
-@pytest.fixture
-def filled(service: Lifecycle, project: Project) -> Project:
-    """The default template with every item filled, a dataset, three runs and sign-offs (one outdated)."""
-    fill_project(service, project)
-    return project
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sample]:
+    """The default template with every item filled, a dataset, two real reruns and sign-offs (one outdated).
+
+    Shared by the module's tests, which only read it.
+    """
+    made = filled_sample(tmp_path_factory.mktemp("sample"))
+    yield made
+    made.service.store.close()
 
 
-def test_pdf_shows_every_item_status_owner_signoff_and_failure_mode(service: Lifecycle, filled: Project) -> None:
+def test_pdf_shows_every_item_status_owner_signoff_and_failure_mode(sample: Sample) -> None:
+    service, filled = sample.service, sample.project
     text = pdf_text(export(service, filled, "pdf"))
     states = service.store.items(filled.id)
     for spec in filled.template.items():
@@ -56,7 +76,8 @@ def test_pdf_shows_every_item_status_owner_signoff_and_failure_mode(service: Lif
     assert "Readiness blocked" in text and "1 of 11 pass" in text
 
 
-def test_pdf_renders_evidence_by_kind(service: Lifecycle, filled: Project) -> None:
+def test_pdf_renders_evidence_by_kind(sample: Sample) -> None:
+    service, filled = sample.service, sample.project
     text = pdf_text(export(service, filled, "pdf"))
     assert "Statement Flag risky loans Objective metric AUC Target 0.8 Baseline 0.71" in text
     assert "all 0.8312 [0.8101, 0.8523] 12000" in text  # metric with its confidence interval
@@ -69,24 +90,131 @@ def test_pdf_renders_evidence_by_kind(service: Lifecycle, filled: Project) -> No
     assert f"loans 1 loans.csv 2 × 2 {version.size} {version.sha256[:12]} {version.recorded_at} by dana ok" in text
 
 
-def test_pdf_shows_the_latest_rerun_of_each_notebook(service: Lifecycle, filled: Project) -> None:
-    text = pdf_text(export(service, filled, "pdf"))
-    assert "evaluate.ipynb differs 9/9 5.5 s run-3" in text and "train.ipynb reproduced 12/12" in text
-    assert "4 number 0.8312 became 0.8377 AUC 0.8312 AUC 0.8377" in text
-    assert "Run run-3" in text and "Run run-2" not in text
-    assert "git.commit abc3def" in text and "changed.pkg1 1.1.2, 1.1.3" in text
-    assert "Data checks dataset version status loans 1 ok" in text
+def sample_runs(sample: Sample) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The sample's two run records, oldest first."""
+    store = sample.service.store
+    newest, oldest = store.list_runs(sample.project.id)
+    return store.get_run(oldest["id"]), store.get_run(newest["id"])
 
 
-def test_pdf_has_an_audit_trail_page_numbers_and_a_running_header(service: Lifecycle, filled: Project) -> None:
+def notebook_of(run: dict[str, Any], path: str) -> dict[str, Any]:
+    return next(nb for nb in run["notebooks"] if nb["path"] == path)
+
+
+def test_pdf_shows_the_latest_rerun_of_each_notebook(sample: Sample) -> None:
+    first, second = sample_runs(sample)
+    text = pdf_text(export(sample.service, sample.project, "pdf"))
+    # train.ipynb last ran in the first run; the second run covered the other two
+    for run, path, verdict in ((second, BROKEN, "failed"), (second, EVALUATE, "differs"), (first, TRAIN, "reproduced")):
+        nb = notebook_of(run, path)
+        assert (f"{path} {verdict} finished {nb['cells_done']}/{nb['cells_total']} {nb['duration']:.1f} s {run['id']} "
+                f"{nb['finished_at'][:19]}Z") in text, path
+    assert f"Run {first['id']}: reproduced; compared with the saved outputs: 2 identical" in text
+    assert f"Run {second['id']}: failed Error (exception, cell 3): ValueError in cell 3: bad input" in text
+    assert f"Run {second['id']}: differs; compared with the saved outputs: 1 identical, 1 differs" in text
+    cell = notebook_of(second, EVALUATE)["diffs"]["cells"][0]
+    saved, rerun = (cell[side][0]["text"].strip() for side in ("expected", "actual"))
+    assert saved != rerun and saved.startswith("AUC ")
+    assert (f"Cell 3 · differs · print('AUC', random.random()) First difference: "
+            f"{cell['first_difference']['message']}") in text
+    assert f"{saved} {rerun}" in text
+    assert f"Run {first['id']} Status finished Verdict differs Requested by ci" in text
+    assert f"Run {second['id']} Status finished Verdict failed" in text
+    assert f"Error {second['error']}" in text
+
+
+def test_every_format_shows_the_environment_with_key_packages_and_the_json_keeps_them_all(sample: Sample) -> None:
+    first, second = sample_runs(sample)
+    environment = second["environment"]
+    packages = environment["packages"]
+    key = [(name, packages[name]) for name in KEY_PACKAGES if name in packages]
+    assert len(key) >= 4 and len(packages) > len(key) + 20
+    text = pdf_text(export(sample.service, sample.project, "pdf"))
+    assert (f"Python {environment['python']['version']} CPython Interpreter {environment['python']['executable']} "
+            f"Platform {environment['platform']['platform']}") in text
+    assert f"Packages {len(packages)} installed (the JSON export lists them all)" in text
+    assert "Key package Version" in text
+    for name, version in packages.items():
+        assert (f" {name} {version} " in text) == ((name, version) in key), name
+    markdown, html = (export(sample.service, sample.project, fmt).decode() for fmt in ("md", "html"))
+    for name, version in packages.items():
+        shown = (name, version) in key
+        assert (f"| {md(name)} | {md(version)} |" in markdown) == shown, name
+        assert (f"<td>{name}</td><td>{version}</td>" in html) == shown, name
+    state = json.loads(export(sample.service, sample.project, "json"))["state"]
+    assert [run["environment"]["packages"] for run in state["runs"]] == [packages, first["environment"]["packages"]]
+
+
+def describe_git(git: dict[str, Any]) -> str:
+    commit = git["commit"][:12] if git["commit"] else "no commit yet"
+    return f"{commit} on {git['branch']}, {'with uncommitted changes' if git['dirty'] else 'clean'}"
+
+
+def test_reports_show_what_changed_since_the_previous_run_and_the_data_checks(sample: Sample) -> None:
+    first, second = sample_runs(sample)
+    before, after = first["environment"]["git"], second["environment"]["git"]
+    assert second["environment_diff"]["changes"] == {"git": {"before": before, "after": after}}
+    text = pdf_text(export(sample.service, sample.project, "pdf"))
+    assert (f"Environment changes since the previous run Compared with run {first['id']} What Before After "
+            f"Git {describe_git(before)} {describe_git(after)}") in text
+    changed, ok = second["data_checks"][0], first["data_checks"][0]
+    assert (changed["status"], ok["status"]) == ("changed", "ok")
+    header = "Data checks Dataset Version Path Status Recorded sha256 Now sha256"
+    assert f"{header} loans 1 loans.csv changed {changed['sha256'][:12]} {changed['current_sha256'][:12]}" in text
+    assert f"{header} loans 1 loans.csv ok {ok['sha256'][:12]} {ok['sha256'][:12]}" in text
+    markdown = export(sample.service, sample.project, "md").decode()
+    assert f"| Git | {md(describe_git(before))} | {md(describe_git(after))} |" in markdown
+    assert f"| loans | 1 | loans.csv | changed | {changed['sha256'][:12]} |" in markdown
+
+
+def test_a_long_package_diff_is_cut_and_a_run_without_changes_says_so(sample: Sample, service: Lifecycle) -> None:
+    import_project(service, export(sample.service, sample.project, "json"))
+    first, second = sample_runs(sample)
+    changed = {f"pkg{i:02d}": ["1.0", "2.0"] for i in range(45)}
+    packages = {"added": {"newpkg": "0.1"}, "removed": {}, "changed": changed}
+    service.store.update_run(second["id"], environment_diff={"against": first["id"], "changes": {"packages": packages}})
+    service.store.update_run(first["id"], environment_diff={"against": "older", "changes": {}})
+    text = pdf_text(export(service, service.project(sample.project.id), "pdf"))
+    assert "Package pkg00 1.0 2.0" in text and "Package pkg39 1.0 2.0" in text and "pkg40" not in text
+    assert "… 6 more package changes (see the JSON export)" in text and "newpkg" not in text
+    assert "Compared with run older Changes none" in text
+
+
+def test_latest_rerun_is_per_notebook_skips_results_in_progress_and_lists_notebooks_never_rerun(
+    sample: Sample, service: Lifecycle
+) -> None:
+    import_project(service, export(sample.service, sample.project, "json"))
+    project_id = sample.project.id
+    first, second = sample_runs(sample)
+    service.store.create_run(project_id, "later", [TRAIN, EVALUATE], options={}, twice=False, actor="ci",
+                             at=service.clock())
+
+    def latest() -> list[tuple[str, str, str]]:
+        reruns = gather_reruns(service.store, project_id, [*NOTEBOOKS, "report.ipynb"])
+        return [(nb["path"], nb["run_id"], nb["verdict"]) for nb in reruns["notebooks"]]
+
+    assert latest() == [(BROKEN, second["id"], "failed"), (EVALUATE, second["id"], "differs"),
+                        ("report.ipynb", "", "never rerun"), (TRAIN, first["id"], "reproduced")]
+    service.store.update_run("later", status="running")
+    service.store.update_run_notebook("later", 0, status="finished", verdict="within_tolerance")
+    assert latest()[3] == (TRAIN, "later", "within tolerance")  # its result is in, though the run goes on
+    assert latest()[1] == (EVALUATE, second["id"], "differs")
+    runs = gather_reruns(service.store, project_id, [])["runs"]  # the runs the latest results come from
+    assert [run["id"] for run in runs] == ["later", second["id"]]
+
+
+def test_pdf_has_an_audit_trail_page_numbers_and_a_running_header(sample: Sample) -> None:
+    service, filled = sample.service, sample.project
     content = export(service, filled, "pdf")
     reader = pypdf.PdfReader(io.BytesIO(content))
     pages = len(reader.pages)
     check = service.store.verify_chain(filled.id)
-    text = pdf_text(content)
-    assert f"The hash chain verifies: {check.events} events, head {check.head}" in text
+    assert f"The hash chain verifies: {check.events} events, head {check.head}" in pdf_text(content)
+    text = pdf_text(content, running=True)
     assert f"Page 1 of {pages}" in text and f"Page {pages} of {pages}" in text
     assert text.count("Lifecycle dossier · Model lifecycle checklist 1.0.0") == pages - 1  # not on the cover
+    body = pdf_text(content)
+    assert "Page 1 of" not in body and "Lifecycle dossier · Model lifecycle checklist 1.0.0" not in body
     assert reader.metadata.title == "Lifecycle dossier: Credit model" and reader.metadata.author == "auditor"
 
 
@@ -100,7 +228,8 @@ def test_audit_trail_shows_the_latest_200_events(service: Lifecycle, project: Pr
     assert "Showing the latest 200 of 206 events." in text
 
 
-def test_same_state_and_time_give_byte_identical_files(service: Lifecycle, filled: Project) -> None:
+def test_same_state_and_time_give_byte_identical_files(sample: Sample) -> None:
+    service, filled = sample.service, sample.project
     for fmt in FORMATS:
         assert export(service, filled, fmt) == export(service, filled, fmt), fmt
     later = export(service, filled, "pdf", at="2026-03-02T12:00:00Z")
@@ -108,7 +237,8 @@ def test_same_state_and_time_give_byte_identical_files(service: Lifecycle, fille
     assert pypdf.PdfReader(io.BytesIO(later)).metadata.creation_date.isoformat() == "2026-03-02T12:00:00+00:00"
 
 
-def test_every_format_reports_the_same_readiness(service: Lifecycle, filled: Project) -> None:
+def test_every_format_reports_the_same_readiness(sample: Sample) -> None:
+    service, filled = sample.service, sample.project
     doc = gather_report(service, filled, generated_at=AT, generated_by="auditor")
     ready = doc["readiness"]
     gates = f"{ready['gates_passed']} of {ready['gates_total']}"
@@ -123,7 +253,8 @@ def test_every_format_reports_the_same_readiness(service: Lifecycle, filled: Pro
     assert [s["gate"]["passed"] for s in summary["stages"]] == [s["gate"]["passed"] for s in doc["stages"]]
 
 
-def test_markdown_lists_items_as_github_tasks(service: Lifecycle, filled: Project) -> None:
+def test_markdown_lists_items_as_github_tasks(sample: Sample) -> None:
+    service, filled = sample.service, sample.project
     markdown = export(service, filled, "md").decode()
     states = service.store.items(filled.id)
     closed = sum(state.status in ("done", "not_applicable") for state in states.values())
@@ -143,7 +274,8 @@ class _Tags(HTMLParser):
         self.tags.append((tag, dict(attrs)))
 
 
-def test_html_is_one_self_contained_page(service: Lifecycle, filled: Project) -> None:
+def test_html_is_one_self_contained_page(sample: Sample) -> None:
+    service, filled = sample.service, sample.project
     parser = _Tags()
     parser.feed(export(service, filled, "html").decode())
     names = {tag for tag, _ in parser.tags}
@@ -183,19 +315,29 @@ def test_a_project_with_500_items_exports(service: Lifecycle, project_dir: Path,
     assert len(json.loads(export(service, big, "json"))["state"]["items"]) == 10
 
 
-def test_latest_rerun_skips_unfinished_runs_and_lists_notebooks_never_rerun(
-    service: Lifecycle, project_dir: Path
-) -> None:
-    project = service.init_project(project_dir, actor="alice", notebooks=[*NOTEBOOKS, "report.ipynb"])
-    add_runs(service, project, count=1)
-    service.store.create_run(project.id, "run-9", list(NOTEBOOKS), options={}, twice=False, actor="ci",
-                             at="2026-02-01T00:00:00.000000Z")
-    reruns = gather_report(service, project, generated_at=AT, generated_by="auditor")["reruns"]
-    assert [(nb["path"], nb["run_id"], nb["verdict"]) for nb in reruns["notebooks"]] == [
-        ("evaluate.ipynb", "run-1", "differs"), ("report.ipynb", "", "never rerun"),
-        ("train.ipynb", "run-1", "reproduced"),
-    ]
-    assert [run["id"] for run in reruns["runs"]] == ["run-1"]
+def test_the_template_score_is_on_the_cover_and_in_markdown_and_html(service: Lifecycle, project_dir: Path) -> None:
+    project = service.init_project(project_dir, actor="alice", template="ml-test-score", name="Ranker")
+    fill_project(service, project, runs=0)
+    score = template_score(project.template, service.store.items(project.id))
+    assert score is not None and score.final > 0 and len(score.sections) == 4
+    line = f"{score.final:g}, {score.band} (the lowest section score)"
+    cover = pdf_text(export(service, project, "pdf")).split("Contents")[0]
+    assert f"ML Test Score {line}" in cover
+    sections = " ".join(f"{s.title} {s.points:g} {s.tests} {s.manual} {s.automated}" for s in score.sections)
+    assert f"ML Test Score section Points Tests By hand Automated {sections}" in cover
+    markdown = export(service, project, "md").decode()
+    assert f"- **ML Test Score:** {md(line)}" in markdown
+    for s in score.sections:
+        assert f"| {md(s.title)} | {s.points:g} | {s.tests} | {s.manual} | {s.automated} |" in markdown
+    html = export(service, project, "html").decode()
+    assert f"<dt>ML Test Score</dt><dd>{line}</dd>" in html and "ML Test Score by section" in html
+    assert json.loads(export(service, project, "json"))["summary"]["score"] == score.to_json()
+
+
+def test_a_template_without_a_score_shows_none(sample: Sample) -> None:
+    assert "ML Test Score" not in pdf_text(export(sample.service, sample.project, "pdf"))
+    assert "Test Score" not in export(sample.service, sample.project, "md").decode()
+    assert json.loads(export(sample.service, sample.project, "json"))["summary"]["score"] is None
 
 
 def test_runs_with_unexpected_shapes_still_render(service: Lifecycle, project: Project) -> None:
@@ -208,9 +350,12 @@ def test_runs_with_unexpected_shapes_still_render(service: Lifecycle, project: P
     store.finish_run("odd", actor="ci", at="2026-01-01T00:01:00.000000Z", status="failed", verdict="failed",
                      environment=["python 3.11"], data_checks={"loans": "missing"}, error="kernel died")
     text = pdf_text(export(service, project, "pdf"))
-    assert "a.ipynb failed" in text and '7 outputs differ {"text/plain": "1"} {"text/plain": "2"}' in text
-    assert "0 cell 3 changed" in text and "1 42" in text
-    assert "Error kernel died" in text and "loans missing" in text
+    assert "a.ipynb failed failed 0/0 — odd" in text and "b.ipynb differs finished 0/0 — odd" in text
+    assert 'Run odd: failed Error (—): {"ename": "ValueError"} 7.expected.text/plain 1 7.actual.text/plain 2' in text
+    assert 'Run odd: differs ["cell 3 changed", 42]' in text
+    assert "Error kernel died" in text and 'Environment ["python 3.11"]' in text and "loans missing" in text
+    markdown = export(service, project, "md").decode()
+    assert "Error (—):" in markdown and '> \\{"ename": "ValueError"\\}' in markdown
 
 
 def test_evidence_of_any_shape_is_shown_not_dropped() -> None:

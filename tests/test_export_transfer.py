@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from export_samples import fill_project
+from export_samples import Sample, filled_sample
 
 from lifecycle_lab.errors import Conflict, ValidationError
 from lifecycle_lab.report import export_project, import_project
@@ -27,17 +27,20 @@ def target(tmp_path: Path) -> Iterator[Lifecycle]:
     store.close()
 
 
-@pytest.fixture
-def filled(service: Lifecycle, project: Project) -> Project:
-    fill_project(service, project, text="<b>*x*</b> $y$")
-    return project
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sample]:
+    """A filled project with markup in its text and two real reruns, in a store of its own; tests only read it."""
+    made = filled_sample(tmp_path_factory.mktemp("source"), text="<b>*x*</b> $y$")
+    yield made
+    made.service.store.close()
 
 
 def json_export(service: Lifecycle, project: Project) -> bytes:
     return export_project(service, project, "json", generated_by="auditor", generated_at=AT).content
 
 
-def test_round_trip_restores_every_row_and_the_chain(service: Lifecycle, filled: Project, target: Lifecycle) -> None:
+def test_round_trip_restores_every_row_and_the_chain(sample: Sample, target: Lifecycle) -> None:
+    service, filled = sample.service, sample.project
     record = import_project(target, json_export(service, filled))
     assert record == filled.record
     source, copy = service.store, target.store
@@ -54,7 +57,8 @@ def test_round_trip_restores_every_row_and_the_chain(service: Lifecycle, filled:
     assert export_state(copy, filled.id) == export_state(source, filled.id)
 
 
-def test_the_imported_project_exports_identically(service: Lifecycle, filled: Project, target: Lifecycle) -> None:
+def test_the_imported_project_exports_identically(sample: Sample, target: Lifecycle) -> None:
+    service, filled = sample.service, sample.project
     import_project(target, json_export(service, filled))
     moved = target.project(filled.id)
     for fmt in ("json", "md", "html"):
@@ -62,7 +66,8 @@ def test_the_imported_project_exports_identically(service: Lifecycle, filled: Pr
             export_project(service, filled, fmt, generated_by="auditor", generated_at=AT).content, fmt
 
 
-def test_the_imported_store_keeps_working(service: Lifecycle, filled: Project, target: Lifecycle) -> None:
+def test_the_imported_store_keeps_working(sample: Sample, target: Lifecycle) -> None:
+    service, filled = sample.service, sample.project
     import_project(target, json_export(service, filled))
     moved = target.project(filled.id)
     before = target.store.item(filled.id, "framing/risk-tier")
@@ -75,7 +80,8 @@ def test_the_imported_store_keeps_working(service: Lifecycle, filled: Project, t
     assert target.store.events(filled.id)[-1].action == "signoff"
 
 
-def test_importing_a_project_the_store_has_is_a_conflict(service: Lifecycle, filled: Project) -> None:
+def test_importing_a_project_the_store_has_is_a_conflict(sample: Sample) -> None:
+    service, filled = sample.service, sample.project
     raw = json_export(service, filled)
     events = service.store.events(filled.id)
     with pytest.raises(Conflict, match="--replace"):
@@ -83,7 +89,8 @@ def test_importing_a_project_the_store_has_is_a_conflict(service: Lifecycle, fil
     assert service.store.events(filled.id) == events
 
 
-def test_replace_overwrites_the_target_state(service: Lifecycle, filled: Project, target: Lifecycle) -> None:
+def test_replace_overwrites_the_target_state(sample: Sample, target: Lifecycle) -> None:
+    service, filled = sample.service, sample.project
     raw = json_export(service, filled)
     import_project(target, raw)
     moved = target.project(filled.id)
@@ -92,9 +99,8 @@ def test_replace_overwrites_the_target_state(service: Lifecycle, filled: Project
     assert export_state(target.store, filled.id) == export_state(service.store, filled.id)
 
 
-def test_clashing_signoff_ids_are_renumbered_in_order(
-    service: Lifecycle, filled: Project, target: Lifecycle, tmp_path: Path
-) -> None:
+def test_clashing_signoff_ids_are_renumbered_in_order(sample: Sample, target: Lifecycle, tmp_path: Path) -> None:
+    service, filled = sample.service, sample.project
     other_dir = tmp_path / "other"
     other_dir.mkdir()
     other = target.init_project(other_dir, actor="zoe", template="minimal")
@@ -126,10 +132,8 @@ def _document(service: Lifecycle, project: Project) -> dict:
     (lambda d: d.update(format_version=2), "format_version 2 is not supported"),
     (lambda d: d.update(format="something-else"), "not a lifecycle_lab export"),
 ])
-def test_a_bad_file_is_refused_and_writes_nothing(
-    service: Lifecycle, filled: Project, target: Lifecycle, tamper, message: str
-) -> None:
-    document = _document(service, filled)
+def test_a_bad_file_is_refused_and_writes_nothing(sample: Sample, target: Lifecycle, tamper, message: str) -> None:
+    document = _document(sample.service, sample.project)
     tamper(document)
     with pytest.raises(ValidationError, match=message.replace("[", r"\[").replace("]", r"\]")):
         import_project(target, json.dumps(document).encode())
@@ -141,9 +145,10 @@ def test_a_file_that_is_not_json_is_refused(target: Lifecycle) -> None:
         import_project(target, b"%PDF-1.7 not json")
 
 
-def test_cli_moves_a_project_between_stores(cli, service: Lifecycle, filled: Project, tmp_path: Path) -> None:
+def test_cli_moves_a_project_between_stores(cli, sample: Sample, tmp_path: Path) -> None:
+    service, filled = sample.service, sample.project
     exported = cli(["export", "--format", "json", "-o", str(tmp_path / "state.json"), "--project",
-                    str(filled.directory)], cwd=tmp_path)
+                    str(filled.directory), "--db", sample.db_url], cwd=tmp_path)
     assert exported.returncode == 0, exported.stderr
     other = f"sqlite:///{tmp_path / 'other.sqlite'}"
     imported = cli(["import", str(tmp_path / "state.json"), "--db", other], cwd=tmp_path)

@@ -7,7 +7,7 @@ from pathlib import Path
 import nbformat
 import nbformat.v4 as v4
 import pytest
-from rerun_support import save_outputs, write_notebook
+from rerun_support import processes_of_run, save_outputs, write_notebook
 
 from lifecycle_lab.repro.runs import RunService
 from lifecycle_lab.service import Lifecycle
@@ -71,3 +71,16 @@ def test_an_edited_dataset_is_reported_by_the_run_and_makes_the_data_items_stale
         {"dataset": "loans", "fingerprint": check["current_sha256"]}
     ]
     assert second["environment_diff"] == {"against": first["id"], "changes": {}}
+
+
+def test_waiting_for_a_run_returns_once_its_evidence_is_recorded_and_its_worker_is_gone(
+    service: Lifecycle, project_dir: Path,
+) -> None:
+    save_outputs(write_notebook(project_dir / "train.ipynb", ["print(2 + 2)"]))
+    project = service.init_project(project_dir, actor="alice", template="minimal")
+    runs = RunService(service)
+    run = runs.wait(runs.start(project, actor="alice")["id"], timeout=120)
+    assert run["status"] == "finished"
+    assert processes_of_run(run["id"]) == []  # the worker closes the run, then records the evidence, then exits
+    assert service.store.item(project.id, RERUN_ITEM).evidence["run_id"] == run["id"]
+    assert service.store.events(project.id)[-1].action == "item.update"

@@ -29,6 +29,7 @@ from lifecycle_lab.store.audit import GENESIS, event_hash
 from lifecycle_lab.store.migrate import HEAD_REVISION, script_head, upgrade
 
 KEY = "framing/risk-tier"
+AT_CLOSE = "2026-01-26T10:05:00.000000Z"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -220,3 +221,19 @@ def test_writer_killed_mid_write_leaves_a_consistent_store(
     updates = [e for e in store.events(project.id) if e.action == "item.update"]
     assert store.item(project.id, KEY).version == len(updates)  # every committed write has its event
     assert updates[-1].after == store.item(project.id, KEY).to_json()
+
+
+def test_latest_run_of_each_notebook_skips_results_still_queued_or_running(store: Store, project: Project) -> None:
+    def run(run_id: str, at: str, notebooks: list[str]) -> None:
+        store.create_run(project.id, run_id, notebooks, options={}, twice=False, actor="ci",
+                         at=f"2026-01-26T10:00:0{at}.000000Z")
+
+    run("r1", "1", ["a.ipynb", "b.ipynb"])
+    store.finish_run("r1", actor="ci", at=AT_CLOSE, status="finished", verdict="reproduced",
+                     notebooks={"status": "finished", "verdict": "reproduced"})
+    run("r2", "2", ["b.ipynb"])
+    store.finish_run("r2", actor="ci", at=AT_CLOSE, status="failed", verdict="failed",
+                     notebooks={"status": "failed", "verdict": "failed"})
+    run("r3", "3", ["a.ipynb", "b.ipynb", "c.ipynb"])  # still going: only its finished notebook counts
+    store.update_run_notebook("r3", 2, status="finished", verdict="differs")
+    assert store.latest_notebook_runs(project.id) == {"a.ipynb": "r1", "b.ipynb": "r2", "c.ipynb": "r3"}

@@ -1,12 +1,13 @@
 """Every widget in a real kernel under papermill, then the same notebook rerun headless (``LIFECYCLE_LAB_RERUN=1``).
 
 ``recorded_notebook`` leaves a project whose ``analysis.ipynb`` holds the
-outputs of an interactive-style first run; the reproducibility rerun of the
-runner can be pointed at it as it stands.
+outputs of an interactive-style first run; ``jupyter lifecycle rerun`` is then
+pointed at it as it stands: it reproduces, and the rerun writes only its run.
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import subprocess
 import sys
@@ -198,3 +199,67 @@ def test_a_rerun_reports_a_dataset_edited_since_it_was_recorded(
         f"dataset 'train' (data/train.csv): CHANGED since version 1 was recorded (sha256 {recorded.sha256[:12]}, now ")
     assert text_outputs(rerun)[4] != text_outputs(recorded_notebook.outputs)[4]
     assert len(service.store.dataset_versions(recorded_notebook.project.id, "train")) == 1
+
+
+def rerun_cli(recorded: RecordedNotebook) -> tuple[subprocess.CompletedProcess[str], dict]:
+    """``jupyter lifecycle rerun --json`` as a real process in the project folder, against the test store."""
+    done = subprocess.run(
+        [sys.executable, "-m", "lifecycle_lab.cli", "rerun", "--json"], cwd=recorded.notebook.parent,
+        env=cli_env(recorded.db_url, LIFECYCLE_LAB_USER="ci"), capture_output=True, text=True, timeout=600,
+    )
+    assert done.stdout.startswith("{"), done.stdout + done.stderr
+    return done, json.loads(done.stdout)
+
+
+def test_the_widget_notebook_reproduces_under_the_rerun_and_writes_only_the_run(
+    recorded_notebook: RecordedNotebook, service: Lifecycle,
+) -> None:
+    project, store = recorded_notebook.project, service.store
+    items, signoffs = store.items(project.id), store.signoffs(project.id)
+    datasets, since = store.dataset_versions(project.id), store.last_seq(project.id)
+    rerun_items = [spec.key for spec in project.template.items() if spec.evidence == "rerun"]
+    rerun_before = {key: store.item(project.id, key).to_json() for key in rerun_items}
+
+    done, run = rerun_cli(recorded_notebook)
+
+    assert (done.returncode, run["status"], run["verdict"]) == (0, "finished", "reproduced"), done.stdout[-4000:]
+    notebook = run["notebooks"][0]
+    assert (notebook["path"], notebook["verdict"], notebook["diffs"]["counts"]["differs"]) == (
+        "analysis.ipynb", "reproduced", 0)
+    assert notebook["diffs"]["counts"]["identical"] == len([c for c in CELLS if c[0] == "code"])
+    assert [(c["name"], c["status"]) for c in run["data_checks"]] == [("train", "ok")]
+    events = store.events(project.id, since=since)
+    assert [(e.action, e.target, e.actor) for e in events] == [
+        ("run.create", run["id"], "ci"), ("run.finish", run["id"], "ci"),
+        *[("item.update", key, "ci") for key in rerun_items]]
+    for event in events[2:]:  # the evidence update sets the evidence (and todo → in progress), nothing else
+        before, after = rerun_before[event.target], event.after
+        assert after["evidence"]["run_id"] == run["id"] and after["evidence"]["verdict"] == "reproduced"
+        assert {k for k in after if after[k] != before.get(k)} == {
+            "evidence", "status", "version", "updated_by", "updated_at"}
+        assert (before["status"], after["status"]) == ("todo", "in_progress")
+    after_items = store.items(project.id)
+    assert {k: v for k, v in after_items.items() if k not in rerun_items} == {
+        k: v for k, v in items.items() if k not in rerun_items}
+    assert store.signoffs(project.id) == signoffs and store.dataset_versions(project.id) == datasets
+    assert store.verify_chain(project.id).ok
+
+
+def test_a_rerun_of_the_widget_notebook_reports_an_edited_dataset_and_makes_it_stale(
+    recorded_notebook: RecordedNotebook, service: Lifecycle,
+) -> None:
+    project = recorded_notebook.project
+    recorded = service.store.dataset_versions(project.id, "train")[0]
+    assert "data/dataset-versions" not in service.summary(project).stale
+    write_training_data(recorded_notebook.notebook.parent / "data" / "train.csv", seed=8)
+
+    done, run = rerun_cli(recorded_notebook)
+
+    assert done.returncode == 1 and run["status"] == "finished"
+    check = run["data_checks"][0]
+    assert (check["name"], check["version"], check["status"]) == ("train", 1, "changed")
+    assert check["sha256"] == recorded.sha256 != check["current_sha256"]
+    assert "dataset train changed" in run["error"]
+    assert service.summary(project).stale["data/dataset-versions"] == [
+        "dataset train changed since version 1 was recorded"]
+    assert service.store.dataset_versions(project.id, "train") == [recorded]  # reported, not re-recorded

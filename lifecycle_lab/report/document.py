@@ -13,13 +13,13 @@ from typing import Any
 from .. import __version__
 from ..domain import ItemSpec, Summary
 from ..errors import ValidationError
+from ..scores import template_score
 from ..service import DatasetCheck, Lifecycle, Project
 from ..store import DatasetVersion
-from .blocks import clip, data_blocks, evidence_blocks, show
+from .blocks import evidence_blocks
+from .reruns import gather_reruns
 
 AUDIT_EVENTS_SHOWN = 200
-RUNS_SCANNED = 200  # how far back to look for a notebook's latest rerun
-_UNFINISHED = frozenset({"queued", "running"})
 
 
 def parse_timestamp(value: str) -> dt.datetime:
@@ -113,86 +113,6 @@ def _signoffs(project: Project, summary: Summary) -> list[dict[str, Any]]:
     ]
 
 
-def _diff_list(diffs: Any) -> list[Any]:
-    """A notebook's differing cells as a list, whether stored as a list or keyed by cell."""
-    if isinstance(diffs, dict):
-        return [{"cell": k, **v} if isinstance(v, dict) else {"cell": k, "first_difference": v}
-                for k, v in diffs.items()]
-    if diffs is None:
-        return []
-    return diffs if isinstance(diffs, list) else [diffs]
-
-
-def _diff(diff: Any, position: int) -> dict[str, str]:
-    """One differing cell; tolerant of the runner's exact field names."""
-    if not isinstance(diff, dict):
-        return {"cell": str(position), "first_difference": clip(show(diff)), "saved": "", "rerun": ""}
-
-    def first(*names: str) -> str:
-        value = next((diff[n] for n in names if diff.get(n) not in (None, "")), None)
-        return "" if value is None else clip(show(value))
-
-    return {
-        "cell": first("cell", "cell_index", "index", "position") or str(position),
-        "first_difference": first("first_difference", "message", "reason", "summary", "kind") or "outputs differ",
-        "saved": first("saved", "expected", "original"),
-        "rerun": first("rerun", "actual", "new"),
-    }
-
-
-def _runs(service: Lifecycle, project: Project) -> dict[str, Any]:
-    """The latest finished result of every notebook, and the runs those results come from."""
-    wanted = set(project.manifest.notebooks)
-    latest: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
-    for summary in service.store.list_runs(project.id, limit=RUNS_SCANNED):
-        if wanted and wanted <= latest.keys():
-            break
-        run = service.store.get_run(summary["id"])
-        for nb in run["notebooks"]:
-            done = nb.get("verdict") is not None or (nb.get("status") not in _UNFINISHED
-                                                     and run.get("status") not in _UNFINISHED)
-            if done and nb["path"] not in latest:
-                latest[nb["path"]] = (run, nb)
-    notebooks, runs, seen = [], [], set()
-    for path in sorted(wanted | latest.keys()):
-        if path not in latest:
-            notebooks.append({"path": path, "run_id": "", "verdict": "never rerun", "status": "", "cells": "",
-                              "duration": "", "finished_at": "", "error": "", "diffs": []})
-            continue
-        run, nb = latest[path]
-        notebooks.append({
-            "path": path,
-            "run_id": run["id"],
-            "verdict": nb.get("verdict") or nb.get("status") or "",
-            "status": nb.get("status") or "",
-            "cells": f"{nb.get('cells_done') or 0}/{nb.get('cells_total') or 0}",
-            "duration": f"{nb['duration']:.1f} s" if isinstance(nb.get("duration"), int | float) else "",
-            "finished_at": nb.get("finished_at") or run.get("finished_at") or "",
-            "error": clip(show(nb["error"])) if nb.get("error") else "",
-            "diffs": [_diff(d, i) for i, d in enumerate(_diff_list(nb.get("diffs")))],
-        })
-        if run["id"] not in seen:
-            seen.add(run["id"])
-            runs.append(_run(run))
-    return {"notebooks": notebooks, "runs": sorted(runs, key=lambda r: r["created_at"], reverse=True)}
-
-
-def _run(run: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "id": run["id"],
-        "status": run.get("status") or "",
-        "verdict": run.get("verdict") or "",
-        "twice": bool(run.get("twice")),
-        "requested_by": run.get("requested_by") or "",
-        "created_at": run.get("created_at") or "",
-        "finished_at": run.get("finished_at") or "",
-        "error": clip(show(run["error"])) if run.get("error") else "",
-        "environment": data_blocks(run.get("environment")),
-        "environment_diff": data_blocks(run.get("environment_diff")),
-        "data_checks": data_blocks(run.get("data_checks")),
-    }
-
-
 def _audit(service: Lifecycle, project: Project) -> dict[str, Any]:
     check = service.store.verify_chain(project.id)
     since = max(0, service.store.last_seq(project.id) - AUDIT_EVENTS_SHOWN)
@@ -234,6 +154,7 @@ def gather_report(
         },
         "template": {"id": project.template.id, "title": project.template.title,
                      "version": project.template.version},
+        "score": score.to_json() if (score := template_score(project.template, summary.states)) else None,
         "readiness": {
             "ready": summary.ready,
             "status": "ready" if summary.ready else "blocked",
@@ -245,6 +166,6 @@ def gather_report(
         },
         "stages": stages,
         "signoffs": _signoffs(project, summary),
-        "reruns": _runs(service, project),
+        "reruns": gather_reruns(service.store, record.id, list(project.manifest.notebooks)),
         "audit": _audit(service, project),
     }

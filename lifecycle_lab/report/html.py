@@ -10,7 +10,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from .blocks import MISSING
+from .blocks import MISSING, show
 
 _STYLE = """
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;color:#1f2328;max-width:72rem;margin:2rem auto;
@@ -23,6 +23,7 @@ dl.fields dt{color:#59636e}dl.fields dd{margin:0;white-space:pre-wrap}
 blockquote{margin:.3rem 0;padding:.1rem .7rem;border-left:3px solid #d0d7de;white-space:pre-wrap}
 .item{border-top:1px solid #eaeef2;padding:.5rem 0}.item h4{margin:0;display:flex;justify-content:space-between}
 .key,.hash{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.8rem;color:#59636e}
+.out{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.8rem;white-space:pre-wrap;overflow-wrap:anywhere}
 .meta{font-size:.85rem}.muted{color:#59636e}.stale,.bad{color:#cf222e;font-weight:600}
 .badge{display:inline-block;color:#fff;font-size:.75rem;font-weight:700;border-radius:3px;padding:0 .35rem}
 .s-done,.passes,.ready{background:#1a7f37}.s-in_progress{background:#0550ae}.s-blocked,.blocked{background:#cf222e}
@@ -97,11 +98,18 @@ def _cover(doc: dict[str, Any]) -> str:
         ["Chain head", audit["head"]],
         ["Generator", doc["generator"]],
     ]
+    score = doc["score"]
+    if score:
+        facts.insert(9, [score["title"], f"{show(score['final'])}, {score['band']} (the lowest section score)"])
     summary = _markup_table(["Stage", "Progress", "Gate", "Blockers", "Overdue"], [
         [h(s["title"]), _percent(s["progress"]), _gate(s["gate"]["passed"]), str(len(s["gate"]["blockers"])),
          str(len(s["overdue"]))]
         for s in doc["stages"]
     ])
+    if score:
+        summary += f"<h4>{h(score['title'])} by section</h4>" + _table(
+            ["Section", "Points", "Tests", "Done by hand", "Automated"],
+            [[s["title"], show(s["points"]), s["tests"], s["manual"], s["automated"]] for s in score["sections"]])
     status = ready["status"]
     return (f'<header><p class="muted">Model lifecycle dossier</p><h1>{h(project["name"])}</h1>'
             f'<p>{_badge(status.upper(), status)}</p>{_fields(facts)}</header>'
@@ -156,22 +164,40 @@ def _signoffs(doc: dict[str, Any]) -> str:
     ])
 
 
+def _notebook_detail(nb: dict[str, Any]) -> str:
+    """What the latest rerun of one notebook found: the comparison, the error, each differing cell."""
+    compared = f"; compared with {h(nb['against'])}: {h(nb['counts'])}" if nb["counts"] else ""
+    parts = [f"<h4>{h(nb['path'])}</h4><p>Run {h(nb['run_id'])}: {h(nb['verdict'])}{compared}</p>"]
+    parts += [f'<p class="muted">Note: {h(note)}</p>' for note in nb["notes"]]
+    error = nb["error"]
+    if error:
+        where = f", cell {h(error['cell'])}" if error["cell"] else ""
+        parts.append(f"<p><strong>Error</strong> ({_dash(error['kind'])}{where}):</p>"
+                     f"<blockquote>{h(error['message'])}</blockquote>")
+    if nb["differing"]:
+        parts.append(_markup_table(["Cell", "Saved output", "Rerun output"], [
+            [f"{h(c['cell'])} · {h(c['status'])}<br><code>{_dash(c['source'])}</code>"
+             + (f"<br>{h(c['difference'])}" if c["difference"] else ""),
+             f'<div class="out">{h(c["expected"])}</div>', f'<div class="out">{h(c["actual"])}</div>']
+            for c in nb["differing"]
+        ]))
+    if nb["omitted"]:
+        parts.append(f"<p>… and {nb['omitted']} more differing cells (see the JSON export)</p>")
+    parts += [_block(b) for b in nb["other"]]
+    return "".join(parts)
+
+
 def _reruns(doc: dict[str, Any]) -> str:
     reruns = doc["reruns"]
     parts = ["<h2>Reproducibility reruns</h2>"]
     if not reruns["notebooks"]:
         return parts[0] + "<p>No notebooks are listed for rerun and no rerun was recorded.</p>"
-    parts.append(_table(["Notebook", "Verdict", "Cells", "Duration", "Run", "Finished"], [
-        [nb["path"], nb["verdict"], nb["cells"], nb["duration"], nb["run_id"], nb["finished_at"]]
+    parts.append("<p>The latest rerun of each notebook.</p>")
+    parts.append(_table(["Notebook", "Verdict", "Status", "Cells", "Duration", "Run", "Finished"], [
+        [nb["path"], nb["verdict"], nb["status"], nb["cells"], nb["duration"], nb["run_id"], nb["finished_at"]]
         for nb in reruns["notebooks"]
     ]))
-    for nb in reruns["notebooks"]:
-        if nb["error"]:
-            parts.append(f"<p><strong>{h(nb['path'])} failed:</strong></p><blockquote>{h(nb['error'])}</blockquote>")
-        if nb["diffs"]:
-            parts.append(f"<h4>Differing cells in {h(nb['path'])}</h4>")
-            parts.append(_table(["Cell", "First difference", "Saved output", "Rerun output"],
-                                [[d["cell"], d["first_difference"], d["saved"], d["rerun"]] for d in nb["diffs"]]))
+    parts += [_notebook_detail(nb) for nb in reruns["notebooks"] if nb["run_id"]]
     for run in reruns["runs"]:
         facts = [["Status", run["status"]], ["Verdict", run["verdict"] or MISSING],
                  ["Requested by", run["requested_by"]], ["Created", run["created_at"]],

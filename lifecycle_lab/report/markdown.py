@@ -12,7 +12,7 @@ import re
 from typing import Any
 from urllib.parse import quote
 
-from .blocks import MISSING
+from .blocks import MISSING, show
 
 _SPECIAL = re.compile(r"([\\`*_{}\[\]<>#!|~$&@])")  # ( and ) are inert once [ and ] are escaped
 _URL_SAFE = ":/?#@!$&()*+,;=%~-._"  # everything else (spaces, <, >, backslash) is percent-encoded
@@ -69,7 +69,8 @@ def _percent(progress: dict[str, Any]) -> str:
 
 
 def _cover(doc: dict[str, Any]) -> list[str]:
-    project, template, ready, audit = doc["project"], doc["template"], doc["readiness"], doc["audit"]
+    project, template, ready, audit, score = (doc["project"], doc["template"], doc["readiness"], doc["audit"],
+                                              doc["score"])
     return [
         f"# Lifecycle dossier: {md(project['name'])}",
         "",
@@ -79,6 +80,8 @@ def _cover(doc: dict[str, Any]) -> list[str]:
         f"- **Readiness:** **{ready['status'].upper()}**, {_percent(ready['progress'])} of applicable items done, "
         f"{ready['gates_passed']} of {ready['gates_total']} gates pass, {ready['overdue']} overdue, "
         f"{ready['stale']} with stale evidence",
+        *([f"- **{md(score['title'])}:** {show(score['final'])}, {md(score['band'])} (the lowest section score)"]
+          if score else []),
         f"- **Audit chain:** {'verifies' if audit['verified'] else 'BROKEN'}, {audit['total']} events, "
         f"head {audit['head']}",
         "",
@@ -89,7 +92,14 @@ def _cover(doc: dict[str, Any]) -> list[str]:
              len(s["gate"]["blockers"]), len(s["overdue"])]
             for s in doc["stages"]
         ]),
+        *(_score_table(score) if score else []),
     ]
+
+
+def _score_table(score: dict[str, Any]) -> list[str]:
+    return [f"**{md(score['title'])} by section**", "", *_table(
+        ["Section", "Points", "Tests", "Done by hand", "Automated"],
+        [[s["title"], show(s["points"]), s["tests"], s["manual"], s["automated"]] for s in score["sections"]])]
 
 
 def _item(item: dict[str, Any]) -> list[str]:
@@ -140,22 +150,41 @@ def _signoffs(doc: dict[str, Any]) -> list[str]:
     ])]
 
 
+def _notebook_detail(nb: dict[str, Any]) -> list[str]:
+    """What the latest rerun of one notebook found: the comparison, the error, each differing cell."""
+    lines = [f"**{md(nb['path'])}** (run {md(nb['run_id'])}): {md(nb['verdict'])}"
+             + (f"; compared with {nb['against']}: {md(nb['counts'])}" if nb["counts"] else ""), ""]
+    lines += [*(f"- Note: {md(note)}" for note in nb["notes"]), ""] if nb["notes"] else []
+    error = nb["error"]
+    if error:
+        where = f", cell {error['cell']}" if error["cell"] else ""
+        lines += [f"Error ({md_or_dash(error['kind'])}{where}):", "", *_quote(error["message"], ""), ""]
+    for cell in nb["differing"]:
+        lines += [f"- Cell {cell['cell']} ({md(cell['status'])}): {md_or_dash(cell['source'])}"]
+        if cell["difference"]:
+            lines += [f"  First difference: {md(cell['difference'])}"]
+        lines += ["", "  Saved output:", "", *_quote(cell["expected"], "  "), "",
+                  "  Rerun output:", "", *_quote(cell["actual"], "  "), ""]
+    if nb["omitted"]:
+        lines += [f"… and {nb['omitted']} more differing cells (see the JSON export)", ""]
+    for block in nb["other"]:
+        lines += _block(block, "")
+    return lines
+
+
 def _reruns(doc: dict[str, Any]) -> list[str]:
     reruns = doc["reruns"]
     lines = ["## Reproducibility reruns", ""]
     if not reruns["notebooks"]:
         return [*lines, "No notebooks are listed for rerun and no rerun was recorded.", ""]
-    lines += _table(["Notebook", "Verdict", "Cells", "Duration", "Run", "Finished"], [
-        [nb["path"], nb["verdict"], nb["cells"], nb["duration"], nb["run_id"], nb["finished_at"]]
+    lines += ["The latest rerun of each notebook.", ""]
+    lines += _table(["Notebook", "Verdict", "Status", "Cells", "Duration", "Run", "Finished"], [
+        [nb["path"], nb["verdict"], nb["status"], nb["cells"], nb["duration"], nb["run_id"], nb["finished_at"]]
         for nb in reruns["notebooks"]
     ])
     for nb in reruns["notebooks"]:
-        if nb["error"]:
-            lines += [f"**{md(nb['path'])} failed:**", "", *_quote(nb["error"], ""), ""]
-        if nb["diffs"]:
-            lines += [f"**Differing cells in {md(nb['path'])}**", ""]
-            lines += _table(["Cell", "First difference", "Saved output", "Rerun output"],
-                            [[d["cell"], d["first_difference"], d["saved"], d["rerun"]] for d in nb["diffs"]])
+        if nb["run_id"]:
+            lines += _notebook_detail(nb)
     for run in reruns["runs"]:
         lines += [f"### Run {md(run['id'])}", ""]
         facts = [("Status", run["status"]), ("Verdict", run["verdict"]), ("Requested by", run["requested_by"]),

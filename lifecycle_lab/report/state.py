@@ -29,6 +29,7 @@ def state_document(store: Store, doc: dict[str, Any]) -> dict[str, Any]:
         "template": doc["template"],
         "summary": {
             "readiness": doc["readiness"],
+            "score": doc["score"],
             "stages": [{"id": s["id"], "title": s["title"], "progress": s["progress"], "gate": s["gate"],
                         "overdue": s["overdue"]} for s in doc["stages"]],
             "audit": {k: doc["audit"][k] for k in ("total", "head", "verified", "message")},

@@ -302,7 +302,10 @@ def _number_difference(output: int, kind: str, exp: list[str], act: list[str], p
 
 
 def cell_tolerance(cell: Mapping[str, Any], default: Tolerance) -> tuple[Tolerance, str | None]:
-    """The tolerance from a ``lifecycle:tolerance=REL`` or ``…=rel:R,abs:A`` tag, and a warning if unreadable."""
+    """The tolerance from a ``lifecycle:tolerance=REL`` or ``…=rel:R;abs:A`` tag, and a warning if unreadable.
+
+    Parts are separated by ``;`` because nbformat forbids commas in cell tags.
+    """
     for tag in tags(cell):
         if not tag.startswith(TAG_TOLERANCE):
             continue
@@ -310,14 +313,14 @@ def cell_tolerance(cell: Mapping[str, Any], default: Tolerance) -> tuple[Toleran
         try:
             if ":" not in spec:
                 return replace(default, rel=_non_negative(spec)), None
-            values = dict(part.split(":", 1) for part in spec.split(","))
+            values = dict(part.split(":", 1) for part in spec.split(";"))
             if set(values) - {"rel", "abs"}:
                 raise ValueError(spec)
             return Tolerance(rel=_non_negative(values.get("rel", default.rel)),
                              abs=_non_negative(values.get("abs", default.abs))), None
         except ValueError:
             return default, (f"tag {tag!r} ignored: write lifecycle:tolerance=1e-3 (relative) or "
-                             "lifecycle:tolerance=rel:1e-3,abs:1e-6")
+                             "lifecycle:tolerance=rel:1e-3;abs:1e-6")
     return default, None
 
 

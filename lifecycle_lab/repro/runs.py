@@ -33,6 +33,7 @@ DEFAULT_MAX_CONCURRENT = 2
 VERDICTS = ("reproduced", "within_tolerance", "differs", "timed_out", "failed", "cancelled")  # best to worst
 PASSING = frozenset({"reproduced", "within_tolerance"})
 UNCLAIMED_GRACE_S = 60  # a queued run whose spawner never recorded a worker is given up after this
+WORKER_EXIT_GRACE_S = 30  # how long wait() gives a worker that closed its run to record evidence and exit
 _PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # the folder holding lifecycle_lab: the worker imports this copy
 
 
@@ -227,12 +228,21 @@ class RunService:
         self, run_id: str, *, timeout: float | None = None, interval: float = 0.2,
         on_progress: Callable[[dict[str, Any]], None] | None = None,
     ) -> dict[str, Any]:
-        """Block until the run is closed (or ``timeout`` passes), calling ``on_progress`` as it goes."""
+        """Block until the run is closed (or ``timeout`` passes), calling ``on_progress`` as it goes.
+
+        For a run whose worker this service started, also until that worker exits: it records the finished
+        run as the evidence of the ``rerun`` items just after closing it, and a caller that waited (a CLI
+        ``rerun`` followed by ``gate``) must see that evidence.
+        """
         deadline = None if timeout is None else time.monotonic() + timeout
         exited = self._exited.get(run_id)
         while True:
             run = self.get(run_id)
-            if not run["active"] or (deadline is not None and time.monotonic() >= deadline):
+            if not run["active"]:
+                if exited is not None:
+                    exited.wait(WORKER_EXIT_GRACE_S)
+                return run
+            if deadline is not None and time.monotonic() >= deadline:
                 return run
             if on_progress is not None:
                 on_progress(run)

@@ -597,6 +597,20 @@ class Store:
             run["notebooks"] = [{k: v for k, v in nb._asdict().items() if k != "run_id"} for nb in notebooks]
         return run
 
+    def latest_notebook_runs(self, project_id: str) -> dict[str, str]:
+        """Each notebook path's most recent run (path → run id) in which it is no longer queued or running."""
+        r, nb = t.runs, t.run_notebooks
+        with self._read() as conn:
+            rows = conn.execute(
+                sa.select(nb.c.path, r.c.id).join(r, r.c.id == nb.c.run_id)
+                .where(r.c.project_id == project_id, nb.c.status.not_in(ACTIVE_RUN_STATUSES))
+                .order_by(r.c.created_at.desc(), r.c.id.desc())
+            )
+            latest: dict[str, str] = {}
+            for path, run_id in rows:
+                latest.setdefault(path, run_id)
+        return latest
+
     def list_runs(self, project_id: str, limit: int = 50, *, notebooks: bool = False) -> list[dict[str, Any]]:
         """The project's runs, newest first; with ``notebooks``, each with its notebooks' progress (no diffs)."""
         with self._read() as conn:

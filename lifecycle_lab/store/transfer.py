@@ -107,6 +107,14 @@ def state_problems(state: Any) -> list[str]:
     return problems
 
 
+def state_project(state: dict[str, Any]) -> ProjectRecord:
+    """The project record an exported state carries; ValidationError when its ``project`` part does not fit."""
+    problems = _row_problems("project", "project", state.get("project"))
+    if problems:
+        raise ValidationError("; ".join(problems[:MAX_PROBLEMS]), field="project")
+    return ProjectRecord(**state["project"])
+
+
 def _rows(conn: Connection, query: sa.Select[Any], drop: tuple[str, ...] = ()) -> list[dict[str, Any]]:
     return [{k: v for k, v in row._asdict().items() if k not in drop} for row in conn.execute(query)]
 
