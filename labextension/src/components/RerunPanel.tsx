@@ -137,14 +137,22 @@ function RunDetails(props: {
                 </span>
               </div>
               {notebook.error && <div className="jp-LifecycleLab-warning">{notebook.error.message}</div>}
-              <div className="jp-LifecycleLab-buttons">
+              <div className="jp-LifecycleLab-runLinks">
                 {differing > 0 && (
-                  <button type="button" className="jp-mod-styled" onClick={() => actions.showDiff(run, notebook)}>
+                  <button
+                    type="button"
+                    className="jp-LifecycleLab-linkButton"
+                    onClick={() => actions.showDiff(run, notebook)}
+                  >
                     {trans._n('Show %1 differing cell', 'Show %1 differing cells', differing)}
                   </button>
                 )}
                 {executed && !run.active && (
-                  <button type="button" className="jp-mod-styled" onClick={() => void actions.openPath(executed)}>
+                  <button
+                    type="button"
+                    className="jp-LifecycleLab-linkButton"
+                    onClick={() => void actions.openPath(executed)}
+                  >
                     {trans.__('Open executed notebook')}
                   </button>
                 )}
