@@ -1,6 +1,7 @@
+import { ServerConnection } from '@jupyterlab/services';
+
 /**
- * The error every failed REST call rejects with: the HTTP status and the
- * server's JSON error document (`{message, field?, current?}`).
+ * The server's JSON error document (`{message, field?, current?}`).
  */
 export interface ErrorBody {
   message: string;
@@ -8,13 +9,21 @@ export interface ErrorBody {
   current?: unknown;
 }
 
-export class APIError extends Error {
+/**
+ * What every failed REST call rejects with: jupyter's `ResponseError` with the
+ * server's message, plus the whole error document (`current` on a 409).
+ */
+export class APIError extends ServerConnection.ResponseError {
   constructor(
-    readonly status: number,
+    response: Response,
     readonly body: ErrorBody
   ) {
-    super(body.message);
+    super(response, body.message);
     this.name = 'APIError';
+  }
+
+  get status(): number {
+    return this.response.status;
   }
 }
 

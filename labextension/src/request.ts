@@ -62,7 +62,7 @@ export async function requestAPI<T>(
   }
 
   if (response.status >= 400) {
-    throw new APIError(response.status, await errorBody(response));
+    throw new APIError(response, await errorBody(response));
   }
   if (response.status === 204 || response.status === 304) {
     return { status: response.status, headers: response.headers, body: null as T };

@@ -2,7 +2,7 @@
  * An in-memory lifecycle server for the model's tests: the same answers as the
  * REST API (versions, 409 with `current`, ETags, the change feed, runs), no HTTP.
  */
-import { APIError } from '../src/errors';
+import { APIError, ErrorBody } from '../src/errors';
 import {
   AuditLog,
   ChangeFeed,
@@ -76,6 +76,11 @@ export const TEMPLATE: Template = {
   ]
 };
 
+/** The error the real client rejects with for an answer of `status`. */
+function apiError(status: number, body: ErrorBody): APIError {
+  return new APIError(new Response(null, { status }), body);
+}
+
 function blank(key: string): ItemState {
   return {
     key,
@@ -147,7 +152,7 @@ export class FakeAPI implements ILifecycleAPI {
         return project;
       }
     }
-    throw new APIError(404, { message: `no project with id '${id}'` });
+    throw apiError(404, { message: `no project with id '${id}'` });
   }
 
   async findProject(path: string): Promise<Project | null> {
@@ -167,10 +172,10 @@ export class FakeAPI implements ILifecycleAPI {
   async createProject(path: string, template: string): Promise<Project> {
     this.count('createProject');
     if (this.projects.has(path)) {
-      throw new APIError(409, { message: `'${path}' already holds lifecycle.yaml` });
+      throw apiError(409, { message: `'${path}' already holds lifecycle.yaml` });
     }
     if (template !== 'tiny') {
-      throw new APIError(400, { message: `template: no template '${template}'`, field: 'template' });
+      throw apiError(400, { message: `template: no template '${template}'`, field: 'template' });
     }
     return this.addProject(path);
   }
@@ -220,16 +225,16 @@ export class FakeAPI implements ILifecycleAPI {
     this.byId(projectId);
     const current = this.items.get(key);
     if (!current) {
-      throw new APIError(404, { message: `no item ${key}` });
+      throw apiError(404, { message: `no item ${key}` });
     }
     if (current.version !== version) {
-      throw new APIError(409, {
+      throw apiError(409, {
         message: `${key} is at version ${current.version}, not ${version}`,
         current: { ...current }
       });
     }
     if (changes.status === 'not_applicable' && !(changes.justification ?? current.justification).trim()) {
-      throw new APIError(400, { message: 'justification: required for not_applicable', field: 'justification' });
+      throw apiError(400, { message: 'justification: required for not_applicable', field: 'justification' });
     }
     return { ...this.externalUpdate(key, changes, 'alice') };
   }
@@ -238,7 +243,7 @@ export class FakeAPI implements ILifecycleAPI {
     this.count('signoff');
     this.byId(projectId);
     if (signoff.decision === 'reject' && !signoff.comment.trim()) {
-      throw new APIError(400, { message: 'comment: a rejection needs a comment', field: 'comment' });
+      throw apiError(400, { message: 'comment: a rejection needs a comment', field: 'comment' });
     }
     const recorded: Signoff = {
       ...signoff,
@@ -334,7 +339,7 @@ export class FakeAPI implements ILifecycleAPI {
     this.byId(projectId);
     const active = this.runList.find(run => run.active);
     if (active) {
-      throw new APIError(409, { message: `run ${active.id} is rerunning train.ipynb`, current: structuredClone(active) });
+      throw apiError(409, { message: `run ${active.id} is rerunning train.ipynb`, current: structuredClone(active) });
     }
     return structuredClone(this.newRun());
   }
@@ -343,7 +348,7 @@ export class FakeAPI implements ILifecycleAPI {
     this.count('run');
     const run = this.runList.find(r => r.id === runId);
     if (!run) {
-      throw new APIError(404, { message: `no run ${runId}` });
+      throw apiError(404, { message: `no run ${runId}` });
     }
     return structuredClone(run);
   }

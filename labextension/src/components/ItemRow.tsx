@@ -6,7 +6,7 @@ import { summarizeEvidence } from '../evidence';
 import { ItemConflict, LifecycleModel } from '../model';
 import { DatasetCheck, ItemChanges, ItemSpec, ItemState, STATUSES, Status } from '../tokens';
 import { EvidenceSummary } from './EvidenceSummary';
-import { formatTime, statusLabel } from './labels';
+import { fieldLabel, formatTime, statusLabel } from './labels';
 
 export interface ItemRowProps {
   model: LifecycleModel;
@@ -181,9 +181,12 @@ function JustificationForm(props: {
 
 const FIELD_ORDER: Array<keyof ItemChanges> = ['status', 'owner', 'due', 'notes', 'justification', 'evidence'];
 
-function fieldText(value: unknown): string {
+function fieldText(trans: TranslationBundle, field: keyof ItemChanges, value: unknown): string {
   if (value === null || value === undefined || value === '') {
     return '—';
+  }
+  if (field === 'status') {
+    return statusLabel(trans, value as Status);
   }
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
@@ -218,9 +221,9 @@ function ConflictNotice(props: {
         <tbody>
           {fields.map(field => (
             <tr key={field}>
-              <th scope="row">{field}</th>
-              <td className="jp-LifecycleLab-conflictTheirs">{fieldText(current[field])}</td>
-              <td className="jp-LifecycleLab-conflictMine">{fieldText(attempted[field])}</td>
+              <th scope="row">{fieldLabel(trans, field)}</th>
+              <td className="jp-LifecycleLab-conflictTheirs">{fieldText(trans, field, current[field])}</td>
+              <td className="jp-LifecycleLab-conflictMine">{fieldText(trans, field, attempted[field])}</td>
             </tr>
           ))}
         </tbody>

@@ -3,7 +3,7 @@
  */
 import { TranslationBundle } from '@jupyterlab/translation';
 
-import { Blocker, ExportFormat, RunStatus, Status } from '../tokens';
+import { Blocker, ExportFormat, ItemChanges, RunStatus, Status } from '../tokens';
 
 export function statusLabel(trans: TranslationBundle, status: Status): string {
   switch (status) {
@@ -17,6 +17,23 @@ export function statusLabel(trans: TranslationBundle, status: Status): string {
       return trans.__('Blocked');
     case 'not_applicable':
       return trans.__('Not applicable');
+  }
+}
+
+export function fieldLabel(trans: TranslationBundle, field: keyof ItemChanges): string {
+  switch (field) {
+    case 'status':
+      return trans.__('Status');
+    case 'owner':
+      return trans.__('Owner');
+    case 'due':
+      return trans.__('Due');
+    case 'notes':
+      return trans.__('Notes');
+    case 'justification':
+      return trans.__('Justification');
+    case 'evidence':
+      return trans.__('Evidence');
   }
 }
 
