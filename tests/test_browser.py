@@ -440,6 +440,23 @@ def test_rerun_shows_progress_then_verdicts_and_the_diff_of_a_nondeterministic_n
     expect(page.locator(f".lm-DockPanel-tabBar li[title*='{executed}']")).to_be_visible()
 
 
+def test_a_run_in_progress_can_be_cancelled(page: Any, lab: Lab) -> None:
+    from playwright.sync_api import expect
+
+    sidebar = open_sidebar(page, lab)
+    sidebar.get_by_role("button", name="Rerun notebooks").click()
+    cancel = sidebar.get_by_role("button", name="Cancel run")
+    expect(cancel).to_be_visible()
+    run_id = sidebar.locator(".jp-LifecycleLab-run").get_attribute("data-run")
+    cancel.click()
+    run = sidebar.locator(f".jp-LifecycleLab-run[data-run='{run_id}']")
+    expect(run.locator("[data-verdict=cancelled]")).to_have_text("Cancelled", timeout=30_000)
+    expect(cancel).to_have_count(0)
+    record = lab.api("GET", f"/projects/{lab.project_id}/runs/{run_id}")
+    assert record["status"] == "cancelled"
+    assert record["active"] is False
+
+
 def export_from_sidebar(page: Any, lab: Lab, fmt: str) -> Path:
     """Choose ``fmt`` in the sidebar's export control, click Export and save the download in test-artifacts/."""
     sidebar = open_sidebar(page, lab)
