@@ -59,6 +59,7 @@ def test_an_edited_dataset_is_reported_by_the_run_and_makes_the_data_items_stale
 
     data.write_text("id,amount\n1,100\n2,250\n3,75\n")
     second = runs.wait(runs.start(project, actor="alice")["id"], timeout=120)
+    assert second["data_checks"], (second["status"], second["error"])
     check = second["data_checks"][0]
     assert check["status"] == "changed" and check["sha256"] == version.sha256
     assert check["current_sha256"] != version.sha256
