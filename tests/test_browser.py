@@ -347,7 +347,10 @@ def test_an_item_can_be_edited_with_the_keyboard_alone(page: Any, lab: Lab) -> N
     open_sidebar(page, lab)
     row = item_row(page, "operations/incident-playbook")
     disclosure = row.get_by_role("button", name="Details of Incident response playbook")
+    # Wait for the notebook's kernel: JupyterLab moves the focus into the notebook while it starts.
+    expect(page.locator("#jp-main-statusbar")).to_contain_text("| Idle", timeout=60_000)
     disclosure.focus()
+    expect(disclosure).to_be_focused()
     page.keyboard.press("Enter")
     expect(disclosure).to_have_attribute("aria-expanded", "true")
     page.keyboard.press("Tab")
