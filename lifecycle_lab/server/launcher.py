@@ -29,6 +29,9 @@ from tornado import web
 from traitlets import Unicode
 
 PACKAGE_PARENT = Path(__file__).resolve().parents[2]  # the folder holding ``lifecycle_lab``
+BUILT_LABEXTENSION = Path(__file__).resolve().parents[1] / "labextension"  # ``jlpm build:prod`` writes it here
+# JupyterLab settings that keep a test page quiet and offline: no news, no update check.
+QUIET_LAB_SETTINGS = {"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False}}
 
 
 def free_port() -> int:
@@ -146,3 +149,26 @@ class JupyterServerProcess:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+class JupyterLabProcess(JupyterServerProcess):
+    """``jupyter lab`` serving the front end built in this checkout (``lifecycle_lab/labextension``).
+
+    A private ``JUPYTER_PATH`` links that build as the ``lifecycle-lab`` lab extension, ahead of any
+    installed copy, and a private user-settings folder holds ``settings`` (plugin id → values).
+    """
+
+    def __init__(self, root: str | Path, db_url: str, *, settings: dict[str, dict[str, Any]] | None = None,
+                 args: list[str] | None = None, env: dict[str, str] | None = None) -> None:
+        super().__init__(root, db_url, app="jupyterlab", args=args, env=env)
+        share = self._home / "share"
+        (share / "labextensions").mkdir(parents=True)
+        (share / "labextensions" / "lifecycle-lab").symlink_to(BUILT_LABEXTENSION, target_is_directory=True)
+        self.extra_env["JUPYTER_PATH"] = str(share)
+        user_settings = self._home / "user-settings"
+        for plugin, values in {**QUIET_LAB_SETTINGS, **(settings or {})}.items():
+            package, _, name = plugin.partition(":")
+            target = user_settings / package / f"{name}.jupyterlab-settings"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(json.dumps(values), encoding="utf-8")
+        self.args.append(f"--LabApp.user_settings_dir={user_settings}")

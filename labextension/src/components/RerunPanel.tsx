@@ -1,0 +1,166 @@
+import * as React from 'react';
+
+import { TranslationBundle } from '@jupyterlab/translation';
+
+import { executedNotebookPath } from '../derive';
+import { LifecycleModel } from '../model';
+import { PASSING_VERDICTS, Project, Run, RunNotebook } from '../tokens';
+import { formatTime, runStatusLabel, verdictLabel } from './labels';
+
+export interface RerunActions {
+  /** Open a file (root-relative) in JupyterLab. */
+  openPath: (path: string) => Promise<void>;
+  /** Show a notebook's differences in the main area. */
+  showDiff: (run: Run, notebook: RunNotebook) => void;
+}
+
+function verdictClass(verdict: string | null): string {
+  if (verdict === null) {
+    return 'jp-LifecycleLab-badge';
+  }
+  return `jp-LifecycleLab-badge ${PASSING_VERDICTS.has(verdict) ? 'jp-LifecycleLab-badge-ok' : 'jp-LifecycleLab-badge-blocked'}`;
+}
+
+/**
+ * The reproducibility rerun: one button, live progress per notebook, the
+ * verdicts with their differences, cancel, and the history of runs.
+ */
+export function RerunPanel(props: {
+  model: LifecycleModel;
+  project: Project;
+  actions: RerunActions;
+  trans: TranslationBundle;
+}): JSX.Element {
+  const { model, project, actions, trans } = props;
+  const run = model.currentRun;
+  const active = run?.active ?? false;
+  const [starting, setStarting] = React.useState(false);
+
+  return (
+    <section className="jp-LifecycleLab-rerun" aria-label={trans.__('Reproducibility rerun')}>
+      <div className="jp-LifecycleLab-rerunActions">
+        <button
+          type="button"
+          className="jp-mod-styled jp-mod-accept"
+          disabled={active || starting || project.notebooks.length === 0}
+          title={trans.__('Execute %1 again and compare the outputs', project.notebooks.join(', '))}
+          onClick={async () => {
+            setStarting(true);
+            await model.startRun();
+            setStarting(false);
+          }}
+        >
+          {trans.__('Rerun notebooks')}
+        </button>
+        {active && (
+          <button type="button" className="jp-mod-styled jp-mod-warn" onClick={() => void model.cancelRun()}>
+            {trans.__('Cancel run')}
+          </button>
+        )}
+      </div>
+      {project.notebooks.length === 0 && (
+        <p className="jp-LifecycleLab-muted">{trans.__('The manifest lists no notebooks to rerun.')}</p>
+      )}
+      {model.runError && (
+        <div className="jp-LifecycleLab-error" role="alert">
+          {model.runError}
+        </div>
+      )}
+      {run && <RunDetails run={run} project={project} actions={actions} trans={trans} />}
+      {model.runs.length > 0 && (
+        <details className="jp-LifecycleLab-runHistory">
+          <summary>{trans._n('%1 run', '%1 runs', model.runs.length)}</summary>
+          <ul>
+            {model.runs.map(r => (
+              <li key={r.id}>
+                <button
+                  type="button"
+                  className="jp-LifecycleLab-linkButton"
+                  aria-current={r.id === run?.id}
+                  onClick={() => void model.selectRun(r.id)}
+                >
+                  {formatTime(r.created_at)}
+                </button>{' '}
+                <span className={verdictClass(r.verdict)}>
+                  {r.active ? runStatusLabel(trans, r.status) : verdictLabel(trans, r.verdict)}
+                </span>{' '}
+                <span className="jp-LifecycleLab-muted">{r.requested_by}</span>
+              </li>
+            ))}
+          </ul>
+        </details>
+      )}
+    </section>
+  );
+}
+
+function RunDetails(props: {
+  run: Run;
+  project: Project;
+  actions: RerunActions;
+  trans: TranslationBundle;
+}): JSX.Element {
+  const { run, project, actions, trans } = props;
+  return (
+    <div className="jp-LifecycleLab-run" data-run={run.id} aria-live="polite">
+      <div className="jp-LifecycleLab-runSummary">
+        <span className={verdictClass(run.active ? null : run.verdict)} data-verdict={run.verdict ?? ''}>
+          {run.active ? runStatusLabel(trans, run.status) : verdictLabel(trans, run.verdict)}
+        </span>{' '}
+        <span className="jp-LifecycleLab-muted">
+          {trans.__('%1 by %2', formatTime(run.created_at), run.requested_by)}
+        </span>
+      </div>
+      {run.error && <div className="jp-LifecycleLab-warning">{run.error}</div>}
+      <ul className="jp-LifecycleLab-runNotebooks">
+        {run.notebooks.map(notebook => {
+          const differing = notebook.diffs?.cells.filter(cell => cell.status !== 'identical').length ?? 0;
+          const executed = executedNotebookPath(project.path, notebook);
+          return (
+            <li key={notebook.position} data-notebook={notebook.path}>
+              <div className="jp-LifecycleLab-runNotebook">
+                <span className="jp-LifecycleLab-path">{notebook.path}</span>
+                {notebook.verdict && !run.active ? (
+                  <span className={verdictClass(notebook.verdict)}>{verdictLabel(trans, notebook.verdict)}</span>
+                ) : (
+                  <span className="jp-LifecycleLab-muted">{runStatusLabel(trans, notebook.status)}</span>
+                )}
+              </div>
+              <div className="jp-LifecycleLab-cells">
+                <progress
+                  max={Math.max(notebook.cells_total, 1)}
+                  value={notebook.cells_done}
+                  aria-label={trans.__('Cells of %1 executed', notebook.path)}
+                />
+                <span className="jp-LifecycleLab-cellCount">
+                  {trans.__('%1 / %2 cells', notebook.cells_done, notebook.cells_total)}
+                </span>
+              </div>
+              {notebook.error && <div className="jp-LifecycleLab-warning">{notebook.error.message}</div>}
+              <div className="jp-LifecycleLab-runLinks">
+                {differing > 0 && (
+                  <button
+                    type="button"
+                    className="jp-LifecycleLab-linkButton"
+                    onClick={() => actions.showDiff(run, notebook)}
+                  >
+                    {trans._n('Show %1 differing cell', 'Show %1 differing cells', differing)}
+                  </button>
+                )}
+                {executed && !run.active && (
+                  <button
+                    type="button"
+                    className="jp-LifecycleLab-linkButton"
+                    onClick={() => void actions.openPath(executed)}
+                  >
+                    {trans.__('Open executed notebook')}
+                  </button>
+                )}
+              </div>
+            </li>
+          );
+        })}
+      </ul>
+    </div>
+  );
+}

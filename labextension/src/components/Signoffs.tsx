@@ -1,0 +1,130 @@
+import * as React from 'react';
+
+import { TranslationBundle } from '@jupyterlab/translation';
+
+import { latestSignoffs, signoffRoles } from '../derive';
+import { errorMessage } from '../errors';
+import { LifecycleModel } from '../model';
+import { Decision, ProjectView, Stage } from '../tokens';
+import { formatTime } from './labels';
+
+/**
+ * A stage's sign-offs by role (outdated ones marked), and a form for the
+ * current user to approve or reject the stage as one of its roles.
+ */
+export function Signoffs(props: {
+  model: LifecycleModel;
+  view: ProjectView;
+  stage: Stage;
+  trans: TranslationBundle;
+}): JSX.Element {
+  const { model, view, stage, trans } = props;
+  const roles = signoffRoles(view, stage);
+  const latest = latestSignoffs(view, stage.id);
+  const roleTitle = (id: string) => view.template.roles.find(role => role.id === id)?.title ?? id;
+  const [open, setOpen] = React.useState(false);
+  const [role, setRole] = React.useState(roles[0] ?? '');
+  const [comment, setComment] = React.useState('');
+  const [busy, setBusy] = React.useState(false);
+  const [error, setError] = React.useState<string | null>(null);
+
+  const sign = async (decision: Decision) => {
+    setBusy(true);
+    setError(null);
+    try {
+      await model.signoff(stage.id, role, decision, comment);
+      setComment('');
+      setOpen(false);
+    } catch (reason) {
+      setError(errorMessage(reason));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <div className="jp-LifecycleLab-signoffs" aria-label={trans.__('Sign-offs of %1', stage.title)} role="group">
+      <div className="jp-LifecycleLab-subheading">{trans.__('Sign-offs')}</div>
+      <ul>
+        {roles.map(id => {
+          const signoff = latest.get(id);
+          let state = 'missing';
+          if (signoff) {
+            state = signoff.outdated ? 'outdated' : signoff.decision;
+          }
+          return (
+            <li key={id} className={`jp-LifecycleLab-signoff jp-LifecycleLab-signoff-${state}`} data-role={id}>
+              <span className="jp-LifecycleLab-signoffRole">{roleTitle(id)}</span>
+              {signoff ? (
+                <>
+                  <span className="jp-LifecycleLab-badge">
+                    {signoff.decision === 'approve' ? trans.__('approved') : trans.__('rejected')}
+                    {signoff.outdated && ` · ${trans.__('outdated')}`}
+                  </span>
+                  <span className="jp-LifecycleLab-muted">
+                    {trans.__('by %1, %2', signoff.user, formatTime(signoff.at))}
+                  </span>
+                  {signoff.comment && <q className="jp-LifecycleLab-comment">{signoff.comment}</q>}
+                </>
+              ) : (
+                <span className="jp-LifecycleLab-muted">{trans.__('not signed')}</span>
+              )}
+            </li>
+          );
+        })}
+      </ul>
+      {!open ? (
+        <button type="button" className="jp-LifecycleLab-linkButton" onClick={() => setOpen(true)}>
+          {trans.__('Sign off %1…', stage.title)}
+        </button>
+      ) : (
+        <form
+          className="jp-LifecycleLab-signoffForm"
+          onSubmit={event => {
+            event.preventDefault();
+            void sign('approve');
+          }}
+        >
+          <label>
+            {trans.__('As')}
+            <select value={role} aria-label={trans.__('Role signing %1', stage.title)} onChange={e => setRole(e.target.value)}>
+              {roles.map(id => (
+                <option key={id} value={id}>
+                  {roleTitle(id)}
+                </option>
+              ))}
+            </select>
+          </label>
+          <textarea
+            value={comment}
+            rows={2}
+            placeholder={trans.__('Comment (required to reject)')}
+            aria-label={trans.__('Sign-off comment for %1', stage.title)}
+            onChange={e => setComment(e.target.value)}
+          />
+          <div className="jp-LifecycleLab-buttons">
+            <button type="submit" className="jp-mod-styled jp-mod-accept" disabled={busy || !role}>
+              {trans.__('Approve')}
+            </button>
+            <button
+              type="button"
+              className="jp-mod-styled jp-mod-warn"
+              disabled={busy || !role || !comment.trim()}
+              onClick={() => void sign('reject')}
+            >
+              {trans.__('Reject')}
+            </button>
+            <button type="button" className="jp-mod-styled jp-mod-reject" onClick={() => setOpen(false)}>
+              {trans.__('Cancel')}
+            </button>
+          </div>
+          {error && (
+            <div className="jp-LifecycleLab-error" role="alert">
+              {error}
+            </div>
+          )}
+        </form>
+      )}
+    </div>
+  );
+}

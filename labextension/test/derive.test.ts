@@ -1,0 +1,121 @@
+import { describe, expect, it } from 'vitest';
+
+import {
+  allBlockers,
+  executedNotebookPath,
+  isOwnedBy,
+  latestSignoffs,
+  projectPath,
+  signoffRoles,
+  visibleItems
+} from '../src/derive';
+import { Filters } from '../src/model';
+import { ProjectView } from '../src/tokens';
+import { FakeAPI } from './fakeapi';
+
+const NONE: Filters = { openOnly: false, mine: false, overdue: false };
+
+function view(): ProjectView {
+  const api = new FakeAPI();
+  const project = api.addProject('p');
+  api.externalUpdate('scope/problem', { status: 'done', owner: 'Alice A.' });
+  api.externalUpdate('scope/risks', { status: 'in_progress', owner: 'bob', due: '2020-01-01' });
+  return api.buildView(project);
+}
+
+const keys = (v: ProjectView, filters: Filters, showDone = true) =>
+  visibleItems(v, v.template.stages[0], filters, showDone).map(i => i.key);
+
+describe('item filters', () => {
+  it('shows every item without filters', () => {
+    expect(keys(view(), NONE)).toEqual(['scope/problem', 'scope/risks']);
+  });
+
+  it('hides done items with "open only" and with "show done items" off', () => {
+    expect(keys(view(), { ...NONE, openOnly: true })).toEqual(['scope/risks']);
+    expect(keys(view(), NONE, false)).toEqual(['scope/risks']);
+  });
+
+  it('keeps the current user\'s items with "mine", matching any of their names', () => {
+    expect(keys(view(), { ...NONE, mine: true })).toEqual(['scope/problem']);
+  });
+
+  it('keeps overdue items with "overdue"', () => {
+    expect(keys(view(), { ...NONE, overdue: true })).toEqual(['scope/risks']);
+  });
+});
+
+describe('ownership', () => {
+  const user = { username: 'alice', name: 'Alice', display_name: 'Alice A.', initials: null, color: null };
+  it('matches username, name and display name, ignoring case and spaces', () => {
+    expect(isOwnedBy(' ALICE ', user)).toBe(true);
+    expect(isOwnedBy('alice a.', user)).toBe(true);
+    expect(isOwnedBy('alicia', user)).toBe(false);
+    expect(isOwnedBy(null, user)).toBe(false);
+    expect(isOwnedBy('', user)).toBe(false);
+  });
+});
+
+describe('sign-offs', () => {
+  it('uses the gate roles, or every template role when the gate names none', () => {
+    const v = view();
+    expect(signoffRoles(v, v.template.stages[0])).toEqual(['legal']);
+    expect(signoffRoles(v, v.template.stages[1])).toEqual(['owner', 'legal']);
+  });
+
+  it('keeps the latest sign-off of each role', () => {
+    const v = view();
+    const base = { stage: 'scope', comment: '', user: 'u', at: '', snapshot: '', outdated: false };
+    v.signoffs = [
+      { ...base, id: 1, role: 'legal', decision: 'reject' },
+      { ...base, id: 2, role: 'legal', decision: 'approve', outdated: true },
+      { ...base, id: 3, role: 'owner', decision: 'approve', stage: 'repro' }
+    ];
+    const latest = latestSignoffs(v, 'scope');
+    expect([...latest.keys()]).toEqual(['legal']);
+    expect(latest.get('legal')).toMatchObject({ id: 2, outdated: true });
+  });
+});
+
+describe('blockers and paths', () => {
+  it('lists blockers in template order with their stage', () => {
+    const v = view();
+    v.gates = {
+      repro: { stage: 'repro', passed: false, blockers: [{ kind: 'open', target: 'repro/rerun', message: 'open' }] },
+      scope: { stage: 'scope', passed: false, blockers: [{ kind: 'signoff_missing', target: 'legal', message: 'm' }] }
+    };
+    expect(allBlockers(v).map(b => [b.stage.id, b.blocker.target])).toEqual([
+      ['scope', 'legal'],
+      ['repro', 'repro/rerun']
+    ]);
+  });
+
+  it('makes project-relative paths root-relative', () => {
+    expect(projectPath('credit', '.lifecycle/runs/r1/train.ipynb')).toBe('credit/.lifecycle/runs/r1/train.ipynb');
+    expect(projectPath('', 'train.ipynb')).toBe('train.ipynb');
+  });
+});
+
+describe('executed notebooks', () => {
+  const notebook = {
+    position: 0,
+    path: 'train.ipynb',
+    status: 'finished' as const,
+    verdict: 'differs' as const,
+    kernel: 'python3',
+    cells_done: 4,
+    cells_total: 4,
+    output_path: '.lifecycle/runs/r1/train.ipynb',
+    duration: 1,
+    error: null,
+    diffs: null
+  };
+
+  it('opens the root-relative path the server gives, else joins the project folder', () => {
+    expect(executedNotebookPath('credit', { ...notebook, output_root_path: 'x/credit/.lifecycle/runs/r1/train.ipynb' })).toBe(
+      'x/credit/.lifecycle/runs/r1/train.ipynb'
+    );
+    expect(executedNotebookPath('credit', notebook)).toBe('credit/.lifecycle/runs/r1/train.ipynb');
+    expect(executedNotebookPath('credit', { ...notebook, output_path: null })).toBeNull();
+  });
+});

@@ -1,0 +1,311 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+
+import { DATA_MARK, LifecycleModel } from '../src/model';
+import { FakeAPI } from './fakeapi';
+
+function setup(folder = 'credit') {
+  const api = new FakeAPI();
+  api.addProject(folder);
+  const model = new LifecycleModel(api);
+  return { api, model };
+}
+
+async function openCredit(model: LifecycleModel) {
+  await model.setLocation({ path: 'credit/train.ipynb', folder: 'credit' });
+}
+
+afterEach(() => {
+  vi.useRealTimers();
+  performance.clearMarks();
+});
+
+describe('finding the project', () => {
+  it('loads the view of the project holding the active notebook', async () => {
+    const { model } = setup();
+    const seen: string[] = [];
+    model.changed.connect(() => seen.push(model.status));
+    await openCredit(model);
+    expect(model.status).toBe('ready');
+    expect(model.project?.path).toBe('credit');
+    expect(model.view?.items['scope/problem'].status).toBe('todo');
+    expect(seen).toContain('loading');
+  });
+
+  it('marks the arrival of the view data for the render benchmark', async () => {
+    const { model } = setup();
+    await openCredit(model);
+    expect(performance.getEntriesByName(DATA_MARK, 'mark')).toHaveLength(1);
+  });
+
+  it('offers to initialise a folder without a project and opens the new one', async () => {
+    const api = new FakeAPI();
+    const model = new LifecycleModel(api);
+    await model.setLocation({ path: 'fresh/nb.ipynb', folder: 'fresh' });
+    expect(model.status).toBe('none');
+    await vi.waitFor(() => expect(model.templates.map(t => t.id)).toEqual(['tiny']));
+    await model.initProject('tiny');
+    expect(model.status).toBe('ready');
+    expect(model.project?.path).toBe('fresh');
+  });
+
+  it('reports a refused initialisation and stays on the offer', async () => {
+    const api = new FakeAPI();
+    const model = new LifecycleModel(api);
+    await model.setLocation({ path: 'fresh', folder: 'fresh' });
+    await expect(model.initProject('nope')).rejects.toThrow(/no template 'nope'/);
+    expect(model.status).toBe('none');
+  });
+
+  it('keeps the view when the user moves within the same project', async () => {
+    const { api, model } = setup();
+    await openCredit(model);
+    const views = api.calls.view;
+    await model.setLocation({ path: 'credit/eval.ipynb', folder: 'credit' });
+    expect(model.status).toBe('ready');
+    expect(api.calls.view).toBe(views);
+  });
+
+  it('ignores the answer for a location the user already left', async () => {
+    const { api, model } = setup();
+    api.addProject('other');
+    let release!: () => void;
+    api.gates.set('credit/slow.ipynb', new Promise<void>(resolve => (release = resolve)));
+    const slow = model.setLocation({ path: 'credit/slow.ipynb', folder: 'credit' });
+    await model.setLocation({ path: 'other/nb.ipynb', folder: 'other' });
+    release();
+    await slow;
+    expect(model.project?.path).toBe('other');
+  });
+});
+
+describe('editing items without losing an edit', () => {
+  it('writes a change from the version shown and shows the new state at once', async () => {
+    const { api, model } = setup();
+    await openCredit(model);
+    const written = await model.updateItem('scope/problem', { status: 'done', due: '2031-01-31' });
+    expect(written).toBe(true);
+    expect(api.items.get('scope/problem')).toMatchObject({ status: 'done', due: '2031-01-31', version: 1 });
+    expect(model.view?.items['scope/problem'].status).toBe('done');
+    expect(model.isPending('scope/problem')).toBe(false);
+  });
+
+  it('keeps a refused change with the newer value when someone else wrote first', async () => {
+    const { api, model } = setup();
+    await openCredit(model);
+    api.externalUpdate('scope/problem', { notes: 'from the CLI' });
+    const written = await model.updateItem('scope/problem', { notes: 'mine' });
+    expect(written).toBe(false);
+    const conflict = model.conflict('scope/problem');
+    expect(conflict?.attempted).toEqual({ notes: 'mine' });
+    expect(conflict?.current.notes).toBe('from the CLI');
+    expect(model.view?.items['scope/problem'].notes).toBe('from the CLI');
+    expect(api.items.get('scope/problem')?.notes).toBe('from the CLI');
+  });
+
+  it('refuses a save based on the version the user started editing once the item moved on', async () => {
+    const { api, model } = setup();
+    await openCredit(model);
+    const startedFrom = model.view!.items['scope/problem'].version;
+    api.externalUpdate('scope/problem', { notes: 'other tab' });
+    await model.poll();
+    expect(model.view?.items['scope/problem'].notes).toBe('other tab');
+    expect(await model.updateItem('scope/problem', { notes: 'typed before' }, startedFrom)).toBe(false);
+    expect(model.conflict('scope/problem')?.current.notes).toBe('other tab');
+    expect(api.items.get('scope/problem')?.notes).toBe('other tab');
+  });
+
+  it('re-applies the refused change over the newer version', async () => {
+    const { api, model } = setup();
+    await openCredit(model);
+    api.externalUpdate('scope/problem', { notes: 'from the CLI' });
+    await model.updateItem('scope/problem', { notes: 'mine' });
+    expect(await model.reapply('scope/problem')).toBe(true);
+    expect(api.items.get('scope/problem')).toMatchObject({ notes: 'mine', version: 2 });
+    expect(model.conflict('scope/problem')).toBeNull();
+  });
+
+  it('drops the refused change when the user keeps theirs', async () => {
+    const { api, model } = setup();
+    await openCredit(model);
+    api.externalUpdate('scope/problem', { notes: 'from the CLI' });
+    await model.updateItem('scope/problem', { notes: 'mine' });
+    model.discardConflict('scope/problem');
+    expect(model.conflict('scope/problem')).toBeNull();
+    expect(api.items.get('scope/problem')?.notes).toBe('from the CLI');
+  });
+
+  it('shows the server message of an invalid change on the item', async () => {
+    const { model } = setup();
+    await openCredit(model);
+    const written = await model.updateItem('scope/problem', { status: 'not_applicable' });
+    expect(written).toBe(false);
+    expect(model.itemError('scope/problem')).toMatch(/justification/);
+    expect(model.conflict('scope/problem')).toBeNull();
+    expect(await model.updateItem('scope/problem', { status: 'not_applicable', justification: 'no users' })).toBe(true);
+    expect(model.itemError('scope/problem')).toBeNull();
+  });
+});
+
+describe('the change feed', () => {
+  it('reloads the view when someone else changed the project', async () => {
+    const { api, model } = setup();
+    await openCredit(model);
+    api.externalUpdate('scope/risks', { status: 'blocked' });
+    await model.poll();
+    expect(model.view?.items['scope/risks'].status).toBe('blocked');
+  });
+
+  it('does not fetch the view while nothing changed', async () => {
+    const { api, model } = setup();
+    await openCredit(model);
+    const views = api.calls.view;
+    await model.poll();
+    await model.poll();
+    expect(api.calls.view).toBe(views);
+    expect(api.calls.changes).toBe(2);
+  });
+
+  it('reloads everything when the store was replaced (the head went back)', async () => {
+    const { api, model } = setup();
+    await openCredit(model);
+    api.externalUpdate('scope/risks', { notes: 'a' });
+    await model.poll();
+    api.seq = 1;
+    api.items.set('scope/risks', { ...api.items.get('scope/risks')!, notes: 'restored' });
+    await model.poll();
+    expect(model.view?.items['scope/risks'].notes).toBe('restored');
+    api.externalUpdate('scope/risks', { notes: 'after restore' });
+    await model.poll();
+    expect(model.view?.items['scope/risks'].notes).toBe('after restore');
+  });
+
+  it('polls every refresh interval while active and stops when told', async () => {
+    vi.useFakeTimers();
+    const { api, model } = setup();
+    await openCredit(model);
+    model.settings = { ...model.settings, refreshInterval: 1000 };
+    model.setPolling(1);
+    api.externalUpdate('scope/risks', { owner: 'carol' });
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(model.view?.items['scope/risks'].owner).toBe('carol');
+    const polls = api.calls.changes;
+    await vi.advanceTimersByTimeAsync(3000);
+    expect(api.calls.changes).toBe(polls + 3);
+    model.setPolling(null);
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(api.calls.changes).toBe(polls + 3);
+    model.dispose();
+  });
+
+  it('polls slower by the given factor (sidebar hidden)', async () => {
+    vi.useFakeTimers();
+    const { api, model } = setup();
+    await openCredit(model);
+    model.setPolling(5);
+    await vi.advanceTimersByTimeAsync(4900);
+    expect(api.calls.changes ?? 0).toBe(0);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(api.calls.changes).toBe(1);
+    model.dispose();
+  });
+});
+
+describe('sign-offs', () => {
+  it('records the decision and reloads the view with it', async () => {
+    const { model } = setup();
+    await openCredit(model);
+    await model.signoff('scope', 'legal', 'approve', 'fine');
+    expect(model.view?.signoffs).toMatchObject([{ stage: 'scope', role: 'legal', decision: 'approve', user: 'alice' }]);
+  });
+
+  it('rejects a rejection without a comment with the server message', async () => {
+    const { model } = setup();
+    await openCredit(model);
+    await expect(model.signoff('scope', 'legal', 'reject', ' ')).rejects.toThrow(/needs a comment/);
+  });
+});
+
+describe('reruns', () => {
+  it('follows a run to its verdict and then reloads the evidence', async () => {
+    const { api, model } = setup();
+    await openCredit(model);
+    await model.startRun();
+    const id = model.currentRun!.id;
+    expect(model.currentRun?.active).toBe(true);
+    api.advanceRun(id, 2);
+    await model.poll();
+    expect(model.currentRun?.notebooks[0].cells_done).toBe(2);
+    api.advanceRun(id, 4, 'differs');
+    await model.poll();
+    expect(model.currentRun).toMatchObject({ active: false, verdict: 'differs' });
+    expect(model.view?.items['repro/rerun'].evidence).toEqual({ run_id: id, verdict: 'differs' });
+    expect(model.runs.map(r => r.id)).toEqual([id]);
+  });
+
+  it('follows the run already in progress when another one is asked for', async () => {
+    const { api, model } = setup();
+    await openCredit(model);
+    await vi.waitFor(() => expect(api.calls.runs).toBe(1));
+    expect(model.currentRun).toBeNull();
+    const elsewhere = api.newRun('running');
+    await model.startRun();
+    expect(model.currentRun?.id).toBe(elsewhere.id);
+    expect(model.runError).toMatch(/is rerunning/);
+    expect(api.runList).toHaveLength(1);
+  });
+
+  it('cancels the run in progress', async () => {
+    const { model } = setup();
+    await openCredit(model);
+    await model.startRun();
+    await model.cancelRun();
+    expect(model.currentRun).toMatchObject({ status: 'cancelled', active: false });
+  });
+
+  it('shows the newest run of the history when the project opens', async () => {
+    const { api, model } = setup();
+    api.newRun('finished', '2030-01-01T00:00:00Z');
+    api.newRun('finished', '2030-02-01T00:00:00Z');
+    await openCredit(model);
+    await vi.waitFor(() => expect(model.currentRun?.id).toBe('run-2'));
+    expect(model.runs.map(r => r.id)).toEqual(['run-2', 'run-1']);
+    await model.selectRun('run-1');
+    expect(model.currentRun?.id).toBe('run-1');
+  });
+});
+
+describe('audit and export', () => {
+  it('loads every page of the audit log with the chain check', async () => {
+    const { api, model } = setup();
+    await openCredit(model);
+    for (let i = 0; i < 4; i++) {
+      api.externalUpdate('scope/risks', { notes: String(i) });
+    }
+    await model.loadAudit();
+    expect(model.auditLog?.events.map(e => e.seq)).toEqual([1, 2, 3, 4, 5]);
+    expect(model.auditLog?.chain?.ok).toBe(true);
+  });
+
+  it('exports the open project', async () => {
+    const { model } = setup();
+    await openCredit(model);
+    const file = await model.exportProject('pdf');
+    expect(file.filename).toBe('report.pdf');
+  });
+});
+
+describe('filters and settings', () => {
+  let model: LifecycleModel;
+  beforeEach(async () => {
+    model = setup().model;
+    await openCredit(model);
+  });
+
+  it('notifies views when filters change', () => {
+    const listener = vi.fn();
+    model.changed.connect(listener);
+    model.filters = { ...model.filters, mine: true };
+    expect(listener).toHaveBeenCalledTimes(1);
+    expect(model.filters.mine).toBe(true);
+  });
+});

@@ -1,0 +1,523 @@
+"""The Lifecycle sidebar in a real JupyterLab, driven in Debian's Chromium by Playwright.
+
+One ``jupyter lab`` (this checkout's server extension and built front end, a
+temporary root and SQLite store) serves every test of the module; each test
+opens a fresh page. Screenshots go to ``test-artifacts/``.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import pytest
+from conftest import cli_env, require
+
+from lifecycle_lab.server.launcher import BUILT_LABEXTENSION, JupyterLabProcess
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-gpu"]
+ARTIFACTS = ROOT / "test-artifacts"
+API = "/lifecycle-lab/api"
+PROJECT = "example_notebooks"
+NOTEBOOK = f"{PROJECT}/03-train.ipynb"
+SIDEBAR = "#lifecycle-lab-sidebar"
+XSS = "<img src=x onerror=alert(1)>"
+
+
+# pytest-jupyter's autouse fixtures take the thread's event loop, then close it and clean up an in-process
+# server after each test. Here that loop is Playwright's (its sync API runs one in this thread for the module)
+# and the server is a subprocess, so both are replaced by no-ops in this module.
+@pytest.fixture
+def jp_asyncio_loop() -> None:
+    """No per-test asyncio loop: Playwright's runs in this thread."""
+
+
+@pytest.fixture
+def jp_server_cleanup() -> None:
+    """No in-process jupyter server to clean up."""
+
+
+@dataclass
+class Lab:
+    """The running JupyterLab, its root, store and the example project's id."""
+
+    server: JupyterLabProcess
+    root: Path
+    db_url: str
+    project_id: str = ""
+    dialogs: list[str] = field(default_factory=list)
+
+    def api(self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None) -> Any:
+        """Call the REST API with the server's token; fail on an error status."""
+        status, _, answer = self.server.request(method, API + path, body, headers)
+        assert status < 400, (status, answer)
+        return answer
+
+    def item(self, key: str) -> dict[str, Any]:
+        """An item of the example project as the server has it."""
+        return self.api("GET", f"/projects/{self.project_id}/items/{key}")
+
+    def url(self, path: str, *, reset: bool = True) -> str:
+        """A JupyterLab URL that opens ``path`` (logging in with the token).
+
+        ``reset`` starts from an empty workspace: otherwise JupyterLab first restores the last layout,
+        then opens ``path`` again, and activates (focuses) the notebook a second time at a moment
+        a test cannot see.
+        """
+        return f"{self.server.url}/lab/tree/{path}?token={self.server.token}" + ("&reset" if reset else "")
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    """JupyterLab over a copy of the example project with its shipped state, on a fresh store."""
+    require(CHROMIUM.exists(), "Chromium (/usr/bin/chromium, Debian package chromium)")
+    require((BUILT_LABEXTENSION / "package.json").exists(),
+            "the built front end (lifecycle_lab/labextension: `jlpm --cwd labextension build:prod`)")
+    base = tmp_path_factory.mktemp("browser")
+    root = base / "root"
+    shutil.copytree(ROOT / "example_notebooks", root / PROJECT)
+    (root / "fresh").mkdir()
+    scratch = nbformat.v4.new_notebook()
+    scratch.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(scratch, root / "fresh" / "scratch.ipynb")
+    db_url = f"sqlite:///{base / 'store.sqlite'}"
+    # The example's half-finished checklist, loaded as its README says.
+    imported = subprocess.run(
+        [sys.executable, "-m", "lifecycle_lab.cli", "import", "--skip-existing", "--project", str(root / PROJECT),
+         str(root / PROJECT / ".lifecycle" / "state.json")],
+        cwd=root, env=cli_env(db_url), capture_output=True, text=True, timeout=120,
+    )
+    assert imported.returncode == 0, imported.stderr
+    settings = {"lifecycle-lab:plugin": {"refreshInterval": 1}}
+    # Rerun outputs are written under .lifecycle/runs/, which jupyter-server serves only when allowed.
+    args = ["--ContentsManager.allow_hidden=True"]
+    with JupyterLabProcess(root, db_url, settings=settings, args=args) as server:
+        lab = Lab(server, root, db_url)
+        lab.project_id = lab.api("GET", f"/projects?path={PROJECT}")["id"]
+        yield lab
+
+
+@pytest.fixture(scope="module")
+def browser(lab: Lab) -> Iterator[Any]:
+    """Debian's Chromium, driven by Playwright."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Any, lab: Lab, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """A fresh page that records every JavaScript dialog (alert, confirm, prompt); a screenshot when the test ends."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, accept_downloads=True)
+    page = context.new_page()
+    lab.dialogs.clear()
+
+    def on_dialog(dialog: Any) -> None:
+        if dialog.type == "beforeunload":  # JupyterLab asking before a reload leaves an open notebook
+            dialog.accept()
+            return
+        lab.dialogs.append(f"{dialog.type}: {dialog.message}")
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
+    yield page
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"))
+    context.close()
+
+
+def open_sidebar(page: Any, lab: Lab, path: str = NOTEBOOK) -> Any:
+    """Open the notebook ``path`` in JupyterLab and show the Lifecycle sidebar; returns the sidebar."""
+    page.goto(lab.url(path))
+    # The notebook opens once the layout is restored, which may show or hide the sidebar by itself,
+    # and then takes the keyboard focus.
+    page.wait_for_selector(".jp-NotebookPanel .jp-Notebook", timeout=60_000)
+    page.wait_for_function("document.activeElement?.closest('.jp-NotebookPanel') != null", timeout=30_000)
+    sidebar = page.locator(SIDEBAR)
+    tab = page.locator("li[data-id='lifecycle-lab-sidebar']")
+    for _ in range(5):
+        if sidebar.is_visible():
+            break
+        if "lm-mod-current" not in (tab.get_attribute("class") or ""):
+            tab.click()
+        page.wait_for_timeout(500)
+    sidebar.wait_for(state="visible", timeout=10_000)
+    return sidebar
+
+
+def widen_sidebar(page: Any, width: int = 440) -> None:
+    """Drag the handle between the left area and the main area so the sidebar is ``width`` pixels wide."""
+    handle = page.locator("#jp-main-split-panel > .lm-SplitPanel-handle").first
+    box = handle.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(width + 33, box["y"] + box["height"] / 2, steps=5)  # 33: the tab bar left of the panel
+    page.mouse.up()
+
+
+def item_row(page: Any, key: str) -> Any:
+    """The sidebar's row of an item."""
+    return page.locator(f"{SIDEBAR} li[data-item='{key}']")
+
+
+def wait_until(check: Any, timeout: float = 10.0) -> Any:
+    """Poll ``check()`` until it returns something truthy; its last value otherwise fails the test."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value or time.monotonic() > deadline:
+            assert value, "condition not met in time"
+            return value
+        time.sleep(0.2)
+
+
+def test_sidebar_shows_the_project_of_the_open_notebook(page: Any, lab: Lab) -> None:
+    from playwright.sync_api import expect
+
+    sidebar = open_sidebar(page, lab)
+    expect(sidebar.locator(".jp-LifecycleLab-projectName")).to_have_text("Credit default model", timeout=30_000)
+    expect(sidebar.locator("[role=progressbar]")).to_have_attribute("aria-valuemax", "100")
+    expect(sidebar.locator("[data-status=blocked]")).to_be_visible()
+    stages = sidebar.locator("section.jp-LifecycleLab-stage")
+    expect(stages).to_have_count(11)
+    expect(sidebar.locator("li.jp-LifecycleLab-item")).to_have_count(74)
+    expect(sidebar.locator("[role=progressbar]")).to_have_attribute("aria-valuenow", "31")
+    expect(page.locator(".jp-LifecycleLab-statusButton")).to_have_text("Lifecycle 31% · blocked")
+    overdue = item_row(page, "governance/privacy-controls")
+    expect(overdue).to_have_class(re.compile("jp-LifecycleLab-overdue"))
+    expect(overdue.locator(".jp-LifecycleLab-due")).to_have_text("overdue since 2026-11-13")
+    assert lab.dialogs == []
+
+
+def test_status_and_due_date_changes_are_persisted(page: Any, lab: Lab) -> None:
+    from playwright.sync_api import expect
+
+    open_sidebar(page, lab)
+    key = "validation/edge-cases"
+    version = lab.item(key)["version"]
+    row = item_row(page, key)
+    row.get_by_label("Status of Edge-case tests").select_option("in_progress")
+    wait_until(lambda: lab.item(key)["status"] == "in_progress")
+
+    row.get_by_role("button", name="Details of Edge-case tests").click()
+    row.get_by_label("Due date of Edge-case tests").fill("2031-03-15")
+    row.get_by_label("Owner of Edge-case tests").fill("dana")
+    row.get_by_role("button", name="Save").click()
+    saved = wait_until(lambda: (item := lab.item(key))["due"] == "2031-03-15" and item)
+    assert saved["owner"] == "dana"
+    assert saved["status"] == "in_progress"
+    assert saved["version"] == version + 2
+    expect(row.locator(".jp-LifecycleLab-due")).to_have_text("due 2031-03-15")
+
+
+def test_not_applicable_needs_a_justification(page: Any, lab: Lab) -> None:
+    from playwright.sync_api import expect
+
+    open_sidebar(page, lab)
+    row = item_row(page, "operations/feature-flags")
+    status = row.get_by_label("Status of Feature flag strategy")
+    status.select_option("not_applicable")
+    justification = row.get_by_label("Justification for Feature flag strategy")
+    expect(justification).to_be_visible()
+    assert lab.item("operations/feature-flags")["status"] == "todo"
+    justification.fill("Scores are computed in a nightly batch; there is nothing to flag.")
+    row.get_by_role("button", name="Mark not applicable").click()
+    saved = wait_until(lambda: (item := lab.item("operations/feature-flags"))["status"] == "not_applicable" and item)
+    assert saved["justification"].startswith("Scores are computed in a nightly batch")
+    expect(status).to_have_value("not_applicable")
+
+
+def test_approving_a_stage_records_the_signoff(page: Any, lab: Lab) -> None:
+    from playwright.sync_api import expect
+
+    sidebar = open_sidebar(page, lab)
+    stage = sidebar.locator("section[data-stage=validation]")
+    stage.get_by_role("button", name="Sign off Validation…").click()
+    stage.get_by_label("Role signing Validation").select_option("model-owner")
+    stage.get_by_label("Sign-off comment for Validation").fill("Evaluation plan agreed; edge cases next.")
+    stage.get_by_role("button", name="Approve").click()
+    expect(stage.locator("li[data-role=model-owner]")).to_contain_text("approved")
+    view = lab.api("GET", f"/projects/{lab.project_id}")
+    signoff = [s for s in view["signoffs"] if s["stage"] == "validation"][-1]
+    assert signoff["role"] == "model-owner"
+    assert signoff["decision"] == "approve"
+    assert signoff["comment"] == "Evaluation plan agreed; edge cases next."
+    assert signoff["outdated"] is False
+    # The shipped data steward's approval predates a change to the Data stage: shown as outdated.
+    expect(sidebar.locator("section[data-stage=data] li.jp-LifecycleLab-signoff-outdated")).to_contain_text("outdated")
+
+
+def test_a_change_made_with_the_cli_appears_within_3_seconds(page: Any, lab: Lab) -> None:
+    from playwright.sync_api import expect
+
+    open_sidebar(page, lab)
+    row = item_row(page, "operations/runbooks")
+    expect(row).to_be_attached(timeout=30_000)
+    result = subprocess.run(
+        [sys.executable, "-m", "lifecycle_lab.cli", "set", "operations/runbooks", "--status", "blocked",
+         "--note", "waiting for the labelled sample"],
+        cwd=lab.root / PROJECT, env=cli_env(lab.db_url, LIFECYCLE_LAB_USER="cli-user"),
+        capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    written = time.monotonic()
+    expect(row.locator(".jp-LifecycleLab-notesExcerpt")).to_have_text("waiting for the labelled sample", timeout=3_000)
+    expect(row.get_by_label("Status of Runbooks")).to_have_value("blocked", timeout=500)
+    assert time.monotonic() - written < 3.0
+
+
+def test_a_note_with_markup_renders_as_text(page: Any, lab: Lab) -> None:
+    from playwright.sync_api import expect
+
+    open_sidebar(page, lab)
+    row = item_row(page, "operations/dashboards")
+    row.get_by_role("button", name="Details of Monitoring dashboards").click()
+    row.get_by_label("Notes on Monitoring dashboards").fill(f"Reviewed {XSS} twice")
+    row.get_by_role("button", name="Save").click()
+    wait_until(lambda: XSS in lab.item("operations/dashboards")["notes"])
+    page.goto(lab.url(NOTEBOOK, reset=False))
+    page.wait_for_selector(".jp-NotebookPanel .jp-Notebook", timeout=60_000)
+    expect(page.locator(SIDEBAR)).to_be_visible()  # the layout restorer reopened it
+    excerpt = item_row(page, "operations/dashboards").locator(".jp-LifecycleLab-notesExcerpt")
+    expect(excerpt).to_have_text(f"Reviewed {XSS} twice", timeout=30_000)
+    assert page.locator(f"{SIDEBAR} img").count() == 0
+    page.wait_for_timeout(1_000)  # time for a broken image's onerror to fire, were it markup
+    assert lab.dialogs == []
+
+
+def test_an_edit_refused_as_stale_shows_the_newer_value_and_can_be_reapplied(page: Any, lab: Lab) -> None:
+    from playwright.sync_api import expect
+
+    open_sidebar(page, lab)
+    key = "operations/slos"
+    row = item_row(page, key)
+    row.get_by_role("button", name="Details of Service level objectives").click()
+    row.get_by_label("Notes on Service level objectives").fill("p99 latency under 200 ms")
+    # Another tab writes the same item before this one saves.
+    version = lab.item(key)["version"]
+    lab.api("PATCH", f"/projects/{lab.project_id}/items/{key}", {"notes": "p99 latency under 500 ms"},
+            {"If-Match": f'"{version}"'})
+    expect(row.locator(".jp-LifecycleLab-muted", has_text="last changed")).to_be_visible(timeout=5_000)
+    row.get_by_role("button", name="Save").click()
+    conflict = row.locator(".jp-LifecycleLab-conflict")
+    expect(conflict.locator(".jp-LifecycleLab-conflictTheirs")).to_have_text("p99 latency under 500 ms")
+    expect(conflict.locator(".jp-LifecycleLab-conflictMine")).to_have_text("p99 latency under 200 ms")
+    assert lab.item(key)["notes"] == "p99 latency under 500 ms"
+    conflict.get_by_role("button", name="Re-apply my change").click()
+    wait_until(lambda: lab.item(key)["notes"] == "p99 latency under 200 ms")
+    expect(conflict).to_have_count(0)
+
+
+def test_audit_log_shows_the_verified_chain(page: Any, lab: Lab) -> None:
+    from playwright.sync_api import expect
+
+    sidebar = open_sidebar(page, lab)
+    sidebar.get_by_role("button", name="Audit log").click()
+    audit = page.locator(".jp-LifecycleLab-audit")
+    expect(audit.locator("[data-chain=ok]")).to_contain_text("Hash chain verified")
+    expect(audit.locator("tbody tr").first).to_be_visible()
+
+
+def test_a_folder_without_a_project_can_be_initialised(page: Any, lab: Lab) -> None:
+    from playwright.sync_api import expect
+
+    sidebar = open_sidebar(page, lab, "fresh/scratch.ipynb")
+    button = sidebar.get_by_role("button", name="Initialise lifecycle project here")
+    expect(button).to_be_visible(timeout=30_000)
+    sidebar.get_by_label("Checklist template").select_option("minimal")
+    button.click()
+    expect(sidebar.locator(".jp-LifecycleLab-projectName")).to_have_text("fresh", timeout=30_000)
+    assert (lab.root / "fresh" / "lifecycle.yaml").exists()
+    assert lab.api("GET", "/projects?path=fresh")["template"] == "minimal"
+
+
+def test_an_item_can_be_edited_with_the_keyboard_alone(page: Any, lab: Lab) -> None:
+    from playwright.sync_api import expect
+
+    open_sidebar(page, lab)
+    row = item_row(page, "operations/incident-playbook")
+    disclosure = row.get_by_role("button", name="Details of Incident response playbook")
+    disclosure.focus()
+    expect(disclosure).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(disclosure).to_have_attribute("aria-expanded", "true")
+    page.keyboard.press("Tab")
+    expect(row.get_by_label("Status of Incident response playbook")).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(row.get_by_label("Owner of Incident response playbook")).to_be_focused()
+    page.keyboard.type("erin")
+    page.keyboard.press("Enter")
+    wait_until(lambda: lab.item("operations/incident-playbook")["owner"] == "erin")
+    notes = row.get_by_label("Notes on Incident response playbook")
+    notes.focus()
+    page.keyboard.type("Paging rota agreed with the on-call team")
+    page.keyboard.press("Control+Enter")
+    wait_until(lambda: lab.item("operations/incident-playbook")["notes"] == "Paging rota agreed with the on-call team")
+
+
+def test_palette_commands_open_the_sidebar_and_the_audit_log(page: Any, lab: Lab) -> None:
+    from playwright.sync_api import expect
+
+    open_sidebar(page, lab)
+    page.locator("li[data-id='filebrowser']").click()
+    expect(page.locator(SIDEBAR)).to_be_hidden()
+
+    def run_command(label: str) -> None:
+        page.locator(".lm-MenuBar-itemLabel", has_text="View").click()
+        page.locator(".lm-Menu-itemLabel:text-is('Activate Command Palette')").click()
+        palette = page.locator("#command-palette input")
+        expect(palette).to_be_focused()
+        palette.fill(label)
+        page.locator("#command-palette .lm-CommandPalette-item", has_text=label).first.click()
+
+    run_command("Open Lifecycle Checklist")
+    expect(page.locator(SIDEBAR)).to_be_visible()
+    run_command("Show Lifecycle Audit Log")
+    expect(page.locator(".jp-LifecycleLab-audit [data-chain=ok]")).to_be_visible()
+
+
+def test_rerun_shows_progress_then_verdicts_and_the_diff_of_a_nondeterministic_notebook(page: Any, lab: Lab) -> None:
+    from playwright.sync_api import expect
+
+    sidebar = open_sidebar(page, lab)
+    widen_sidebar(page)
+    sidebar.get_by_role("button", name="Rerun notebooks").click()
+    cancel = sidebar.get_by_role("button", name="Cancel run")
+    expect(cancel).to_be_visible()
+    run_id = sidebar.locator(".jp-LifecycleLab-run").get_attribute("data-run")
+    run = sidebar.locator(f".jp-LifecycleLab-run[data-run='{run_id}']")
+    # Live progress: while the run is active each notebook shows its cells done out of its total.
+    seen: set[str] = set()
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and cancel.count():
+        seen.update(run.locator(".jp-LifecycleLab-cellCount").all_inner_texts())
+        page.wait_for_timeout(100)
+    expect(run.locator("[data-verdict=differs]")).to_be_visible()
+    # Seen part way: some notebook with fewer cells done than it has.
+    assert any(int(done) < int(total) for done, total in (re.findall(r"\d+", text) for text in seen)), seen
+    notebooks = run.locator(".jp-LifecycleLab-runNotebooks > li")
+    expect(notebooks).to_have_count(5)
+    nondeterministic = run.locator("li[data-notebook='nondeterministic.ipynb']")
+    expect(nondeterministic.locator(".jp-LifecycleLab-badge")).to_have_text("Differs")
+    for name in ("01-framing.ipynb", "02-data.ipynb", "03-train.ipynb", "04-evaluate.ipynb"):
+        expect(run.locator(f"li[data-notebook='{name}'] .jp-LifecycleLab-badge")).to_have_text(
+            re.compile("Reproduced|Within tolerance"))
+    for count in run.locator(".jp-LifecycleLab-cellCount").all_inner_texts():
+        assert re.fullmatch(r"(\d+) / \1 cells", count), count  # every cell of every notebook ran
+    evidence = lab.item("experimentation/reproducibility-rerun")["evidence"]
+    assert evidence["run_id"] == run_id
+    assert evidence["verdict"] == "differs"
+    expect(item_row(page, "experimentation/reproducibility-rerun")).to_contain_text("Last rerun: Differs")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "sidebar.png"))
+
+    nondeterministic.get_by_role("button", name="Show 2 differing cells").click()
+    diff = page.locator(".jp-LifecycleLab-diffView")
+    expect(diff).to_be_visible()
+    expect(diff.locator(".jp-LifecycleLab-tolerance")).to_contain_text("rel 0.001, abs 0.0001")
+    cells = diff.locator(".jp-LifecycleLab-diffCell")
+    expect(cells).to_have_count(2)
+    bootstrap = cells.first
+    expect(bootstrap.locator(".jp-LifecycleLab-diffSource")).to_contain_text("loans.sample(")
+    saved, rerun = bootstrap.locator(".jp-LifecycleLab-diffSide").all()
+    expect(saved.locator("mark.jp-LifecycleLab-diff-differs").first).to_have_text("0.1512")
+    expect(saved).to_contain_text("bootstrap default rate 0.1512; first loans drawn: L01088")
+    expect(rerun.locator("mark.jp-LifecycleLab-diff-differs").first).to_be_visible()
+    assert rerun.inner_text().count("bootstrap default rate") == 1
+    page.screenshot(path=str(ARTIFACTS / "diff.png"))
+
+    diff.get_by_role("button", name="Open executed notebook").click()
+    executed = f".lifecycle/runs/{run_id}/nondeterministic.ipynb"
+    expect(page.locator(f".lm-DockPanel-tabBar li[title*='{executed}']")).to_be_visible()
+
+
+def test_a_run_in_progress_can_be_cancelled(page: Any, lab: Lab) -> None:
+    from playwright.sync_api import expect
+
+    sidebar = open_sidebar(page, lab)
+    sidebar.get_by_role("button", name="Rerun notebooks").click()
+    cancel = sidebar.get_by_role("button", name="Cancel run")
+    expect(cancel).to_be_visible()
+    run_id = sidebar.locator(".jp-LifecycleLab-run").get_attribute("data-run")
+    cancel.click()
+    run = sidebar.locator(f".jp-LifecycleLab-run[data-run='{run_id}']")
+    expect(run.locator("[data-verdict=cancelled]")).to_have_text("Cancelled", timeout=30_000)
+    expect(cancel).to_have_count(0)
+    record = lab.api("GET", f"/projects/{lab.project_id}/runs/{run_id}")
+    assert record["status"] == "cancelled"
+    assert record["active"] is False
+
+
+def export_from_sidebar(page: Any, lab: Lab, fmt: str) -> Path:
+    """Choose ``fmt`` in the sidebar's export control, click Export and save the download in test-artifacts/."""
+    sidebar = open_sidebar(page, lab)
+    sidebar.get_by_label("Export format").select_option(fmt)
+    with page.expect_download(timeout=60_000) as download_info:
+        sidebar.get_by_role("button", name="Export", exact=True).click()
+    download = download_info.value
+    assert re.fullmatch(rf"credit-default-model-lifecycle-\d{{8}}\.{fmt}", download.suggested_filename)
+    ARTIFACTS.mkdir(exist_ok=True)
+    target = ARTIFACTS / download.suggested_filename
+    download.save_as(target)
+    return target
+
+
+def test_export_downloads_a_pdf_of_the_project(page: Any, lab: Lab) -> None:
+    from pypdf import PdfReader
+
+    pdf = export_from_sidebar(page, lab, "pdf")
+    assert pdf.read_bytes().startswith(b"%PDF-")
+    text = "".join(page_.extract_text() for page_ in PdfReader(pdf).pages)
+    assert "Credit default model" in text
+    assert "Problem statement" in text
+
+
+def test_export_downloads_markdown(page: Any, lab: Lab) -> None:
+    markdown = export_from_sidebar(page, lab, "md").read_text(encoding="utf-8")
+    assert "Credit default model" in markdown
+    assert "Problem statement" in markdown
+
+
+def use_theme(page: Any, theme: str) -> None:
+    """Settings ▸ Theme ▸ ``theme`` through JupyterLab's menus."""
+    page.locator(".lm-MenuBar-itemLabel", has_text="Settings").click()
+    page.locator(".lm-Menu-itemLabel:text-is('Theme')").click()
+    page.locator(f".lm-Menu-itemLabel:text-is('{theme}')").click()
+
+
+def test_sidebar_follows_the_dark_theme(page: Any, lab: Lab) -> None:
+    from playwright.sync_api import expect
+
+    sidebar = open_sidebar(page, lab)
+    light = sidebar.evaluate("node => getComputedStyle(node).backgroundColor")
+    use_theme(page, "JupyterLab Dark")
+    expect(page.locator("body[data-jp-theme-light=false]")).to_have_count(1, timeout=30_000)
+    expect(sidebar.locator(".jp-LifecycleLab-projectName")).to_be_visible()
+
+    def luminance(css: str) -> float:
+        red, green, blue = (int(v) for v in re.findall(r"\d+", css)[:3])
+        return 0.2126 * red + 0.7152 * green + 0.0722 * blue
+
+    dark = sidebar.evaluate("node => getComputedStyle(node).backgroundColor")
+    text = sidebar.locator(".jp-LifecycleLab-projectName").evaluate("node => getComputedStyle(node).color")
+    assert luminance(light) > 200 > 80 > luminance(dark), (light, dark)
+    assert luminance(text) > 150, text
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "sidebar-dark.png"))
+    use_theme(page, "JupyterLab Light")
+    expect(page.locator("body[data-jp-theme-light=true]")).to_have_count(1, timeout=30_000)
