@@ -108,7 +108,8 @@ def _run_schemathesis(server: JupyterServerProcess, config: Path, junit: Path) -
         sys.executable, "-c", "import sys; from schemathesis.cli import schemathesis; sys.exit(schemathesis())",
         "--config-file", str(config), "run", f"{server.url}/lifecycle-lab/api/openapi.json",
         "--header", f"Authorization: token {server.token}",
-        "--checks", "all", "--exclude-checks", "positive_data_acceptance",
+        # use_after_free assumes DELETE removes a resource; ours cancels a run, which stays readable (see the spec)
+        "--checks", "all", "--exclude-checks", "positive_data_acceptance,use_after_free",
         "--phases", "examples,coverage,fuzzing,stateful", "--max-examples", str(MAX_EXAMPLES),
         "--workers", "1", "--request-timeout", "30",
         "--report", "junit", "--report-junit-path", str(junit),
