@@ -6,13 +6,14 @@ audited (``run.create``, ``run.finish``); progress is not.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from ..domain import ItemChange, ItemState
 from ..errors import NotFound
 from . import tables as t
 from .audit import AuditEvent
@@ -25,11 +26,12 @@ _RUN_SLOTS = "lifecycle_lab:run-slots"  # the lock name under which rerun slots 
 class RunRecords:
     """Runs, their notebooks' progress and the rerun slots (a mixin of Store)."""
 
-    # Provided by Store: its transactions, the project check and the audit append.
+    # Provided by Store: its transactions, the project check, the audit append and the item write.
     _read: Callable[[], AbstractContextManager[Connection]]
     _write: Callable[..., AbstractContextManager[Connection]]
     _project_row: Callable[[Connection, str], Any]
     _append: Callable[..., AuditEvent]
+    _put_item: Callable[..., ItemState]
 
     def create_run(
         self, project_id: str, run_id: str, notebooks: list[str], *, options: dict[str, Any], twice: bool,
@@ -125,11 +127,15 @@ class RunRecords:
         return (found.id, found.environment) if found else None
 
     def finish_run(
-        self, run_id: str, *, actor: str, at: str, notebooks: dict[str, Any] | None = None, **fields: Any
+        self, run_id: str, *, actor: str, at: str, notebooks: dict[str, Any] | None = None,
+        item_changes: Mapping[str, ItemChange] | None = None, **fields: Any,
     ) -> dict[str, Any]:
         """Close a run (status, verdict, ...) with a ``run.finish`` audit event; a closed run stays as it was.
 
         ``notebooks`` are fields set on each of its notebooks still queued or running (e.g. cancelled).
+        ``item_changes`` (item key → change of its state, as in ``update_item``) are applied to the run's project
+        after the close, in the same transaction, each audited as ``item.update``: only by the call that closes the
+        run, and if one raises nothing of the close is written.
         """
         with self._read() as conn:
             row = conn.execute(sa.select(t.runs.c.project_id).where(t.runs.c.id == run_id)).first()
@@ -147,6 +153,8 @@ class RunRecords:
                              .values(**notebooks))
             self._append(conn, row.project_id, actor=actor, at=at, action="run.finish", target=run_id,
                          before=None, after={k: v for k, v in fields.items() if k in ("status", "verdict", "error")})
+            for key, change in (item_changes or {}).items():
+                self._put_item(conn, row.project_id, key, change, expected_version=None, actor=actor, at=at)
         return self.get_run(run_id)
 
     def get_run(self, run_id: str) -> dict[str, Any]:

@@ -27,7 +27,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
-from ..domain import ItemState, Signoff, canonical_json
+from ..domain import ItemChange, ItemState, Signoff, canonical_json
 from ..errors import Conflict, LifecycleError, NotFound
 from . import tables as t
 from .audit import GENESIS, AuditEvent, ChainCheck, decode, event_hash, verify_events
@@ -331,7 +331,7 @@ class Store(DatasetRecords, RunRecords):
         self,
         project_id: str,
         key: str,
-        change: Callable[[ItemState], ItemState],
+        change: ItemChange,
         *,
         expected_version: int | None,
         actor: str,
@@ -348,25 +348,32 @@ class Store(DatasetRecords, RunRecords):
                 raise _stale(key, seen, expected_version)
         with self._write(project_id) as conn:
             self._project_row(conn, project_id)
-            recorded = self._item(conn, project_id, key)
-            current = recorded or ItemState(key=key)
-            if expected_version is not None and current.version != expected_version:
-                raise _stale(key, current, expected_version)
-            new = change(current)
-            values = check_values(t.items, _item_values(new))
-            if recorded is None:
-                conn.execute(t.items.insert().values(project_id=project_id, key=key, **values))
-            else:
-                done = conn.execute(
-                    t.items.update()
-                    .where(t.items.c.project_id == project_id, t.items.c.key == key,
-                           t.items.c.version == current.version)
-                    .values(**values)
-                )
-                if done.rowcount != 1:  # pragma: no cover - the lock makes this unreachable
-                    raise Conflict(f"{key} changed while being written", current=current)
-            self._append(conn, project_id, actor=actor, at=at, action=action, target=key,
-                         before=current.to_json() if recorded else None, after=new.to_json())
+            return self._put_item(conn, project_id, key, change, expected_version=expected_version, actor=actor,
+                                  at=at, action=action)
+
+    def _put_item(
+        self, conn: Connection, project_id: str, key: str, change: ItemChange, *,
+        expected_version: int | None, actor: str, at: str, action: str = "item.update",
+    ) -> ItemState:
+        """Write ``change`` of the item's current state with its audit event (caller holds the project's lock)."""
+        recorded = self._item(conn, project_id, key)
+        current = recorded or ItemState(key=key)
+        if expected_version is not None and current.version != expected_version:
+            raise _stale(key, current, expected_version)
+        new = change(current)
+        values = check_values(t.items, _item_values(new))
+        if recorded is None:
+            conn.execute(t.items.insert().values(project_id=project_id, key=key, **values))
+        else:
+            done = conn.execute(
+                t.items.update()
+                .where(t.items.c.project_id == project_id, t.items.c.key == key, t.items.c.version == current.version)
+                .values(**values)
+            )
+            if done.rowcount != 1:  # pragma: no cover - the lock makes this unreachable
+                raise Conflict(f"{key} changed while being written", current=current)
+        self._append(conn, project_id, actor=actor, at=at, action=action, target=key,
+                     before=current.to_json() if recorded else None, after=new.to_json())
         return new
 
     # --- sign-offs -------------------------------------------------------------------------
