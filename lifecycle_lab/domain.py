@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -171,6 +171,10 @@ class ItemState:
         )
 
 
+# A change of an item's state, given to the store, which applies it to the state it reads under the project's lock.
+ItemChange = Callable[[ItemState], ItemState]
+
+
 @dataclass(frozen=True)
 class Signoff:
     """A reviewer's decision on a stage, with the snapshot hash of the stage when it was made."""
@@ -324,6 +328,14 @@ def apply_changes(
             "justification: an item marked not_applicable needs a justification", field="justification"
         )
     return replace(new, version=state.version + 1, updated_by=actor, updated_at=at)
+
+
+def record_evidence(spec: ItemSpec, state: ItemState, evidence: Any, *, actor: str, at: str) -> ItemState:
+    """The item's next state with ``evidence`` recorded: a ``todo`` item also starts (``in_progress``)."""
+    changes: dict[str, Any] = {"evidence": evidence}
+    if state.status == "todo":
+        changes["status"] = "in_progress"
+    return apply_changes(spec, state, changes, actor=actor, at=at)
 
 
 # --- derived views --------------------------------------------------------------------------

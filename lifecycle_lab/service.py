@@ -301,6 +301,16 @@ class Lifecycle:
             at=at,
         )
 
+    def evidence_change(
+        self, project: Project, key: str, evidence: Any, *, actor: str, at: str
+    ) -> cl.ItemChange:
+        """The change recording ``evidence`` on an item, for the store to apply to the state it reads under its lock.
+
+        Validated and versioned like any edit; a ``todo`` item moves to ``in_progress``.
+        """
+        spec = project.template.item(key)
+        return lambda current: cl.record_evidence(spec, current, evidence, actor=actor, at=at)
+
     def signoff(
         self, project: Project, stage: str, role: str, decision: str, *, actor: str, comment: str = ""
     ) -> cl.Signoff:
@@ -364,10 +374,9 @@ class Lifecycle:
         refs.append({"dataset": version.name, "version": version.version, "fingerprint": version.sha256})
         if current.evidence and current.evidence.get("versions") == refs:
             return
-        changes: dict[str, Any] = {"evidence": {"versions": refs}}
-        if current.status == "todo":
-            changes["status"] = "in_progress"
-        self.set_item(project, key, changes, actor=actor)
+        at = self.clock()
+        change = self.evidence_change(project, key, {"versions": refs}, actor=actor, at=at)
+        self.store.update_item(project.id, key, change, expected_version=None, actor=actor, at=at)
 
     def check_datasets(self, project: Project) -> list[DatasetCheck]:
         """Each dataset's latest recorded version against its data now."""

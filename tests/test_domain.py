@@ -92,6 +92,18 @@ def test_bad_edits_name_the_field(changes: dict[str, object], field: str) -> Non
     assert info.value.message.startswith(field)
 
 
+def test_recording_evidence_starts_a_todo_item_and_keeps_any_other_status() -> None:
+    run = {"run_id": "r1", "verdict": "reproduced"}
+    started = cl.record_evidence(TEMPLATE.item("exp/rerun"), cl.ItemState("exp/rerun"), run, actor="ci", at="t1")
+    assert (started.status, started.evidence, started.version, started.updated_by) == ("in_progress", run, 1, "ci")
+    done = edit("exp/rerun", status="done", evidence=run)
+    again = cl.record_evidence(TEMPLATE.item("exp/rerun"), done, {**run, "run_id": "r2"}, actor="ci", at="t2")
+    assert (again.status, again.evidence["run_id"], again.version) == ("done", "r2", 2)
+    with pytest.raises(ValidationError) as info:
+        cl.record_evidence(TEMPLATE.item("exp/rerun"), done, {"verdict": "reproduced"}, actor="ci", at="t2")
+    assert info.value.field == "evidence"
+
+
 def test_not_applicable_with_justification_counts_as_closed_and_leaves_progress() -> None:
     states = {"data/nice": edit("data/nice", status="not_applicable", justification="no UI")}
     summary = cl.summarize(TEMPLATE, states, [], today=TODAY)

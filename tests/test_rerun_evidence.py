@@ -82,6 +82,6 @@ def test_waiting_for_a_run_returns_once_its_evidence_is_recorded_and_its_worker_
     runs = RunService(service)
     run = runs.wait(runs.start(project, actor="alice")["id"], timeout=120)
     assert run["status"] == "finished"
-    assert processes_of_run(run["id"]) == []  # the worker closes the run, then records the evidence, then exits
+    assert processes_of_run(run["id"]) == []  # the worker closes the run with its evidence, then exits
     assert service.store.item(project.id, RERUN_ITEM).evidence["run_id"] == run["id"]
     assert service.store.events(project.id)[-1].action == "item.update"

@@ -1,4 +1,5 @@
-"""The store's run records: slots claimed in order, closed runs that stay closed (on SQLite and PostgreSQL)."""
+"""The store's run records: slots claimed in order, closed runs that stay closed, a run closed together with the
+evidence it leaves on the checklist (on SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,14 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from lifecycle_lab.service import Project
+from lifecycle_lab import domain as cl
+from lifecycle_lab.errors import ValidationError
+from lifecycle_lab.service import Lifecycle, Project
 from lifecycle_lab.store import Store
 
 AT = "2026-01-26T10:00:00.000000Z"
+RERUN_ITEM = "experimentation/reproducibility-rerun"
+NOTES_ITEM = "experimentation/deterministic-training"
 
 pytestmark = pytest.mark.both_backends
 
@@ -100,3 +105,72 @@ def test_run_fields_postgresql_cannot_hold_are_refused_on_every_backend(store: S
     with pytest.raises(ValidationError, match="error: contains a NUL character"):
         store.finish_run("r1", actor="alice", at=AT, status="failed", error="killed\x00")
     assert store.get_run("r1")["status"] == "queued"
+
+
+def closing_changes(service: Lifecycle, project: Project, run_id: str, *, evidence_run: str | None = None,
+                    ) -> dict[str, cl.ItemChange]:
+    """The item changes a run is closed with: a note on one item, then the run as the rerun item's evidence."""
+    notes_spec = project.template.item(NOTES_ITEM)
+    evidence = {"run_id": run_id if evidence_run is None else evidence_run, "verdict": "reproduced", "finished_at": AT}
+    return {
+        NOTES_ITEM: lambda state: cl.apply_changes(notes_spec, state, {"notes": f"seeded in {run_id}"}, actor="ci",
+                                                   at=AT),
+        RERUN_ITEM: service.evidence_change(project, RERUN_ITEM, evidence, actor="ci", at=AT),
+    }
+
+
+def test_a_run_closes_with_its_item_changes_audited_after_it_in_one_chain(
+    service: Lifecycle, project: Project,
+) -> None:
+    store = service.store
+    queued(store, project, "r1", AT)
+    noted = service.set_item(project, NOTES_ITEM, {"status": "in_progress"}, actor="alice")
+    since = store.last_seq(project.id)
+
+    closed = store.finish_run("r1", actor="ci", at=AT, status="finished", verdict="reproduced",
+                              item_changes=closing_changes(service, project, "r1"))
+
+    assert (closed["status"], closed["verdict"], closed["finished_at"]) == ("finished", "reproduced", AT)
+    events = store.events(project.id, since=since)
+    assert [(e.action, e.target, e.actor, e.at) for e in events] == [
+        ("run.finish", "r1", "ci", AT), ("item.update", NOTES_ITEM, "ci", AT), ("item.update", RERUN_ITEM, "ci", AT)]
+    assert [e.prev_hash for e in events[1:]] == [e.hash for e in events[:-1]]
+    notes, rerun = store.item(project.id, NOTES_ITEM), store.item(project.id, RERUN_ITEM)
+    assert (notes.status, notes.version, notes.notes) == ("in_progress", 2, "seeded in r1")
+    assert events[1].before == noted.to_json()  # changed from the state it had, under the lock
+    assert (rerun.status, rerun.version, rerun.evidence["run_id"], rerun.updated_at) == ("in_progress", 1, "r1", AT)
+    assert store.verify_chain(project.id).ok
+
+
+def test_an_item_change_that_fails_leaves_the_run_open_and_writes_nothing(
+    service: Lifecycle, project: Project,
+) -> None:
+    store = service.store
+    queued(store, project, "r1", AT)
+    store.update_run_notebook("r1", 0, status="finished", verdict="reproduced")
+    since, items, run = store.last_seq(project.id), store.items(project.id), store.get_run("r1")
+    # When the last change is one the domain refuses (rerun evidence that names no run), after the close and the note
+    with pytest.raises(ValidationError) as info:
+        store.finish_run("r1", actor="ci", at=AT, status="finished", verdict="reproduced",
+                         item_changes=closing_changes(service, project, "r1", evidence_run=""))
+    # Then neither the close, nor its event, nor the note was written
+    assert info.value.field == "evidence.run_id"
+    assert store.get_run("r1") == run and run["status"] == "queued" and run["finished_at"] is None
+    assert store.last_seq(project.id) == since and store.items(project.id) == items
+
+    # and nothing stays locked or half-written: the next close goes through whole
+    store.finish_run("r1", actor="ci", at=AT, status="finished", verdict="reproduced",
+                     item_changes=closing_changes(service, project, "r1"))
+    assert [e.action for e in store.events(project.id, since=since)] == ["run.finish", "item.update", "item.update"]
+    assert store.verify_chain(project.id).ok
+
+
+def test_a_run_closed_already_takes_no_item_changes(service: Lifecycle, project: Project) -> None:
+    store = service.store
+    queued(store, project, "r1", AT)
+    store.finish_run("r1", actor="bob", at=AT, status="cancelled", verdict="cancelled")
+    since, items = store.last_seq(project.id), store.items(project.id)
+    late = store.finish_run("r1", actor="ci", at=AT, status="finished", verdict="reproduced",
+                            item_changes=closing_changes(service, project, "r1"))
+    assert late["status"] == "cancelled"
+    assert store.last_seq(project.id) == since and store.items(project.id) == items

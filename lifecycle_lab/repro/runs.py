@@ -22,7 +22,7 @@ from typing import Any
 
 from ..errors import Conflict, NotFound, ValidationError
 from ..service import Lifecycle, Project
-from ..store.store import ACTIVE_RUN_STATUSES
+from ..store.runs import ACTIVE_RUN_STATUSES
 from ..store.url import DB_URL_ENV
 from .processes import RUN_ID_ENV, is_run_worker, stop_run, this_host
 from .sanitize import manifest_sanitizers

@@ -4,8 +4,9 @@ Spawned by :class:`~lifecycle_lab.repro.runs.RunService` as the leader of its
 own session, with the store's URL and the run id in its environment. It waits
 for a free slot on this host, re-fingerprints the registered datasets, records
 the environment, executes each notebook into ``.lifecycle/runs/<run-id>/`` (twice
-with ``--twice``), compares, closes the run and makes it the evidence of the
-template's ``rerun`` items. SIGTERM (cancel) kills its kernel and exits at once.
+with ``--twice``), compares, and closes the run, making it the evidence of the
+template's ``rerun`` items in the same transaction. SIGTERM (cancel) kills its
+kernel and exits at once.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from ..domain import ItemChange
 from ..errors import ValidationError
 from ..fingerprint import notebook_hash
 from ..project import DEFAULT_RERUN
@@ -185,6 +187,7 @@ class Worker:
         self.store.update_run_notebook(self.run_id, position, **fields)
 
     def _finish(self, project: Project, run: dict[str, Any], checks: list[DatasetCheck]) -> dict[str, Any]:
+        """Close the run and, when it finished, make it the evidence of the ``rerun`` items: one transaction."""
         notebooks = self.store.get_run(self.run_id)["notebooks"]
         verdict = overall_verdict([nb["verdict"] for nb in notebooks]) or "failed"
         bad_input = [nb["error"]["message"] for nb in notebooks if (nb["error"] or {}).get("kind") == "input"]
@@ -192,22 +195,25 @@ class Worker:
                     if nb["error"] and nb["error"].get("kind") != "input"]
         changed = [f"dataset {c.recorded.name} {c.status}" for c in checks if c.status != "ok"]
         error = "; ".join(bad_input + problems + changed) or None
-        closed = self.store.finish_run(self.run_id, actor=run["requested_by"], at=self.lifecycle.clock(),
-                                       status="failed" if bad_input else "finished", verdict=verdict, error=error)
-        if closed["status"] == "finished":
-            self._record_evidence(project, closed, checks)
-        return closed
+        actor, at = run["requested_by"], self.lifecycle.clock()
+        evidence = {} if bad_input else self._evidence_changes(project, notebooks, checks, verdict=verdict,
+                                                                actor=actor, at=at)
+        return self.store.finish_run(self.run_id, actor=actor, at=at, status="failed" if bad_input else "finished",
+                                     verdict=verdict, error=error, item_changes=evidence)
 
-    def _record_evidence(self, project: Project, run: dict[str, Any], checks: list[DatasetCheck]) -> None:
-        """Make the finished run the evidence of every ``rerun`` item of the template (audited as item updates)."""
+    def _evidence_changes(
+        self, project: Project, notebooks: list[dict[str, Any]], checks: list[DatasetCheck], *, verdict: str,
+        actor: str, at: str,
+    ) -> dict[str, ItemChange]:
+        """The run, as it closes at ``at``, as the evidence of every ``rerun`` item of the template (by item key)."""
         evidence = {
-            "run_id": run["id"],
-            "verdict": run["verdict"],
-            "finished_at": run["finished_at"],
+            "run_id": self.run_id,
+            "verdict": verdict,
+            "finished_at": at,
             "notebooks": [
                 {"path": nb["path"], "verdict": nb["verdict"] or "failed", **({"sha256": nb["sha256"]}
                                                                               if nb["sha256"] else {})}
-                for nb in run["notebooks"]
+                for nb in notebooks
             ],
             "datasets": [
                 {"dataset": c.recorded.name, "fingerprint": c.current,
@@ -215,13 +221,8 @@ class Worker:
                 for c in checks if c.current is not None
             ],
         }
-        for item in project.template.items():
-            if item.evidence != "rerun":
-                continue
-            changes: dict[str, Any] = {"evidence": evidence}
-            if self.store.item(project.id, item.key).status == "todo":
-                changes["status"] = "in_progress"
-            self.lifecycle.set_item(project, item.key, changes, actor=run["requested_by"])
+        return {item.key: self.lifecycle.evidence_change(project, item.key, evidence, actor=actor, at=at)
+                for item in project.template.items() if item.evidence == "rerun"}
 
 
 def _relative(path: Path, project: Project) -> str:

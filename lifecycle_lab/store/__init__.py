@@ -1,7 +1,8 @@
 """Persistence: SQLAlchemy tables, Alembic migrations, the hash-chained audit log."""
 
 from .audit import AuditEvent, ChainCheck
-from .store import DatasetVersion, ProjectRecord, Store, open_store
+from .datasets import DatasetVersion
+from .store import ProjectRecord, Store, open_store
 from .url import resolve_db_url
 
 __all__ = ["AuditEvent", "ChainCheck", "DatasetVersion", "ProjectRecord", "Store", "open_store", "resolve_db_url"]

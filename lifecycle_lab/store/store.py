@@ -4,6 +4,10 @@ Every mutation is one transaction together with its audit event. Writers take
 the project's write lock first (``BEGIN IMMEDIATE`` on SQLite, a transaction
 advisory lock on PostgreSQL), so version checks hold across processes and the
 audit chain never forks.
+
+This module holds the engine, transactions, migrations on open, the audit
+chain, projects, items and sign-offs; :class:`Store` mixes in datasets
+(``datasets.py``) and runs (``runs.py``).
 """
 
 from __future__ import annotations
@@ -20,21 +24,19 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
-from ..domain import ItemState, Signoff, canonical_json
+from ..domain import ItemChange, ItemState, Signoff, canonical_json
 from ..errors import Conflict, LifecycleError, NotFound
-from ..fingerprint import Fingerprint
 from . import tables as t
 from .audit import GENESIS, AuditEvent, ChainCheck, decode, event_hash, verify_events
 from .columns import check_values
+from .datasets import DatasetRecords
 from .migrate import HEAD_REVISION, current_revision, known_revisions, upgrade
+from .runs import RunRecords
 
 BUSY_TIMEOUT_S = 60
-ACTIVE_RUN_STATUSES = ("queued", "running")
-_RUN_SLOTS = "lifecycle_lab:run-slots"  # the lock name under which rerun slots are claimed
 _MIGRATION_LOCK = 0x6C69666563796C65  # "lifecycle"
 
 
@@ -51,29 +53,6 @@ class ProjectRecord:
     created_by: str
 
     def to_json(self) -> dict[str, str]:
-        """As JSON."""
-        return dict(self.__dict__)
-
-
-@dataclass(frozen=True)
-class DatasetVersion:
-    """One recorded version of a dataset."""
-
-    name: str
-    path: str
-    version: int
-    sha256: str
-    size: int
-    files: int
-    kind: str
-    rows: int | None
-    columns: int | None
-    schema: list[list[str]] | None
-    schema_hash: str | None
-    recorded_by: str
-    recorded_at: str
-
-    def to_json(self) -> dict[str, Any]:
         """As JSON."""
         return dict(self.__dict__)
 
@@ -157,7 +136,7 @@ def _event_from_row(row: Any) -> AuditEvent:
     )
 
 
-class Store:
+class Store(DatasetRecords, RunRecords):
     """Persistence for projects, item states, sign-offs, the audit chain, datasets and runs."""
 
     def __init__(self, url: str) -> None:
@@ -352,7 +331,7 @@ class Store:
         self,
         project_id: str,
         key: str,
-        change: Callable[[ItemState], ItemState],
+        change: ItemChange,
         *,
         expected_version: int | None,
         actor: str,
@@ -369,25 +348,32 @@ class Store:
                 raise _stale(key, seen, expected_version)
         with self._write(project_id) as conn:
             self._project_row(conn, project_id)
-            recorded = self._item(conn, project_id, key)
-            current = recorded or ItemState(key=key)
-            if expected_version is not None and current.version != expected_version:
-                raise _stale(key, current, expected_version)
-            new = change(current)
-            values = check_values(t.items, _item_values(new))
-            if recorded is None:
-                conn.execute(t.items.insert().values(project_id=project_id, key=key, **values))
-            else:
-                done = conn.execute(
-                    t.items.update()
-                    .where(t.items.c.project_id == project_id, t.items.c.key == key,
-                           t.items.c.version == current.version)
-                    .values(**values)
-                )
-                if done.rowcount != 1:  # pragma: no cover - the lock makes this unreachable
-                    raise Conflict(f"{key} changed while being written", current=current)
-            self._append(conn, project_id, actor=actor, at=at, action=action, target=key,
-                         before=current.to_json() if recorded else None, after=new.to_json())
+            return self._put_item(conn, project_id, key, change, expected_version=expected_version, actor=actor,
+                                  at=at, action=action)
+
+    def _put_item(
+        self, conn: Connection, project_id: str, key: str, change: ItemChange, *,
+        expected_version: int | None, actor: str, at: str, action: str = "item.update",
+    ) -> ItemState:
+        """Write ``change`` of the item's current state with its audit event (caller holds the project's lock)."""
+        recorded = self._item(conn, project_id, key)
+        current = recorded or ItemState(key=key)
+        if expected_version is not None and current.version != expected_version:
+            raise _stale(key, current, expected_version)
+        new = change(current)
+        values = check_values(t.items, _item_values(new))
+        if recorded is None:
+            conn.execute(t.items.insert().values(project_id=project_id, key=key, **values))
+        else:
+            done = conn.execute(
+                t.items.update()
+                .where(t.items.c.project_id == project_id, t.items.c.key == key, t.items.c.version == current.version)
+                .values(**values)
+            )
+            if done.rowcount != 1:  # pragma: no cover - the lock makes this unreachable
+                raise Conflict(f"{key} changed while being written", current=current)
+        self._append(conn, project_id, actor=actor, at=at, action=action, target=key,
+                     before=current.to_json() if recorded else None, after=new.to_json())
         return new
 
     # --- sign-offs -------------------------------------------------------------------------
@@ -421,258 +407,6 @@ class Store:
             self._append(conn, project_id, actor=actor, at=at, action="signoff", target=signoff.stage,
                          before=None, after=signoff.to_json())
         return signoff
-
-    # --- datasets and the fingerprint cache --------------------------------------------------
-
-    def get_hash(self, path: str, size: int, mtime_ns: int) -> str | None:
-        """The cached sha256 of a file in exactly this state (FingerprintCache)."""
-        with self._read() as conn:
-            row = conn.execute(sa.select(t.fingerprint_cache).where(t.fingerprint_cache.c.path == path)).first()
-        return row.sha256 if row and row.size == size and row.mtime_ns == mtime_ns else None
-
-    def put_hash(self, path: str, size: int, mtime_ns: int, sha256: str) -> None:
-        """Remember a file's sha256 (FingerprintCache); concurrent writers of one path never clash."""
-        values = check_values(t.fingerprint_cache, {"path": path, "size": size, "mtime_ns": mtime_ns, "sha256": sha256})
-        insert = (postgresql.insert if self.dialect == "postgresql" else sqlite.insert)(t.fingerprint_cache)
-        with self._write() as conn:
-            conn.execute(insert.values(**values).on_conflict_do_update(
-                index_elements=[t.fingerprint_cache.c.path], set_={k: v for k, v in values.items() if k != "path"}))
-
-    def record_dataset_version(
-        self, project_id: str, name: str, path: str, fp: Fingerprint, *, actor: str, at: str
-    ) -> tuple[DatasetVersion, bool]:
-        """Record ``fp`` as the dataset's next version; (latest, False) when it matches the latest already."""
-        with self._write(project_id) as conn:
-            self._project_row(conn, project_id)
-            known = conn.execute(
-                sa.select(t.datasets).where(t.datasets.c.project_id == project_id, t.datasets.c.name == name)
-            ).first()
-            if known is None:
-                conn.execute(t.datasets.insert().values(project_id=project_id, **check_values(
-                    t.datasets, {"name": name, "path": path, "created_at": at, "created_by": actor})))
-            elif known.path != path:
-                conn.execute(t.datasets.update().where(t.datasets.c.project_id == project_id, t.datasets.c.name == name)
-                             .values(**check_values(t.datasets, {"path": path})))
-            latest = self._latest_version(conn, project_id, name)
-            if latest is not None and latest.sha256 == fp.sha256 and latest.path == path:
-                return latest, False
-            version = DatasetVersion(
-                name=name, path=path, version=(latest.version + 1) if latest else 1, sha256=fp.sha256,
-                size=fp.size, files=fp.files, kind=fp.kind, rows=fp.rows, columns=fp.columns, schema=fp.schema,
-                schema_hash=fp.schema_hash, recorded_by=actor, recorded_at=at,
-            )
-            values = version.to_json()
-            values.pop("path")
-            conn.execute(t.dataset_versions.insert().values(project_id=project_id,
-                                                            **check_values(t.dataset_versions, values)))
-            self._append(conn, project_id, actor=actor, at=at, action="dataset.record", target=name,
-                         before=latest.to_json() if latest else None, after=version.to_json())
-        return version, True
-
-    def _latest_version(self, conn: Connection, project_id: str, name: str) -> DatasetVersion | None:
-        versions = self._versions(conn, project_id, name, latest_only=True)
-        return versions[0] if versions else None
-
-    def _versions(
-        self, conn: Connection, project_id: str, name: str | None, latest_only: bool = False
-    ) -> list[DatasetVersion]:
-        dv, ds = t.dataset_versions, t.datasets
-        query = (
-            sa.select(dv, ds.c.path)
-            .join(ds, sa.and_(ds.c.project_id == dv.c.project_id, ds.c.name == dv.c.name))
-            .where(dv.c.project_id == project_id)
-        )
-        if name is not None:
-            query = query.where(dv.c.name == name)
-        out: list[DatasetVersion] = []
-        # Sorted here, not in SQL: names in code point order whatever the database's collation.
-        for row in sorted(conn.execute(query), key=lambda r: (r.name, -r.version)):
-            if latest_only and out and out[-1].name == row.name:
-                continue
-            values = row._asdict()
-            values.pop("project_id")
-            out.append(DatasetVersion(**values))
-        return out
-
-    def dataset_versions(self, project_id: str, name: str | None = None) -> list[DatasetVersion]:
-        """Every recorded version (of one dataset or all), newest first per dataset."""
-        with self._read() as conn:
-            return self._versions(conn, project_id, name)
-
-    def latest_datasets(self, project_id: str) -> list[DatasetVersion]:
-        """The latest version of each dataset of the project, by name."""
-        with self._read() as conn:
-            return self._versions(conn, project_id, None, latest_only=True)
-
-    # --- runs ------------------------------------------------------------------------------
-
-    def create_run(
-        self, project_id: str, run_id: str, notebooks: list[str], *, options: dict[str, Any], twice: bool,
-        actor: str, at: str,
-    ) -> dict[str, Any]:
-        """A queued run with one row per notebook, audited as ``run.create``."""
-        with self._write(project_id) as conn:
-            self._project_row(conn, project_id)
-            conn.execute(t.runs.insert().values(project_id=project_id, **check_values(t.runs, {
-                "id": run_id, "status": "queued", "twice": twice, "options": options, "requested_by": actor,
-                "created_at": at,
-            })))
-            for position, path in enumerate(notebooks):
-                conn.execute(t.run_notebooks.insert().values(run_id=run_id, **check_values(
-                    t.run_notebooks, {"position": position, "path": path, "status": "queued"})))
-            self._append(conn, project_id, actor=actor, at=at, action="run.create", target=run_id, before=None,
-                         after={"notebooks": notebooks, "twice": twice})
-        return self.get_run(run_id)
-
-    def update_run(self, run_id: str, **fields: Any) -> None:
-        """Progress-type changes of a run (status, pid, environment...): not audited."""
-        check_values(t.runs, fields)
-        with self._write() as conn:
-            conn.execute(t.runs.update().where(t.runs.c.id == run_id).values(**fields))
-
-    def update_run_notebook(self, run_id: str, position: int, **fields: Any) -> bool:
-        """Progress of one notebook of a run (cells done, verdict, diffs...); False (and ignored) once it is closed."""
-        check_values(t.run_notebooks, fields)
-        with self._write() as conn:
-            if self._locked_run_status(conn, run_id) not in ACTIVE_RUN_STATUSES:
-                return False
-            done = conn.execute(
-                t.run_notebooks.update()
-                .where(t.run_notebooks.c.run_id == run_id, t.run_notebooks.c.position == position)
-                .values(**fields)
-            )
-        return done.rowcount > 0
-
-    def _locked_run_status(self, conn: Connection, run_id: str) -> str | None:
-        """The run's status, its row locked until the transaction ends (whole database on SQLite already).
-
-        Closing a run and recording progress both take this lock first, so progress that saw the run
-        active is written before the close, and progress waiting behind a close sees it closed.
-        """
-        return conn.execute(sa.select(t.runs.c.status).where(t.runs.c.id == run_id).with_for_update()).scalar()
-
-    def claim_run(self, run_id: str, *, limit: int, host: str, at: str) -> str:
-        """Move a queued run to ``running`` when ``host`` has a free slot (runs start in creation order).
-
-        Returns the run's status afterwards: ``running`` when claimed, ``queued`` to wait, or a final status.
-        """
-        r = t.runs
-        with self._write(_RUN_SLOTS) as conn:
-            row = conn.execute(sa.select(r.c.status, r.c.created_at).where(r.c.id == run_id)).first()
-            if row is None:
-                raise NotFound(f"no run {run_id!r}")
-            if row.status != "queued":
-                return row.status
-            earlier = sa.or_(r.c.created_at < row.created_at,
-                             sa.and_(r.c.created_at == row.created_at, r.c.id < run_id))
-            busy = conn.execute(
-                sa.select(sa.func.count()).select_from(r).where(
-                    r.c.worker_host == host,
-                    sa.or_(r.c.status == "running", sa.and_(r.c.status == "queued", earlier)),
-                )
-            ).scalar() or 0
-            if busy >= limit:
-                return "queued"
-            conn.execute(r.update().where(r.c.id == run_id).values(status="running", started_at=at))
-        return "running"
-
-    def active_runs(self, host: str | None = None) -> list[dict[str, Any]]:
-        """Runs still queued or running (on ``host``, when given), oldest first, without notebooks."""
-        query = sa.select(t.runs).where(t.runs.c.status.in_(ACTIVE_RUN_STATUSES)).order_by(t.runs.c.created_at)
-        if host is not None:
-            query = query.where(t.runs.c.worker_host == host)
-        with self._read() as conn:
-            return [row._asdict() for row in conn.execute(query)]
-
-    def previous_environment(self, run_id: str) -> tuple[str, dict[str, Any]] | None:
-        """The id and environment of the project's latest earlier run that recorded one."""
-        r = t.runs
-        with self._read() as conn:
-            row = conn.execute(sa.select(r.c.project_id, r.c.created_at).where(r.c.id == run_id)).first()
-            if row is None:
-                raise NotFound(f"no run {run_id!r}")
-            found = conn.execute(
-                sa.select(r.c.id, r.c.environment)
-                .where(r.c.project_id == row.project_id, r.c.id != run_id, r.c.created_at <= row.created_at,
-                       r.c.environment.is_not(None))
-                .order_by(r.c.created_at.desc()).limit(1)
-            ).first()
-        return (found.id, found.environment) if found else None
-
-    def finish_run(
-        self, run_id: str, *, actor: str, at: str, notebooks: dict[str, Any] | None = None, **fields: Any
-    ) -> dict[str, Any]:
-        """Close a run (status, verdict, ...) with a ``run.finish`` audit event; a closed run stays as it was.
-
-        ``notebooks`` are fields set on each of its notebooks still queued or running (e.g. cancelled).
-        """
-        with self._read() as conn:
-            row = conn.execute(sa.select(t.runs.c.project_id).where(t.runs.c.id == run_id)).first()
-        if row is None:
-            raise NotFound(f"no run {run_id!r}")
-        check_values(t.runs, fields)
-        check_values(t.run_notebooks, notebooks or {})
-        with self._write(row.project_id) as conn:
-            if self._locked_run_status(conn, run_id) not in ACTIVE_RUN_STATUSES:
-                return self.get_run(run_id)
-            conn.execute(t.runs.update().where(t.runs.c.id == run_id).values(finished_at=at, **fields))
-            if notebooks:
-                nb = t.run_notebooks
-                conn.execute(nb.update().where(nb.c.run_id == run_id, nb.c.status.in_(ACTIVE_RUN_STATUSES))
-                             .values(**notebooks))
-            self._append(conn, row.project_id, actor=actor, at=at, action="run.finish", target=run_id,
-                         before=None, after={k: v for k, v in fields.items() if k in ("status", "verdict", "error")})
-        return self.get_run(run_id)
-
-    def get_run(self, run_id: str) -> dict[str, Any]:
-        """A run with its notebooks; NotFound otherwise."""
-        with self._read() as conn:
-            row = conn.execute(sa.select(t.runs).where(t.runs.c.id == run_id)).first()
-            if row is None:
-                raise NotFound(f"no run {run_id!r}")
-            notebooks = conn.execute(
-                sa.select(t.run_notebooks).where(t.run_notebooks.c.run_id == run_id)
-                .order_by(t.run_notebooks.c.position)
-            )
-            run = row._asdict()
-            run["notebooks"] = [{k: v for k, v in nb._asdict().items() if k != "run_id"} for nb in notebooks]
-        return run
-
-    def latest_notebook_runs(self, project_id: str) -> dict[str, str]:
-        """Each notebook path's most recent run (path → run id) in which it is no longer queued or running."""
-        r, nb = t.runs, t.run_notebooks
-        with self._read() as conn:
-            rows = conn.execute(
-                sa.select(nb.c.path, r.c.id).join(r, r.c.id == nb.c.run_id)
-                .where(r.c.project_id == project_id, nb.c.status.not_in(ACTIVE_RUN_STATUSES))
-                .order_by(r.c.created_at.desc(), r.c.id.desc())
-            )
-            latest: dict[str, str] = {}
-            for path, run_id in rows:
-                latest.setdefault(path, run_id)
-        return latest
-
-    def list_runs(self, project_id: str, limit: int = 50, *, notebooks: bool = False) -> list[dict[str, Any]]:
-        """The project's runs, newest first; with ``notebooks``, each with its notebooks' progress (no diffs)."""
-        with self._read() as conn:
-            rows = conn.execute(
-                sa.select(t.runs).where(t.runs.c.project_id == project_id)
-                .order_by(t.runs.c.created_at.desc()).limit(limit)
-            )
-            runs = [row._asdict() for row in rows]
-            if notebooks and runs:
-                nb = t.run_notebooks
-                found = conn.execute(
-                    sa.select(*(c for c in nb.c if c.name != "diffs"))
-                    .where(nb.c.run_id.in_([r["id"] for r in runs])).order_by(nb.c.run_id, nb.c.position)
-                )
-                by_run: dict[str, list[dict[str, Any]]] = {r["id"]: [] for r in runs}
-                for row in found:
-                    values = row._asdict()
-                    by_run[values.pop("run_id")].append(values)
-                for run in runs:
-                    run["notebooks"] = by_run[run["id"]]
-            return runs
 
 
 _OPEN: dict[str, Store] = {}
