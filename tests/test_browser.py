@@ -101,9 +101,8 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     )
     assert imported.returncode == 0, imported.stderr
     settings = {"lifecycle-lab:plugin": {"refreshInterval": 1}}
-    # Rerun outputs are written under .lifecycle/runs/, which jupyter-server serves only when allowed.
-    args = ["--ContentsManager.allow_hidden=True"]
-    with JupyterLabProcess(root, db_url, settings=settings, args=args) as server:
+    # Rerun outputs are written under the hidden .lifecycle/runs/: the sidebar opens them without allow_hidden.
+    with JupyterLabProcess(root, db_url, settings=settings) as server:
         lab = Lab(server, root, db_url)
         lab.project_id = lab.api("GET", f"/projects?path={PROJECT}")["id"]
         yield lab
@@ -441,9 +440,18 @@ def test_rerun_shows_progress_then_verdicts_and_the_diff_of_a_nondeterministic_n
     assert rerun.inner_text().count("bootstrap default rate") == 1
     page.screenshot(path=str(ARTIFACTS / "diff.png"))
 
+    sessions = {session["path"] for session in lab.server.request("GET", "/api/sessions")[2]}
     diff.get_by_role("button", name="Open executed notebook").click()
-    executed = f".lifecycle/runs/{run_id}/nondeterministic.ipynb"
-    expect(page.locator(f".lm-DockPanel-tabBar li[title*='{executed}']")).to_be_visible()
+    # The run's own copy opens, read-only and without a kernel, from the hidden .lifecycle/runs/ folder
+    # that this server (started without allow_hidden) does not serve through its contents API.
+    tab = page.locator(f".lm-DockPanel-tabBar li[title*='LifecycleRuns:{lab.project_id}/{run_id}/']")
+    expect(tab).to_have_count(1)
+    expect(tab).to_contain_text("nondeterministic.ipynb")
+    executed = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)")
+    expect(executed.locator(".jp-OutputArea-output").filter(has_text="bootstrap default rate")).to_have_count(1)
+    expect(executed.locator(".jp-KernelName, .jp-Toolbar-kernelName").first).to_contain_text("No Kernel")
+    assert {session["path"] for session in lab.server.request("GET", "/api/sessions")[2]} == sessions
+    expect(page.locator(".jp-LifecycleLab-header")).to_contain_text("Credit")  # still this project's checklist
 
 
 def test_a_run_in_progress_can_be_cancelled(page: Any, lab: Lab) -> None:

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import email.utils
+import json
+import shutil
 import time
 from pathlib import Path
 from typing import Any
 
+import nbformat
 import pytest
 from jupyter_server.auth import Authorizer
 from rerun_support import configure, kernels_of_run, processes_of_run, save_outputs, write_notebook
@@ -97,13 +101,21 @@ async def test_a_nondeterministic_notebook_differs_and_the_run_shows_the_cell(
 
 
 @pytest.mark.kernel
-async def test_twice_runs_each_notebook_twice_and_compares_the_runs(api, served_project: Project) -> None:
+async def test_twice_runs_each_notebook_twice_and_both_executions_can_be_read(api, served_project: Project) -> None:
     write_notebook(served_project.directory / "random.ipynb", ["import random\nprint(random.random())"])
     reply = await api("POST", runs_of(served_project), json={"notebooks": ["random.ipynb"], "twice": True})
     run = await finished(api, served_project, reply.body["id"])
     assert run["twice"] is True and run["verdict"] == "differs"
-    assert run["notebooks"][0]["diffs"]["against"] == "first_run"
-    assert run["notebooks"][0]["diffs"]["other_path"].endswith("random.run2.ipynb")
+    diffs = run["notebooks"][0]["diffs"]
+    assert diffs["against"] == "first_run"
+    assert diffs["other_path"].endswith("random.run2.ipynb")
+    # ... and each execution is served with the output the comparison saw
+    notebook = f"{runs_of(served_project)}/{run['id']}/notebooks/0"
+    first, second = (await api("GET", notebook)), (await api("GET", notebook, params={"execution": 2}))
+    assert first.status == second.status == 200
+    [cell] = diffs["cells"]
+    assert printed(first.body) == cell["expected"][0]["text"]
+    assert printed(second.body) == cell["actual"][0]["text"] != printed(first.body)
 
 
 @pytest.mark.kernel
@@ -176,6 +188,149 @@ async def test_a_finished_run_is_the_rerun_evidence_in_the_project_view(api, not
                                               "sha256": run["notebooks"][0]["sha256"]}]
     changes = (await api("GET", f"projects/{notebooks.id}/changes", params={"since": before["seq"]})).body
     assert [e["action"] for e in changes["events"]] == ["run.create", "run.finish", "item.update"]
+
+
+# --- executed notebooks ------------------------------------------------------------------------------------------
+
+
+def printed(notebook: dict[str, Any]) -> str:
+    """What the notebook's code cells printed, joined."""
+    return "".join("".join(out["text"]) for cell in notebook["cells"] if cell["cell_type"] == "code"
+                   for out in cell["outputs"] if out["output_type"] == "stream")
+
+
+@pytest.mark.kernel
+async def test_the_executed_notebook_of_a_run_is_served_with_the_outputs_of_the_rerun(
+    api, served_project: Project
+) -> None:
+    # Given a notebook saved without outputs, rerun
+    write_notebook(served_project.directory / "answer.ipynb", ["print(6 * 7)"])
+    reply = await api("POST", runs_of(served_project), json={"notebooks": ["answer.ipynb"]})
+    run = await finished(api, served_project, reply.body["id"])
+    # When a client asks for the executed notebook
+    executed = await api("GET", f"{runs_of(served_project)}/{run['id']}/notebooks/0")
+    # Then it gets the notebook as the run executed it: nbformat 4 with the rerun's outputs
+    assert executed.status == 200, executed.body
+    assert conforms(executed.body, "Notebook") == []
+    nbformat.validate(nbformat.from_dict(executed.body))
+    assert printed(executed.body) == "42\n"
+    [code] = [cell for cell in executed.body["cells"] if cell["cell_type"] == "code"]
+    assert code["source"] == "print(6 * 7)" and code["execution_count"] == 1
+    assert executed.body == nbformat.read(served_project.directory / run["notebooks"][0]["output_path"], as_version=4)
+    assert email.utils.parsedate_to_datetime(executed.headers["Last-Modified"]).year >= 2024
+    # ... and the notebook as saved is untouched
+    assert printed(nbformat.read(served_project.directory / "answer.ipynb", as_version=4)) == ""
+
+
+def recorded_run(service: Lifecycle, project: Project, run_id: str, notebooks: list[str], *,
+                 twice: bool = False) -> dict[str, Any]:
+    """A queued run, recorded only: no worker starts, nothing executes."""
+    return service.store.create_run(project.id, run_id, notebooks, options={}, twice=twice, actor="bob",
+                                    at=service.clock())
+
+
+async def test_an_executed_notebook_is_404_until_the_run_has_written_it(
+    api, served_project: Project, service: Lifecycle
+) -> None:
+    recorded_run(service, served_project, "20260101T000000-aaaaaa", ["train.ipynb"])
+    path = f"{runs_of(served_project)}/20260101T000000-aaaaaa/notebooks/0"
+    reply = await api("GET", path)
+    assert reply.status == 404
+    assert reply.body["message"] == ("run 20260101T000000-aaaaaa has no executed notebook of 'train.ipynb' "
+                                     "(the run is queued)")
+    # Once the run's folder holds it (as the worker writes it), it is served
+    write_notebook(served_project.directory / ".lifecycle/runs/20260101T000000-aaaaaa/train.ipynb", ["1 + 1"])
+    reply = await api("GET", path)
+    assert reply.status == 200 and reply.body["cells"][1]["source"] == "1 + 1"
+
+
+@pytest.mark.parametrize(("path", "params", "status", "words"), [
+    ("notebooks/1", {}, 404, "has no notebook at position 1"),
+    ("notebooks/first", {}, 404, "has no notebook at position 'first'"),
+    ("notebooks/-1", {}, 404, "has no notebook at position '-1'"),
+    ("notebooks/0", {"execution": 2}, 404, "executed 'train.ipynb' once"),
+    ("notebooks/0", {"execution": 3}, 400, "execution: must be between 1 and 2"),
+    ("notebooks/0", {"execution": "two"}, 400, "execution: 'two' is not an integer"),
+], ids=["no-such-position", "not-a-number", "negative", "not-twice", "third", "not-an-integer"])
+async def test_a_request_for_an_executed_notebook_the_run_does_not_have_is_refused(
+    api, served_project: Project, service: Lifecycle, path: str, params: dict, status: int, words: str
+) -> None:
+    recorded_run(service, served_project, "20260101T000000-bbbbbb", ["train.ipynb"])
+    write_notebook(served_project.directory / ".lifecycle/runs/20260101T000000-bbbbbb/train.ipynb", ["1 + 1"])
+    reply = await api("GET", f"{runs_of(served_project)}/20260101T000000-bbbbbb/{path}", params=params)
+    assert reply.status == status and words in reply.body["message"], reply.body
+
+
+async def test_the_second_execution_of_a_twice_run_is_404_until_it_exists(
+    api, served_project: Project, service: Lifecycle
+) -> None:
+    recorded_run(service, served_project, "20260101T000000-cccccc", ["train.ipynb"], twice=True)
+    folder = served_project.directory / ".lifecycle/runs/20260101T000000-cccccc"
+    write_notebook(folder / "train.ipynb", ["'first'"])
+    path = f"{runs_of(served_project)}/20260101T000000-cccccc/notebooks/0"
+    reply = await api("GET", path, params={"execution": 2})
+    assert reply.status == 404 and "no second execution of 'train.ipynb'" in reply.body["message"]
+    write_notebook(folder / "train.run2.ipynb", ["'second'"])
+    assert (await api("GET", path, params={"execution": 2})).body["cells"][1]["source"] == "'second'"
+    assert (await api("GET", path)).body["cells"][1]["source"] == "'first'"
+
+
+async def test_an_executed_notebook_of_another_projects_run_is_404(
+    api, served_project: Project, service: Lifecycle, jp_root_dir: Path
+) -> None:
+    (jp_root_dir / "other").mkdir()
+    other = service.init_project(jp_root_dir / "other", actor="bob", name="Other")
+    recorded_run(service, other, "20260101T000000-dddddd", ["x.ipynb"])
+    write_notebook(other.directory / ".lifecycle/runs/20260101T000000-dddddd/x.ipynb", ["'private'"])
+    reply = await api("GET", f"{runs_of(served_project)}/20260101T000000-dddddd/notebooks/0")
+    assert reply.status == 404 and "private" not in json.dumps(reply.body)
+    assert (await api("GET", f"{runs_of(other)}/20260101T000000-dddddd/notebooks/0")).status == 200
+
+
+async def test_an_executed_notebook_behind_a_symlink_leading_out_of_the_run_is_404(
+    api, served_project: Project, service: Lifecycle, tmp_path: Path
+) -> None:
+    recorded_run(service, served_project, "20260101T000000-eeeeee", ["train.ipynb"])
+    secret = write_notebook(tmp_path / "outside" / "secret.ipynb", ["'secret'"])
+    folder = served_project.directory / ".lifecycle/runs/20260101T000000-eeeeee"
+    folder.mkdir(parents=True)
+    (folder / "train.ipynb").symlink_to(secret)
+    reply = await api("GET", f"{runs_of(served_project)}/20260101T000000-eeeeee/notebooks/0")
+    assert reply.status == 404 and "secret" not in json.dumps(reply.body)
+
+
+async def test_a_runs_folder_linked_out_of_the_server_root_serves_nothing(
+    api, served_project: Project, service: Lifecycle, tmp_path: Path
+) -> None:
+    # Given the project's .lifecycle folder is a symlink to a folder outside the server root
+    outside = tmp_path / "elsewhere"
+    runs = served_project.directory / ".lifecycle"
+    shutil.move(runs, outside)
+    runs.symlink_to(outside)
+    recorded_run(service, served_project, "20260101T000000-ffffff", ["train.ipynb"])
+    write_notebook(outside / "runs/20260101T000000-ffffff/train.ipynb", ["'outside'"])
+    reply = await api("GET", f"{runs_of(served_project)}/20260101T000000-ffffff/notebooks/0")
+    assert reply.status == 404 and "outside" not in json.dumps(reply.body)
+
+
+async def test_an_executed_notebook_that_is_not_a_notebook_yet_is_409(
+    api, served_project: Project, service: Lifecycle
+) -> None:
+    recorded_run(service, served_project, "20260101T000000-abcabc", ["train.ipynb"])
+    folder = served_project.directory / ".lifecycle/runs/20260101T000000-abcabc"
+    folder.mkdir(parents=True)
+    (folder / "train.ipynb").write_text('{"cells": [{"cell_type": "co')  # cut off mid-write
+    reply = await api("GET", f"{runs_of(served_project)}/20260101T000000-abcabc/notebooks/0")
+    assert reply.status == 409 and "not JSON" in reply.body["message"] and "queued" in reply.body["message"]
+
+
+async def test_an_executed_notebook_needs_a_token(api, served_project: Project, service: Lifecycle) -> None:
+    recorded_run(service, served_project, "20260101T000000-a1b2c3", ["train.ipynb"])
+    write_notebook(served_project.directory / ".lifecycle/runs/20260101T000000-a1b2c3/train.ipynb", ["'x'"])
+    path = f"{runs_of(served_project)}/20260101T000000-a1b2c3/notebooks/0"
+    reply = await api("GET", path, headers={"Authorization": ""})
+    assert reply.status == 403 and "cells" not in reply.body
+    assert (await api("GET", path)).status == 200
 
 
 # --- refused before a run exists (no kernel starts) -----------------------------------------------------------
@@ -266,6 +421,28 @@ async def test_reruns_need_the_kernels_permission_that_reading_a_project_does_no
     assert (await api("POST", runs_of(served_project), json={"notebooks": ["train.ipynb"]})).status == 403
     assert (await api("GET", runs_of(served_project))).status == 403
     assert service.store.list_runs(served_project.id) == []
+
+
+class NoContents(Authorizer):
+    """Allows everything but the ``contents`` resource (a user who may run code but not read files)."""
+
+    def is_authorized(self, handler: Any, user: Any, action: str, resource: str) -> bool:
+        return resource != "contents"
+
+
+@pytest.mark.parametrize(("authorizer", "runs_status", "notebook_status"), [
+    (NoKernels, 403, 200), (NoContents, 200, 403)], ids=["may-read-files", "may-run-code"])
+async def test_an_executed_notebook_takes_the_permission_to_read_files_not_to_run_code(
+    api, served_project: Project, service: Lifecycle, jp_serverapp, monkeypatch: pytest.MonkeyPatch,
+    authorizer: type[Authorizer], runs_status: int, notebook_status: int
+) -> None:
+    recorded_run(service, served_project, "20260101T000000-c0ffee", ["train.ipynb"])
+    write_notebook(served_project.directory / ".lifecycle/runs/20260101T000000-c0ffee/train.ipynb", ["'x'"])
+    monkeypatch.setitem(jp_serverapp.web_app.settings, "authorizer",
+                        authorizer(parent=jp_serverapp, identity_provider=jp_serverapp.identity_provider))
+    assert (await api("GET", f"{runs_of(served_project)}/20260101T000000-c0ffee")).status == runs_status
+    reply = await api("GET", f"{runs_of(served_project)}/20260101T000000-c0ffee/notebooks/0")
+    assert reply.status == notebook_status
 
 
 async def test_an_unknown_run_is_404(api, served_project: Project) -> None:

@@ -66,12 +66,13 @@ def _config(project: Project, run: dict[str, Any]) -> str:
         "folder": [*FOLDERS, "credit", "credit/notebooks"],
         "version": ["*", "0", '"1"', "2"],
         "run": [run["id"]],
+        "position": [0],
     }
     bindings = {
         "path.project_id": ("project", 0.9), "path.stage": ("stage", 0.9), "path.item": ("item", 0.9),
         "path.template_id": ("template", 0.8), "query.path": ("folder", 0.7), "body.path": ("folder", 0.7),
         "body.stage": ("stage", 0.8), "body.role": ("role", 0.8), "header.If-Match": ("version", 0.7),
-        "path.run_id": ("run", 0.8),
+        "path.run_id": ("run", 0.8), "path.position": ("position", 0.8),
     }
     # An invalid body may also be refused for its size (413, documented), not only for its content.
     rejected = ["400", "401", "403", "404", "405", "406", "409", "413", "415", "422", "428", "429", "5xx"]

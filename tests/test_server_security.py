@@ -46,7 +46,8 @@ def test_the_auth_check_catches_an_undecorated_handler(jp_serverapp) -> None:
 
 def _concrete(path: str, project: Project) -> str:
     return (path.replace("{project_id}", project.id).replace("{stage}", "framing")
-            .replace("{item}", "risk-tier").replace("{template_id}", "default").replace("{run_id}", "any-run"))
+            .replace("{item}", "risk-tier").replace("{template_id}", "default").replace("{run_id}", "any-run")
+            .replace("{position}", "0"))
 
 
 @pytest.mark.parametrize(("method", "path"), OPERATIONS)

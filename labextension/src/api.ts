@@ -1,10 +1,13 @@
 import { ServerConnection } from '@jupyterlab/services';
+import { PartialJSONObject } from '@lumino/coreutils';
 
 import { APIError } from './errors';
 import { requestAPI } from './request';
 import {
   AuditLog,
   ChangeFeed,
+  ExecutedNotebook,
+  Execution,
   ExportFile,
   ExportFormat,
   ILifecycleAPI,
@@ -145,6 +148,23 @@ export class LifecycleClient implements ILifecycleAPI {
       attachmentName(answer.headers.get('Content-Disposition')) ??
       `lifecycle.${EXPORT_EXTENSIONS[format]}`;
     return { blob: answer.body, filename };
+  }
+
+  async executedNotebook(
+    projectId: string,
+    runId: string,
+    position: number,
+    execution: Execution
+  ): Promise<ExecutedNotebook> {
+    const answer = await this._get<PartialJSONObject>(
+      this._project(projectId, 'runs', encodeURIComponent(runId), 'notebooks', String(position)),
+      { execution: execution === 1 ? undefined : execution }
+    );
+    const modified = answer.headers.get('Last-Modified');
+    return {
+      notebook: answer.body,
+      lastModified: modified ? new Date(modified).toISOString() : null
+    };
   }
 
   private _get<T>(endpoint: string, query: Record<string, string | number | undefined> = {}) {

@@ -8,7 +8,6 @@ import {
   CLOSED_STATUSES,
   ItemSpec,
   ProjectView,
-  RunNotebook,
   Signoff,
   Stage,
   User
@@ -94,12 +93,4 @@ export function itemTitle(view: ProjectView, key: string): string {
 /** The root-relative path of a file given relative to the project folder. */
 export function projectPath(projectFolder: string, relative: string): string {
   return [projectFolder, relative].filter(part => part !== '').join('/');
-}
-
-/** The executed notebook of a rerun, relative to the server root (null while there is none). */
-export function executedNotebookPath(projectFolder: string, notebook: RunNotebook): string | null {
-  if (notebook.output_root_path) {
-    return notebook.output_root_path;
-  }
-  return notebook.output_path ? projectPath(projectFolder, notebook.output_path) : null;
 }

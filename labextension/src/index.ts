@@ -4,7 +4,7 @@ import {
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
-import { ICommandPalette, MainAreaWidget, showErrorMessage } from '@jupyterlab/apputils';
+import { ICommandPalette, MainAreaWidget } from '@jupyterlab/apputils';
 import { PathExt } from '@jupyterlab/coreutils';
 import { IDocumentManager } from '@jupyterlab/docmanager';
 import { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
@@ -17,11 +17,11 @@ import { Widget } from '@lumino/widgets';
 import { LifecycleClient } from './api';
 import { formatLabel } from './components/labels';
 import { SidebarActions } from './components/Sidebar';
-import { executedNotebookPath } from './derive';
 import { saveFile } from './download';
+import { ExecutedNotebooksDrive, executedNotebookPath, isExecutedNotebookPath } from './drive';
 import { lifecycleIcon } from './icon';
 import { DEFAULT_SETTINGS, LifecycleModel } from './model';
-import { EXPORT_FORMATS, ExportFormat, ILifecycleModel } from './tokens';
+import { EXPORT_FORMATS, ExportFormat, ILifecycleModel, Run, RunNotebook } from './tokens';
 import { createAuditWidget } from './widgets/audit';
 import { createDiffWidget } from './widgets/diff';
 import { LifecycleSidebar } from './widgets/sidebar';
@@ -62,8 +62,13 @@ const sidebarPlugin: JupyterFrontEndPlugin<ILifecycleModel> = {
     palette: ICommandPalette | null
   ): ILifecycleModel => {
     const trans = (translator ?? nullTranslator).load(TRANSLATION_DOMAIN);
-    const model = new LifecycleModel(new LifecycleClient(app.serviceManager.serverSettings));
+    const client = new LifecycleClient(app.serviceManager.serverSettings);
+    const model = new LifecycleModel(client);
     const contents = app.serviceManager.contents;
+    // Executed notebooks live in the project's hidden `.lifecycle/runs/`: a read-only drive serves them.
+    contents.addDrive(
+      new ExecutedNotebooksDrive({ api: client, serverSettings: app.serviceManager.serverSettings, trans })
+    );
 
     const mainWidget = (id: string) => find(app.shell.widgets('main'), widget => widget.id === id);
     const showInMain = (widget: Widget) => {
@@ -74,28 +79,18 @@ const sidebarPlugin: JupyterFrontEndPlugin<ILifecycleModel> = {
     };
 
     const actions: SidebarActions = {
-      openPath: async path => {
-        try {
-          await contents.get(path, { content: false });
-        } catch {
-          // Run outputs live under `.lifecycle/runs/`, which jupyter-server hides unless allowed.
-          const hidden = path.split('/').some(part => part.startsWith('.'));
-          await showErrorMessage(
-            trans.__('Cannot open %1', path),
-            hidden
-              ? trans.__(
-                  'The file is in a hidden folder, which this Jupyter server does not serve. Start it with --ContentsManager.allow_hidden=True to open rerun outputs.'
-                )
-              : trans.__('The file is not there any more.')
-          );
-          return;
+      openExecuted: async (run: Run, notebook: RunNotebook) => {
+        const path = model.project ? executedNotebookPath(model.project.id, run, notebook) : null;
+        const widget = path ? docManager.openOrReveal(path) : undefined;
+        if (widget) {
+          // A record of the run, not a notebook to work in: it opens without a kernel.
+          const session = widget.context.sessionContext;
+          session.kernelPreference = { ...session.kernelPreference, shouldStart: false, canStart: false };
         }
-        docManager.openOrReveal(path);
       },
       showDiff: (run, notebook) => {
         const id = `lifecycle-lab-diff-${run.id}-${notebook.position}`;
-        const executed = model.project ? executedNotebookPath(model.project.path, notebook) : null;
-        const onOpen = executed ? () => void actions.openPath(executed) : null;
+        const onOpen = notebook.output_path ? () => void actions.openExecuted(run, notebook) : null;
         showInMain(mainWidget(id) ?? createDiffWidget(run, notebook, trans, onOpen));
       },
       exportProject: async (format: ExportFormat) => {
@@ -121,6 +116,9 @@ const sidebarPlugin: JupyterFrontEndPlugin<ILifecycleModel> = {
       const context = widget ? docManager.contextForWidget(widget) : undefined;
       if (!context) {
         return false;
+      }
+      if (isExecutedNotebookPath(context.path)) {
+        return true; // a run's executed notebook: its project is already the one shown
       }
       const path = contents.localPath(context.path);
       void model.setLocation({ path, folder: PathExt.dirname(path) });

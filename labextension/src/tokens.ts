@@ -3,7 +3,7 @@
  * and `docs/rerun.md`), the client interface the model depends on, and the
  * token other plugins use to reach the model.
  */
-import { Token } from '@lumino/coreutils';
+import { PartialJSONObject, Token } from '@lumino/coreutils';
 import { ISignal } from '@lumino/signaling';
 
 export type Status =
@@ -289,6 +289,8 @@ export interface NotebookDiffs {
   omitted_cells: number;
   notes: string[];
   warnings: string[];
+  /** With `twice`: the second execution, relative to the project folder. */
+  other_path?: string;
 }
 
 export interface RunNotebook {
@@ -301,8 +303,6 @@ export interface RunNotebook {
   cells_total: number;
   /** The executed notebook, relative to the project folder. */
   output_path: string | null;
-  /** The same, relative to the server root (what JupyterLab opens). */
-  output_root_path?: string | null;
   duration: number | null;
   error: { kind: string; message: string } | null;
   diffs: NotebookDiffs | null;
@@ -344,6 +344,17 @@ export interface ExportFile {
   filename: string;
 }
 
+/** Which execution of a run's notebook: 1, or 2 for the second of a `twice` run. */
+export type Execution = 1 | 2;
+
+/** A notebook as a run executed it (`GET …/runs/{run_id}/notebooks/{position}`). */
+export interface ExecutedNotebook {
+  /** The notebook, nbformat 4 JSON, outputs included. */
+  notebook: PartialJSONObject;
+  /** When the run last wrote it (ISO 8601), from `Last-Modified`; null when the server did not say. */
+  lastModified: string | null;
+}
+
 /** A view answer: the view and its ETag, or null when unchanged since the ETag sent. */
 export interface ViewAnswer {
   view: ProjectView;
@@ -376,6 +387,13 @@ export interface ILifecycleAPI {
   runs(projectId: string): Promise<Run[]>;
   cancelRun(projectId: string, runId: string): Promise<Run>;
   exportProject(projectId: string, format: ExportFormat): Promise<ExportFile>;
+  /** Rejects with an `APIError` of status 404 while the run has not written that notebook. */
+  executedNotebook(
+    projectId: string,
+    runId: string,
+    position: number,
+    execution: Execution
+  ): Promise<ExecutedNotebook>;
 }
 
 /** The sidebar's model as other plugins (status bar, commands) see it. */

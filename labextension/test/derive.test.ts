@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 
 import {
   allBlockers,
-  executedNotebookPath,
   isOwnedBy,
   latestSignoffs,
   projectPath,
@@ -93,29 +92,5 @@ describe('blockers and paths', () => {
   it('makes project-relative paths root-relative', () => {
     expect(projectPath('credit', '.lifecycle/runs/r1/train.ipynb')).toBe('credit/.lifecycle/runs/r1/train.ipynb');
     expect(projectPath('', 'train.ipynb')).toBe('train.ipynb');
-  });
-});
-
-describe('executed notebooks', () => {
-  const notebook = {
-    position: 0,
-    path: 'train.ipynb',
-    status: 'finished' as const,
-    verdict: 'differs' as const,
-    kernel: 'python3',
-    cells_done: 4,
-    cells_total: 4,
-    output_path: '.lifecycle/runs/r1/train.ipynb',
-    duration: 1,
-    error: null,
-    diffs: null
-  };
-
-  it('opens the root-relative path the server gives, else joins the project folder', () => {
-    expect(executedNotebookPath('credit', { ...notebook, output_root_path: 'x/credit/.lifecycle/runs/r1/train.ipynb' })).toBe(
-      'x/credit/.lifecycle/runs/r1/train.ipynb'
-    );
-    expect(executedNotebookPath('credit', notebook)).toBe('credit/.lifecycle/runs/r1/train.ipynb');
-    expect(executedNotebookPath('credit', { ...notebook, output_path: null })).toBeNull();
   });
 });

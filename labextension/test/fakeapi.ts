@@ -6,6 +6,8 @@ import { APIError, ErrorBody } from '../src/errors';
 import {
   AuditLog,
   ChangeFeed,
+  ExecutedNotebook,
+  Execution,
   ExportFile,
   ExportFormat,
   ILifecycleAPI,
@@ -103,6 +105,8 @@ export class FakeAPI implements ILifecycleAPI {
   signoffs: Signoff[] = [];
   seq = 0;
   runList: Run[] = [];
+  /** Executed notebooks by `<run id>/<position>/<execution>`. */
+  executed = new Map<string, ExecutedNotebook['notebook']>();
   /** How many times each method was called. */
   calls: Record<string, number> = {};
   /** Answers `findProject` waits for, by path (to order concurrent lookups). */
@@ -368,5 +372,20 @@ export class FakeAPI implements ILifecycleAPI {
   async exportProject(projectId: string, format: ExportFormat): Promise<ExportFile> {
     this.count('exportProject');
     return { blob: new Blob([`report as ${format}`]), filename: `report.${format}` };
+  }
+
+  async executedNotebook(
+    projectId: string,
+    runId: string,
+    position: number,
+    execution: Execution
+  ): Promise<ExecutedNotebook> {
+    this.count('executedNotebook');
+    this.byId(projectId);
+    const notebook = this.executed.get(`${runId}/${position}/${execution}`);
+    if (!notebook) {
+      throw apiError(404, { message: `run ${runId} has no executed notebook at position ${position}` });
+    }
+    return { notebook: structuredClone(notebook), lastModified: '2030-01-03T00:00:00.000Z' };
   }
 }

@@ -6,6 +6,7 @@ import { ServerConnection } from '@jupyterlab/services';
 import { describe, expect, it } from 'vitest';
 
 import { LifecycleClient } from '../src/api';
+import { DRIVE_NAME, ExecutedNotebooksDrive, executedNotebookPath } from '../src/drive';
 import { APIError } from '../src/errors';
 import { LifecycleModel } from '../src/model';
 import { requestAPI } from '../src/request';
@@ -91,7 +92,16 @@ describe.skipIf(!URL)('reruns and exports against a real server', () => {
     expect(run.id).toBe(started?.id);
     expect(run.verdict).toBe('reproduced');
     expect(run.notebooks[0]).toMatchObject({ path: 'train.ipynb', cells_done: 1, cells_total: 1 });
-    expect(run.notebooks[0].output_root_path).toBe(`${FOLDER}/.lifecycle/runs/${run.id}/train.ipynb`);
+    expect(run.notebooks[0].output_path).toBe(`.lifecycle/runs/${run.id}/train.ipynb`);
+    // the executed notebook, through the read-only drive JupyterLab opens it with
+    const drive = new ExecutedNotebooksDrive({ api: new LifecycleClient(settings()) });
+    const local = executedNotebookPath(model.project!.id, run, run.notebooks[0])!.slice(DRIVE_NAME.length + 1);
+    const executed = await drive.get(local);
+    expect(executed).toMatchObject({ type: 'notebook', writable: false, name: 'train.ipynb' });
+    const cells = (executed.content as { cells: Array<{ cell_type: string; outputs?: unknown[] }> }).cells;
+    expect(cells.filter(cell => cell.cell_type === 'code').every(cell => (cell.outputs ?? []).length > 0)).toBe(true);
+    const missing = await drive.get(local.replace('/0/1/', '/7/1/')).catch(e => e);
+    expect((missing as APIError).status).toBe(404);
     await model.loadRuns();
     expect(model.runs[0].id).toBe(run.id);
   });

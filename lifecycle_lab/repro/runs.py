@@ -48,6 +48,33 @@ def new_run_id() -> str:
     return dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S") + "-" + secrets.token_hex(3)
 
 
+def executed_notebook_path(project: Project, run_id: str, notebook: str, execution: int = 1) -> Path:
+    """Where a run writes its execution of ``notebook`` (relative to the project folder): the same path under
+    ``.lifecycle/runs/<run-id>/``; with ``--twice`` the second execution is ``<name>.run2.ipynb`` beside it."""
+    first = project.manifest.runs_dir / run_id / notebook
+    return first if execution == 1 else first.with_name(f"{first.stem}.run{execution}.ipynb")
+
+
+def executed_notebook(project: Project, run: dict[str, Any], position: int, execution: int = 1) -> Path:
+    """The executed notebook at ``position`` of ``run`` (a run of ``project``), inside the run's folder.
+
+    NotFound when the run has no notebook there, did not execute it (``execution`` 2: a second time) or has
+    not written it yet, or when the file leads out of the run's folder (through a symlink).
+    """
+    listed = {nb["position"]: nb["path"] for nb in run["notebooks"]}
+    if position not in listed:
+        raise NotFound(f"run {run['id']} has no notebook at position {position}")
+    name = listed[position]
+    if execution == 2 and not run["twice"]:
+        raise NotFound(f"run {run['id']} executed {name!r} once (it was not started with twice)")
+    path = executed_notebook_path(project, run["id"], name, execution)
+    folder = (project.manifest.runs_dir / run["id"]).resolve()
+    if not path.is_file() or not path.resolve().is_relative_to(folder):
+        which = "second execution" if execution == 2 else "executed notebook"
+        raise NotFound(f"run {run['id']} has no {which} of {name!r} (the run is {run['status']})")
+    return path
+
+
 def run_json(run: dict[str, Any]) -> dict[str, Any]:
     """A run as clients see it: the stored record plus overall progress."""
     notebooks = run.get("notebooks") or []

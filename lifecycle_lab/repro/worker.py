@@ -33,7 +33,7 @@ from .compare import Tolerance, compare_notebooks
 from .environment import capture_environment, diff_environments
 from .processes import this_host
 from .runner import Execution, Prepared, RunAbandoned, execute, kill_live_kernels, prepare
-from .runs import PASSING, close_run, overall_verdict
+from .runs import PASSING, close_run, executed_notebook_path, overall_verdict
 from .sanitize import Sanitizer, sanitizer_chain
 
 SLOT_POLL_S = 0.5
@@ -151,8 +151,8 @@ class Worker:
         """Execute one notebook (twice with --twice), compare, record its verdict."""
         position, relative = nb["position"], nb["path"]
         source = project.directory / relative
-        output = project.manifest.runs_dir / self.run_id / relative
-        second_output = output.with_name(output.stem + ".run2.ipynb")
+        output = executed_notebook_path(project, self.run_id, relative)
+        second_output = executed_notebook_path(project, self.run_id, relative, 2)
         output.parent.mkdir(parents=True, exist_ok=True)
         # executing fills the notebook in place: the second pass starts from its own untouched copy
         passes = [(first, output)] + ([(replace(first, notebook=copy.deepcopy(first.notebook)), second_output)]

@@ -1,13 +1,16 @@
-"""REST handlers over reproducibility reruns: start (202), list, get, cancel. Authorized on the ``kernels`` resource.
+"""REST handlers over reproducibility reruns: start (202), list, get, cancel, and read an executed notebook.
 
 Starting only queues the run and spawns its worker process (``RunService``):
 no notebook ever executes in the server. The run records are the service's,
-plus the paths a JupyterLab client opens, relative to the server root.
+plus the paths a JupyterLab client opens, relative to the server root. Runs are
+authorized on the ``kernels`` resource; an executed notebook on ``contents``.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import posixpath
+import re
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +19,7 @@ from tornado import web
 
 from ..errors import Conflict, NotFound, ValidationError
 from ..repro.notebooks import read_notebook
-from ..repro.runs import RunService
+from ..repro.runs import RunService, executed_notebook
 from ..service import Project
 from .base import PROJECT_ID, LifecycleHandler
 
@@ -167,9 +170,48 @@ class RunHandler(_RunHandler):
         self.write_json(await self.call(cancel))
 
 
+class ExecutedNotebookHandler(_RunHandler):
+    """``GET /projects/{id}/runs/{run_id}/notebooks/{position}[?execution=2]``: an executed notebook (nbformat JSON).
+
+    It is how JupyterLab opens a run's output, which lives in the hidden ``.lifecycle/runs/`` folder that
+    jupyter-server's contents API does not serve. It serves the content of a file in the project, as
+    ``/api/contents`` would, so it takes that API's permission (``contents``, not ``kernels``): a reviewer
+    who may read files but not run code can read it, and running code gives no way round reading files.
+    """
+
+    auth_resource = "contents"
+
+    @web.authenticated
+    @authorized
+    async def get(self, project_id: str, run_id: str, position: str) -> None:
+        """The notebook as the run executed it (``execution=2``: its second execution with ``twice``)."""
+        execution = self.query_int("execution", 1, minimum=1, maximum=2)
+
+        def read() -> tuple[Any, float]:
+            project = self.project(project_id)
+            run = self.project_run(project, run_id)
+            if not _POSITION.fullmatch(position):
+                raise NotFound(f"run {run_id} has no notebook at position {position!r}")
+            path = executed_notebook(project, run, int(position), execution)
+            if self.root.relative(path) is None:  # the run's folder is a symlink out of the server root
+                raise NotFound(f"run {run_id} has no executed notebook at position {position} under the server root")
+            modified = path.stat().st_mtime
+            try:
+                return read_notebook(path, display=f"the executed notebook {run_id}/{position}"), modified
+            except ValidationError as exc:  # papermill rewrites it after every cell while the run executes it
+                raise Conflict(f"{exc.message}; the run is {run['status']}: try again once it has finished",
+                               current=None) from None
+
+        notebook, modified = await self.call(read)
+        self.set_header("Last-Modified", dt.datetime.fromtimestamp(modified, dt.timezone.utc))
+        self.write_json(notebook)
+
+
+_POSITION = re.compile(r"[0-9]{1,9}")
 RUN = PROJECT_ID + r"/runs/(?P<run_id>[^/]+)"
 
 HANDLERS: list[tuple[str, type[LifecycleHandler]]] = [
     (rf"/projects/{PROJECT_ID}/runs", RunsHandler),
     (rf"/projects/{RUN}", RunHandler),
+    (rf"/projects/{RUN}/notebooks/(?P<position>[^/]+)", ExecutedNotebookHandler),
 ]

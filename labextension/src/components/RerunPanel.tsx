@@ -2,14 +2,13 @@ import * as React from 'react';
 
 import { TranslationBundle } from '@jupyterlab/translation';
 
-import { executedNotebookPath } from '../derive';
 import { LifecycleModel } from '../model';
 import { PASSING_VERDICTS, Project, Run, RunNotebook } from '../tokens';
 import { formatTime, runStatusLabel, verdictLabel } from './labels';
 
 export interface RerunActions {
-  /** Open a file (root-relative) in JupyterLab. */
-  openPath: (path: string) => Promise<void>;
+  /** Open the notebook as the run executed it, read-only, in JupyterLab. */
+  openExecuted: (run: Run, notebook: RunNotebook) => Promise<void>;
   /** Show a notebook's differences in the main area. */
   showDiff: (run: Run, notebook: RunNotebook) => void;
 }
@@ -66,7 +65,7 @@ export function RerunPanel(props: {
           {model.runError}
         </div>
       )}
-      {run && <RunDetails run={run} project={project} actions={actions} trans={trans} />}
+      {run && <RunDetails run={run} actions={actions} trans={trans} />}
       {model.runs.length > 0 && (
         <details className="jp-LifecycleLab-runHistory">
           <summary>{trans._n('%1 run', '%1 runs', model.runs.length)}</summary>
@@ -94,13 +93,8 @@ export function RerunPanel(props: {
   );
 }
 
-function RunDetails(props: {
-  run: Run;
-  project: Project;
-  actions: RerunActions;
-  trans: TranslationBundle;
-}): JSX.Element {
-  const { run, project, actions, trans } = props;
+function RunDetails(props: { run: Run; actions: RerunActions; trans: TranslationBundle }): JSX.Element {
+  const { run, actions, trans } = props;
   return (
     <div className="jp-LifecycleLab-run" data-run={run.id} aria-live="polite">
       <div className="jp-LifecycleLab-runSummary">
@@ -115,7 +109,7 @@ function RunDetails(props: {
       <ul className="jp-LifecycleLab-runNotebooks">
         {run.notebooks.map(notebook => {
           const differing = notebook.diffs?.cells.filter(cell => cell.status !== 'identical').length ?? 0;
-          const executed = executedNotebookPath(project.path, notebook);
+          const executed = notebook.output_path !== null;
           return (
             <li key={notebook.position} data-notebook={notebook.path}>
               <div className="jp-LifecycleLab-runNotebook">
@@ -151,7 +145,7 @@ function RunDetails(props: {
                   <button
                     type="button"
                     className="jp-LifecycleLab-linkButton"
-                    onClick={() => void actions.openPath(executed)}
+                    onClick={() => void actions.openExecuted(run, notebook)}
                   >
                     {trans.__('Open executed notebook')}
                   </button>
