@@ -9,6 +9,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from test_service import write_after_items_are_read
 
 from lifecycle_lab.errors import NotFound
 from lifecycle_lab.fingerprint import notebook_hash
@@ -104,16 +105,8 @@ def test_the_view_seq_is_the_key_it_was_cached_under(
     cache: ViewCache, service: Lifecycle, project: Project, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A write landing while the view is computed is after the view's ``seq`` and makes the next request recompute."""
-    store, read_items = service.store, service.store.items
-    before = store.last_seq(project.id)
-
-    def items_then_a_write(project_id: str) -> dict:
-        states = read_items(project_id)
-        monkeypatch.setattr(store, "items", read_items)
-        service.set_item(project, "framing/risk-tier", {"status": "blocked"}, actor="bob")
-        return states
-
-    monkeypatch.setattr(store, "items", items_then_a_write)
+    before = service.store.last_seq(project.id)
+    write_after_items_are_read(monkeypatch, service, project)
     assert view_of(cache, project)["seq"] == before
     view = view_of(cache, project)
     assert view["seq"] == before + 1 and view["items"]["framing/risk-tier"]["status"] == "blocked"

@@ -122,10 +122,8 @@ def test_datasets_link_to_the_templates_datasets_item(service: Lifecycle, projec
     assert service.store.item(project.id, "composition/dataset-versions").evidence["versions"][0]["dataset"] == "d.csv"
 
 
-def test_a_write_landing_while_the_view_is_read_is_after_its_seq(
-    service: Lifecycle, project: Project, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The view's ``seq`` (a client's change-feed cursor) is read before the states, so no change slips past it."""
+def write_after_items_are_read(monkeypatch: pytest.MonkeyPatch, service: Lifecycle, project: Project) -> None:
+    """Make the next read of the project's item states be followed at once by another user's write."""
     store, read_items = service.store, service.store.items
 
     def items_then_a_write(project_id: str) -> dict:
@@ -135,7 +133,14 @@ def test_a_write_landing_while_the_view_is_read_is_after_its_seq(
         return states
 
     monkeypatch.setattr(store, "items", items_then_a_write)
+
+
+def test_a_write_landing_while_the_view_is_read_is_after_its_seq(
+    service: Lifecycle, project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The view's ``seq`` (a client's change-feed cursor) is read before the states, so no change slips past it."""
+    write_after_items_are_read(monkeypatch, service, project)
     view = service.view(project)
     assert view["items"]["framing/risk-tier"]["status"] == "todo"
-    events, _ = store.changes(project.id, view["seq"], 10)
+    events, _ = service.store.changes(project.id, view["seq"], 10)
     assert [e.target for e in events] == ["framing/risk-tier"]
