@@ -311,8 +311,11 @@ class Store(DatasetRecords, RunRecords):
     def items(self, project_id: str) -> dict[str, ItemState]:
         """Every recorded item state of the project, by key."""
         with self._read() as conn:
-            rows = conn.execute(sa.select(t.items).where(t.items.c.project_id == project_id))
-            return {row.key: _item_from_row(row) for row in rows}
+            return self._items(conn, project_id)
+
+    def _items(self, conn: Connection, project_id: str) -> dict[str, ItemState]:
+        rows = conn.execute(sa.select(t.items).where(t.items.c.project_id == project_id))
+        return {row.key: _item_from_row(row) for row in rows}
 
     def _item(self, conn: Connection, project_id: str, key: str) -> ItemState | None:
         row = conn.execute(
@@ -394,8 +397,7 @@ class Store(DatasetRecords, RunRecords):
         """Record the sign-off ``make`` builds from the item states read under the lock."""
         with self._write(project_id) as conn:
             self._project_row(conn, project_id)
-            rows = conn.execute(sa.select(t.items).where(t.items.c.project_id == project_id))
-            signoff = make({row.key: _item_from_row(row) for row in rows})
+            signoff = make(self._items(conn, project_id))
             values = check_values(t.signoffs, {
                 "stage": signoff.stage, "role": signoff.role, "decision": signoff.decision, "comment": signoff.comment,
                 "user_name": signoff.user, "at": signoff.at, "snapshot": signoff.snapshot,
