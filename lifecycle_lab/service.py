@@ -71,8 +71,13 @@ class DatasetCheck:
 
 @dataclass(frozen=True)
 class Snapshot:
-    """What a project's status is computed from, read at one moment: item states and the files on disk."""
+    """What a project's status is computed from, read at one moment: item states and the files on disk.
 
+    ``seq`` is the audit head read before them: the states are at least as new as it, so a client polling the
+    change feed from it misses no change that the snapshot does not show.
+    """
+
+    seq: int
     recorded: dict[str, cl.ItemState]
     datasets: list[DatasetCheck]
     seen: cl.Observations
@@ -222,11 +227,17 @@ class Lifecycle:
                         notebooks[nb["path"]] = notebook_hash(project.directory / nb["path"])
         return cl.Observations(datasets={c.recorded.name: c.current for c in datasets}, notebooks=notebooks)
 
-    def snapshot(self, project: Project, *, datasets: list[DatasetCheck] | None = None) -> Snapshot:
-        """The recorded item states and what is on disk now, read once, for a summary or a view."""
+    def snapshot(
+        self, project: Project, *, datasets: list[DatasetCheck] | None = None, seq: int | None = None
+    ) -> Snapshot:
+        """The audit head, the recorded item states and what is on disk now, read once, for a summary or a view.
+
+        ``seq``: an audit head the caller read earlier (before it read ``project``); by default it is read now.
+        """
+        head = self.store.last_seq(project.id) if seq is None else seq
         recorded = self.store.items(project.id)
         checks = self.check_datasets(project) if datasets is None else datasets
-        return Snapshot(recorded, checks, self.observe(project, recorded, checks))
+        return Snapshot(head, recorded, checks, self.observe(project, recorded, checks))
 
     def summary(
         self,
@@ -273,7 +284,7 @@ class Lifecycle:
             "ready": summary.ready,
             "status": "ready" if summary.ready else "blocked",
             "datasets": [check.to_json() for check in snap.datasets],
-            "seq": self.store.last_seq(project.id),
+            "seq": snap.seq,
         }
 
     # --- edits ---------------------------------------------------------------------------------

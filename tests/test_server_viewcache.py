@@ -9,6 +9,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from test_service import write_after_items_are_read
 
 from lifecycle_lab.errors import NotFound
 from lifecycle_lab.fingerprint import notebook_hash
@@ -98,3 +99,15 @@ def test_a_project_outside_the_root_is_not_found(service: Lifecycle, project: Pr
     elsewhere.mkdir()
     with pytest.raises(NotFound):
         ViewCache(service, ServerRoot(elsewhere)).render(project.id)
+
+
+def test_the_view_seq_is_the_key_it_was_cached_under(
+    cache: ViewCache, service: Lifecycle, project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A write landing while the view is computed is after the view's ``seq`` and makes the next request recompute."""
+    before = service.store.last_seq(project.id)
+    write_after_items_are_read(monkeypatch, service, project)
+    assert view_of(cache, project)["seq"] == before
+    view = view_of(cache, project)
+    assert view["seq"] == before + 1 and view["items"]["framing/risk-tier"]["status"] == "blocked"
+    assert (cache.hits, cache.misses) == (0, 2)

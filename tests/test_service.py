@@ -120,3 +120,27 @@ def test_datasets_link_to_the_templates_datasets_item(service: Lifecycle, projec
     (project_dir / "d.csv").write_text("a\n1\n")
     service.add_dataset(project, "d.csv", actor="alice")
     assert service.store.item(project.id, "composition/dataset-versions").evidence["versions"][0]["dataset"] == "d.csv"
+
+
+def write_after_items_are_read(monkeypatch: pytest.MonkeyPatch, service: Lifecycle, project: Project) -> None:
+    """Make the next read of the project's item states be followed at once by another user's write."""
+    store, read_items = service.store, service.store.items
+
+    def items_then_a_write(project_id: str) -> dict:
+        states = read_items(project_id)
+        monkeypatch.setattr(store, "items", read_items)
+        service.set_item(project, "framing/risk-tier", {"status": "blocked"}, actor="bob")
+        return states
+
+    monkeypatch.setattr(store, "items", items_then_a_write)
+
+
+def test_a_write_landing_while_the_view_is_read_is_after_its_seq(
+    service: Lifecycle, project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The view's ``seq`` (a client's change-feed cursor) is read before the states, so no change slips past it."""
+    write_after_items_are_read(monkeypatch, service, project)
+    view = service.view(project)
+    assert view["items"]["framing/risk-tier"]["status"] == "todo"
+    events, _ = service.store.changes(project.id, view["seq"], 10)
+    assert [e.target for e in events] == ["framing/risk-tier"]

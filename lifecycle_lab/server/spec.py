@@ -56,8 +56,8 @@ class OpenAPIHandler(LifecycleHandler):
     @web.authenticated
     @authorized
     async def get(self) -> None:
-        """The OpenAPI 3 document."""
-        self.write_json(served_spec(self.base_url))
+        """The OpenAPI 3 document (read and built on a worker thread the first time)."""
+        self.write_json(await self.call(served_spec, self.base_url))
 
 
 HANDLERS: list[tuple[str, type[LifecycleHandler]]] = [(r"/openapi.json", OpenAPIHandler)]

@@ -39,7 +39,6 @@ class RenderedView:
 
 @dataclass(frozen=True)
 class _Entry:
-    seq: int
     manifest: tuple[int, int, int] | None
     today: dt.date
     snapshot: Snapshot
@@ -71,7 +70,7 @@ class ViewCache:
         today = self.service.today()
         with self._lock:
             entry = self._entries.get(project_id)
-        if entry is not None and entry.seq == seq and entry.today == today:
+        if entry is not None and entry.snapshot.seq == seq and entry.today == today:
             project = entry.view.project
             if (
                 _manifest_stat(project.directory) == entry.manifest
@@ -90,19 +89,20 @@ class ViewCache:
         return entry.view
 
     def _compute(self, project_id: str, seq: int, today: dt.date) -> _Entry:
-        # Everything is read after ``seq``: the rendering is at least as new as its key, so a write that
-        # lands meanwhile only makes the next request recompute.
+        # Everything is read after ``seq``, which is also the view's ``seq``: the rendering is at least as new
+        # as its key, so a write that lands meanwhile only makes the next request recompute (and shows in the
+        # change feed after the view's ``seq``).
         project = self.service.project(project_id)
         relative = self.root.relative(project.directory)
         if relative is None:
             raise NotFound(f"no project with id {project_id!r} under the server root")
         manifest = _manifest_stat(project.directory)
-        snapshot = self.service.snapshot(project)
+        snapshot = self.service.snapshot(project, seq=seq)
         view = self.service.view(project, today=today, snapshot=snapshot)
         view["project"]["path"] = relative
         body = json.dumps(view, ensure_ascii=False, separators=(",", ":")).encode()
         rendered = RenderedView(project, body, hashlib.sha256(body).hexdigest())
-        return _Entry(seq, manifest, today, snapshot, rendered)
+        return _Entry(manifest, today, snapshot, rendered)
 
     def _observe(self, project: Project, snapshot: Snapshot) -> cl.Observations:
         # The audit head is unchanged, so the recorded states are too: only the files need a new look.

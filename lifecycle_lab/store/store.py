@@ -18,7 +18,7 @@ import json
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -202,19 +202,17 @@ class Store(DatasetRecords, RunRecords):
         ).first()
         seq, prev = (head.seq + 1, head.hash) if head else (1, GENESIS)
         before_text, after_text = canonical_json(before), canonical_json(after)
-        payload = {
-            "seq": seq, "at": at, "actor": actor, "project": project_id, "action": action, "target": target,
-            "before": json.loads(before_text), "after": json.loads(after_text),
-        }
-        digest = event_hash(prev, payload)
+        # Hashed as it will read back: before/after through their stored JSON text.
+        unhashed = AuditEvent(seq, at, actor, project_id, action, target, json.loads(before_text),
+                              json.loads(after_text), prev, hash="")
+        event = replace(unhashed, hash=event_hash(prev, unhashed.payload()))
         conn.execute(
             t.audit_events.insert().values(
                 project_id=project_id, seq=seq, at=at, actor=actor, action=action, target=target,
-                before=before_text, after=after_text, prev_hash=prev, hash=digest,
+                before=before_text, after=after_text, prev_hash=prev, hash=event.hash,
             )
         )
-        return AuditEvent(seq, at, actor, project_id, action, target, payload["before"], payload["after"],
-                          prev, digest)
+        return event
 
     def events(self, project_id: str, since: int = 0, limit: int | None = None) -> list[AuditEvent]:
         """The project's audit events after sequence number ``since``, oldest first."""
@@ -313,8 +311,11 @@ class Store(DatasetRecords, RunRecords):
     def items(self, project_id: str) -> dict[str, ItemState]:
         """Every recorded item state of the project, by key."""
         with self._read() as conn:
-            rows = conn.execute(sa.select(t.items).where(t.items.c.project_id == project_id))
-            return {row.key: _item_from_row(row) for row in rows}
+            return self._items(conn, project_id)
+
+    def _items(self, conn: Connection, project_id: str) -> dict[str, ItemState]:
+        rows = conn.execute(sa.select(t.items).where(t.items.c.project_id == project_id))
+        return {row.key: _item_from_row(row) for row in rows}
 
     def _item(self, conn: Connection, project_id: str, key: str) -> ItemState | None:
         row = conn.execute(
@@ -396,8 +397,7 @@ class Store(DatasetRecords, RunRecords):
         """Record the sign-off ``make`` builds from the item states read under the lock."""
         with self._write(project_id) as conn:
             self._project_row(conn, project_id)
-            rows = conn.execute(sa.select(t.items).where(t.items.c.project_id == project_id))
-            signoff = make({row.key: _item_from_row(row) for row in rows})
+            signoff = make(self._items(conn, project_id))
             values = check_values(t.signoffs, {
                 "stage": signoff.stage, "role": signoff.role, "decision": signoff.decision, "comment": signoff.comment,
                 "user_name": signoff.user, "at": signoff.at, "snapshot": signoff.snapshot,
