@@ -287,10 +287,10 @@ class RunService:
         if run["status"] not in ACTIVE_RUN_STATUSES:
             return run_json(run)
         # Closing first means the worker's own last writes are refused and nobody mistakes the kill for a crash.
-        close_run(self.lifecycle, run_id, "cancelled", "cancelled", f"cancelled by {actor}", actor=actor)
+        closed = close_run(self.lifecycle, run_id, "cancelled", "cancelled", f"cancelled by {actor}", actor=actor)
         if run.get("worker_host") in (None, self.host):
             stop_run(run.get("worker_pid"), run_id)
-        return self.get(run_id)
+        return run_json(closed)  # closed: stopping the worker changes nothing of the record
 
 
 def _last_log_line(run_dir: Path | None) -> str | None:
