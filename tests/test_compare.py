@@ -195,6 +195,13 @@ def test_images_compare_by_content_hash() -> None:
     assert other.to_json("saved")["cells"][0]["expected"][0]["text"].startswith("sha256:")
 
 
+def test_the_same_image_wrapped_differently_reproduces() -> None:
+    png = base64.b64encode(b"\x89PNG fake image" * 20).decode()
+    wrapped = "\n".join(png[i:i + 76] for i in range(0, len(png), 76)) + "\n"
+    saved, rerun = notebook(("p", [result({"image/png": png})])), notebook(("p", [result({"image/png": wrapped})]))
+    assert compare(saved, rerun).verdict == "reproduced"
+
+
 def test_a_missing_output_type_differs_naming_both_sides() -> None:
     saved = notebook(("p", [result({"text/plain": "<Figure>", "image/png": "aGk="})]))
     rerun = notebook(("p", [result({"text/plain": "<Figure>"})]))

@@ -10,11 +10,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import nbformat.v4 as v4
 import pytest
 from rerun_support import configure, kernels_of_run, processes_of_run, save_outputs, write_notebook
 
 from lifecycle_lab.errors import ValidationError
+from lifecycle_lab.repro.compare import compare_notebooks
 from lifecycle_lab.repro.runs import RunService, close_run
+from lifecycle_lab.repro.worker import Settings
 from lifecycle_lab.service import Lifecycle, Project
 
 pytestmark = pytest.mark.kernel
@@ -184,6 +187,23 @@ def test_paths_outside_the_project_and_bad_sanitizers_are_refused_before_a_run_e
     with pytest.raises(ValidationError, match=r"rerun.sanitizers\[0\]"):
         runs.start(project, ["a.ipynb"], actor="alice")
     assert runs.list(project) == []
+
+
+def test_the_manifests_sanitizers_and_tolerance_are_what_the_worker_compares_with(
+    make_project: Callable[..., Project],
+) -> None:
+    project = make_project([], sanitizers=[{"regex": r"run #\d+", "replace": "run #N"}], tolerance={"rel": 0.01})
+    settings = Settings.from_options(project.manifest.rerun)  # what start() stores as the run's options
+
+    def printing(text: str) -> Any:
+        nb = v4.new_notebook()
+        nb.cells.append(v4.new_code_cell("report()", outputs=[v4.new_output("stream", name="stdout", text=text)]))
+        return nb
+
+    # without the manifest's regex "4 vs 9" differs; without its tolerance so does 0.831 vs 0.832
+    comparison = compare_notebooks(printing("run #4 accuracy 0.831\n"), printing("run #9 accuracy 0.832\n"),
+                                   tolerance=settings.tolerance, sanitizers=settings.sanitizers)
+    assert comparison.verdict == "within_tolerance"
 
 
 def test_a_kernel_that_cannot_start_fails_its_notebook_and_the_run_goes_on(

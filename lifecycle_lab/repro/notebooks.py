@@ -35,7 +35,8 @@ def read_notebook(path: Path, *, display: str) -> Any:
     if not isinstance(data, dict) or not ({"cells", "worksheets"} & set(data)):
         raise ValidationError(f"{display} is not a notebook (JSON without cells)")
     try:
-        nbformat.validate(nbformat.reads(text, as_version=nbformat.NO_CONVERT))
-        return nbformat.reads(text, as_version=4)
+        nb = nbformat.reads(text, as_version=nbformat.NO_CONVERT)
+        nbformat.validate(nb)  # reads() only logs what is invalid
+        return nbformat.convert(nb, 4)
     except Exception as exc:  # nbformat raises its ValidationError, or KeyError/TypeError on odd shapes
         raise ValidationError(f"{display} is not a valid notebook (nbformat): {first_line(exc)}") from None

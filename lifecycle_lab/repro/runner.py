@@ -35,7 +35,7 @@ from .sanitize import apply_control_characters
 _NBCLIENT_RAISES = "raises-exception"  # the tag nbclient itself honours for cells allowed to fail
 KERNEL_START_TIMEOUT_S = 60
 
-ProgressCallback = Callable[[int, int], None]
+ProgressCallback = Callable[[int], None]  # called with the number of cells done
 
 
 class RunAbandoned(Exception):
@@ -98,7 +98,7 @@ class _ReportingManager(NotebookExecutionManager):
         """papermill's bookkeeping, then report progress."""
         super().cell_complete(cell, cell_index, **kwargs)
         if self.on_cell is not None and cell_index is not None:
-            self.on_cell(cell_index + 1, len(self.nb.cells))
+            self.on_cell(cell_index + 1)
 
 
 class ReportingEngine(NBClientEngine):
@@ -125,7 +125,11 @@ class Prepared:
     saved: Any  # the notebook as saved (nbformat v4), whose outputs a rerun is compared with
     kernel: str
     kernel_spec: dict[str, Any]
-    cells: int
+
+    @property
+    def cells(self) -> int:
+        """How many cells execute (papermill's injected parameters cell included)."""
+        return len(self.notebook.cells)
 
 
 @dataclass(frozen=True)
@@ -168,7 +172,7 @@ def prepare(path: Path, *, parameters: Mapping[str, Any], kernel: str | None, di
         if TAG_RAISES in tags(cell) and _NBCLIENT_RAISES not in cell.metadata["tags"]:
             cell.metadata["tags"].append(_NBCLIENT_RAISES)
             cell.metadata["lifecycle_added_tag"] = True
-    return Prepared(notebook=nb, saved=saved, kernel=name, kernel_spec=kernel_summary(name, spec), cells=len(nb.cells))
+    return Prepared(notebook=nb, saved=saved, kernel=name, kernel_spec=kernel_summary(name, spec))
 
 
 def source_index(nb: Any, index: int) -> int:

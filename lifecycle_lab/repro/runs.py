@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import Conflict, NotFound, ValidationError
+from ..evidence import PASSING_RERUN_VERDICTS
 from ..service import Lifecycle, Project
 from ..store.runs import ACTIVE_RUN_STATUSES
 from ..store.url import DB_URL_ENV
@@ -31,7 +32,7 @@ RERUN_ENV = "LIFECYCLE_LAB_RERUN"  # "1" in a rerun kernel: widgets verify inste
 WORKER_MODULE = "lifecycle_lab.repro.worker"
 DEFAULT_MAX_CONCURRENT = 2
 VERDICTS = ("reproduced", "within_tolerance", "differs", "timed_out", "failed", "cancelled")  # best to worst
-PASSING = frozenset({"reproduced", "within_tolerance"})
+PASSING = PASSING_RERUN_VERDICTS  # one rule: what passes here is what the checklist accepts as evidence
 UNCLAIMED_GRACE_S = 60  # a queued run whose spawner never recorded a worker is given up after this
 WORKER_EXIT_GRACE_S = 30  # how long wait() gives a worker that closed its run to record evidence and exit
 _PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # the folder holding lifecycle_lab: the worker imports this copy
@@ -286,10 +287,10 @@ class RunService:
         if run["status"] not in ACTIVE_RUN_STATUSES:
             return run_json(run)
         # Closing first means the worker's own last writes are refused and nobody mistakes the kill for a crash.
-        close_run(self.lifecycle, run_id, "cancelled", "cancelled", f"cancelled by {actor}", actor=actor)
+        closed = close_run(self.lifecycle, run_id, "cancelled", "cancelled", f"cancelled by {actor}", actor=actor)
         if run.get("worker_host") in (None, self.host):
             stop_run(run.get("worker_pid"), run_id)
-        return self.get(run_id)
+        return run_json(closed)  # closed: stopping the worker changes nothing of the record
 
 
 def _last_log_line(run_dir: Path | None) -> str | None:

@@ -53,7 +53,7 @@ class _Progress:
         self.offset = 0
         self._last = 0.0
 
-    def __call__(self, done: int, _cells: int) -> None:
+    def __call__(self, done: int) -> None:
         now = time.monotonic()
         if now - self._last >= PROGRESS_EVERY_S or self.offset + done >= self.total:
             self._last = now
