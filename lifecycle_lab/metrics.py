@@ -332,10 +332,15 @@ def _rows(names: list[str], parts: tuple[np.ndarray, np.ndarray, np.ndarray, np.
     return (overall, *segments)
 
 
+def _bin_index(prob: np.ndarray, n_bins: int) -> np.ndarray:
+    """Each probability's equal-width bin, 0 to ``n_bins - 1`` (a probability on an edge goes to the upper bin)."""
+    return np.searchsorted(np.linspace(0.0, 1.0, n_bins + 1)[1:-1], prob, side="right")
+
+
 def calibration_bins(y_true: np.ndarray, prob: np.ndarray, n_bins: int) -> tuple[CalibrationBin, ...]:
     """Equal-width probability bins with their counts, mean predicted probability and observed rate."""
     edges = np.linspace(0.0, 1.0, n_bins + 1)
-    which = np.searchsorted(edges[1:-1], prob, side="right")
+    which = _bin_index(prob, n_bins)
     count = np.bincount(which, minlength=n_bins)
     mean = _ratio(np.bincount(which, weights=prob, minlength=n_bins), count)
     rate = _ratio(np.bincount(which, weights=y_true.astype(float), minlength=n_bins), count)
@@ -388,7 +393,7 @@ def evaluate(
     rngs = [np.random.default_rng([seed, stream]) for stream in (0, 1)]  # independent, stable streams
     if probabilistic:
         assert truth01 is not None
-        bin_cells = 2 * np.searchsorted(np.linspace(0, 1, n_bins + 1)[1:-1], pred, side="right") + truth01
+        bin_cells = 2 * _bin_index(pred, n_bins) + truth01
     if metric == "brier":
         parts = _estimate_cells(_mean_of_sums, strata, n_strata, bin_cells, 2 * n_bins, (pred - truth01) ** 2,
                                 rng=rngs[0], **common)

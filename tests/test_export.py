@@ -14,6 +14,7 @@ from typing import Any
 
 import pypdf
 import pytest
+from conftest import tamper
 from export_samples import (
     BROKEN,
     EVALUATE,
@@ -228,6 +229,24 @@ def test_audit_trail_shows_the_latest_200_events(service: Lifecycle, project: Pr
     assert "Showing the latest 200 of 206 events." in text
 
 
+def test_a_broken_audit_chain_is_reported_in_every_format(service: Lifecycle, project: Project) -> None:
+    for i in range(3):
+        service.set_item(project, "framing/risk-tier", {"notes": f"revision {i}"}, actor="alice")
+    tamper(service.store.url, "UPDATE audit_events SET actor='mallory' WHERE seq=3")
+    check = service.store.verify_chain(project.id)
+    assert not check.ok
+    text = pdf_text(export(service, project, "pdf"))
+    assert f"The hash chain is BROKEN: {check.message}" in text and f"verified up to {check.head}" in text
+    assert "Audit chain BROKEN, 4 events" in text
+    markdown = export(service, project, "md").decode()
+    assert f"The hash chain is **BROKEN**: {md(check.message)} (verified up to {check.head})." in markdown
+    assert "- **Audit chain:** BROKEN, 4 events" in markdown
+    html = export(service, project, "html").decode()
+    assert '<span class="bad">The hash chain is BROKEN:</span>' in html and check.head in html
+    summary = json.loads(export(service, project, "json"))["summary"]["audit"]
+    assert (summary["verified"], summary["message"], summary["head"]) == (False, check.message, check.head)
+
+
 def test_same_state_and_time_give_byte_identical_files(sample: Sample) -> None:
     service, filled = sample.service, sample.project
     for fmt in FORMATS:
@@ -263,6 +282,25 @@ def test_markdown_lists_items_as_github_tasks(sample: Sample) -> None:
     assert "- [x] **Problem statement** (required): done" in markdown
     assert "| Framing | model-owner | approve | reviewer-model-owner |" in markdown
     assert markdown.count("| OUTDATED |") == 1
+
+
+def test_a_signoff_decided_again_is_shown_superseded_by_the_later_one(service: Lifecycle, project: Project) -> None:
+    role = project.template.stage("framing").gate.signoffs[0]
+    service.signoff(project, "framing", role, "reject", actor="bob", comment="first try")
+    service.signoff(project, "framing", role, "approve", actor="bob", comment="second try")
+    signoffs = gather_report(service, project, generated_at=AT, generated_by="auditor")["signoffs"]
+    assert [(s["comment"], s["superseded"], s["outdated"]) for s in signoffs] == [
+        ("first try", True, False), ("second try", False, False)]
+    markdown = export(service, project, "md").decode()
+    assert "| first try | superseded |" in markdown and "| second try | current |" in markdown
+    html = export(service, project, "html").decode()
+    assert "<td>first try</td><td>superseded</td>" in html and "<td>second try</td><td>current</td>" in html
+
+
+def test_html_marks_the_outdated_signoff(sample: Sample) -> None:
+    html = export(sample.service, sample.project, "html").decode()
+    assert html.count('<td><span class="bad">OUTDATED</span></td>') == 1
+    assert "<td>superseded</td>" in html or "<td>current</td>" in html
 
 
 class _Tags(HTMLParser):

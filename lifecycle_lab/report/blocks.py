@@ -64,6 +64,47 @@ def link(url: str, title: str | None = None) -> Block:
     return {"type": "link", "url": url, "title": title or url, "href": href}
 
 
+def percent(progress: Mapping[str, Any]) -> str:
+    """A progress object as ``done/applicable (percent%)``."""
+    return f"{progress['done']}/{progress['applicable']} ({progress['percent']}%)"
+
+
+def signoff_state(signoff: Mapping[str, Any]) -> str:
+    """A sign-off's standing: ``OUTDATED`` (its stage changed since), ``superseded`` (a later one counts)
+    or ``current``."""
+    return "OUTDATED" if signoff["outdated"] else "superseded" if signoff["superseded"] else "current"
+
+
+# --- the report's own tables, the same in Markdown and HTML -----------------------------------------
+
+
+def score_table(score: Mapping[str, Any]) -> Block:
+    """The template score by section."""
+    return table(["Section", "Points", "Tests", "Done by hand", "Automated"],
+                 [[s["title"], show(s["points"]), s["tests"], s["manual"], s["automated"]] for s in score["sections"]])
+
+
+def blockers_table(blockers: list[Mapping[str, Any]]) -> Block:
+    """Why a stage's gate is closed."""
+    return table(["Blocker", "Target", "Why"], [[b["kind"].replace("_", " "), b["target"], b["message"]]
+                                                for b in blockers])
+
+
+def notebooks_table(notebooks: list[Mapping[str, Any]]) -> Block:
+    """The latest rerun of each notebook, one row each."""
+    return table(["Notebook", "Verdict", "Status", "Cells", "Duration", "Run", "Finished"], [
+        [nb["path"], nb["verdict"], nb["status"], nb["cells"], nb["duration"], nb["run_id"], nb["finished_at"]]
+        for nb in notebooks
+    ])
+
+
+def audit_table(audit: Mapping[str, Any]) -> Block:
+    """The audit events shown, oldest first."""
+    return table(["Seq", "At", "Actor", "Action", "Target", "Hash"], [
+        [e["seq"], e["at"], e["actor"], e["action"], e["target"], e["hash"]] for e in audit["events"]
+    ])
+
+
 def _ci(row: Mapping[str, Any]) -> str:
     low, high = row.get("ci_low"), row.get("ci_high")
     if low is None and high is None:

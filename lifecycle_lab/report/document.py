@@ -11,7 +11,7 @@ import datetime as dt
 from typing import Any
 
 from .. import __version__
-from ..domain import ItemSpec, Summary
+from ..domain import ItemSpec, Summary, latest_signoffs
 from ..errors import ValidationError
 from ..scores import template_score
 from ..service import DatasetCheck, Lifecycle, Project
@@ -96,7 +96,7 @@ def _stages(project: Project, summary: Summary, versions: DatasetIndex) -> list[
 
 def _signoffs(project: Project, summary: Summary) -> list[dict[str, Any]]:
     titles = {stage.id: stage.title for stage in project.template.stages}
-    latest: dict[tuple[str, str], int | None] = {(s.stage, s.role): s.id for s in summary.signoffs}
+    latest = latest_signoffs(summary.signoffs)
     return [
         {
             "stage": s.stage,
@@ -107,7 +107,7 @@ def _signoffs(project: Project, summary: Summary) -> list[dict[str, Any]]:
             "at": s.at,
             "comment": s.comment,
             "outdated": s.id in summary.outdated_signoffs,
-            "superseded": latest[(s.stage, s.role)] != s.id,
+            "superseded": latest[(s.stage, s.role)].id != s.id,
         }
         for s in summary.signoffs
     ]

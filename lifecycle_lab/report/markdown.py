@@ -12,7 +12,7 @@ import re
 from typing import Any
 from urllib.parse import quote
 
-from .blocks import MISSING, show
+from .blocks import MISSING, audit_table, blockers_table, notebooks_table, percent, score_table, show, signoff_state
 
 _SPECIAL = re.compile(r"([\\`*_{}\[\]<>#!|~$&@])")  # ( and ) are inert once [ and ] are escaped
 _URL_SAFE = ":/?#@!$&()*+,;=%~-._"  # everything else (spaces, <, >, backslash) is percent-encoded
@@ -64,10 +64,6 @@ def _block(block: dict[str, Any], indent: str) -> list[str]:
     return [f"{indent}Link: {shown}", ""]
 
 
-def _percent(progress: dict[str, Any]) -> str:
-    return f"{progress['done']}/{progress['applicable']} ({progress['percent']}%)"
-
-
 def _cover(doc: dict[str, Any]) -> list[str]:
     project, template, ready, audit, score = (doc["project"], doc["template"], doc["readiness"], doc["audit"],
                                               doc["score"])
@@ -77,7 +73,7 @@ def _cover(doc: dict[str, Any]) -> list[str]:
         f"- **Project:** {md(project['name'])} ({md(project['id'])})",
         f"- **Template:** {md(template['title'])} ({md(template['id'])} {md(template['version'])})",
         f"- **Generated:** {md(doc['generated_at'])} by {md(doc['generated_by'])} with {md(doc['generator'])}",
-        f"- **Readiness:** **{ready['status'].upper()}**, {_percent(ready['progress'])} of applicable items done, "
+        f"- **Readiness:** **{ready['status'].upper()}**, {percent(ready['progress'])} of applicable items done, "
         f"{ready['gates_passed']} of {ready['gates_total']} gates pass, {ready['overdue']} overdue, "
         f"{ready['stale']} with stale evidence",
         *([f"- **{md(score['title'])}:** {show(score['final'])}, {md(score['band'])} (the lowest section score)"]
@@ -88,7 +84,7 @@ def _cover(doc: dict[str, Any]) -> list[str]:
         "## Summary by stage",
         "",
         *_table(["Stage", "Progress", "Gate", "Blockers", "Overdue"], [
-            [s["title"], _percent(s["progress"]), "passes" if s["gate"]["passed"] else "blocked",
+            [s["title"], percent(s["progress"]), "passes" if s["gate"]["passed"] else "blocked",
              len(s["gate"]["blockers"]), len(s["overdue"])]
             for s in doc["stages"]
         ]),
@@ -97,9 +93,7 @@ def _cover(doc: dict[str, Any]) -> list[str]:
 
 
 def _score_table(score: dict[str, Any]) -> list[str]:
-    return [f"**{md(score['title'])} by section**", "", *_table(
-        ["Section", "Points", "Tests", "Done by hand", "Automated"],
-        [[s["title"], show(s["points"]), s["tests"], s["manual"], s["automated"]] for s in score["sections"]])]
+    return [f"**{md(score['title'])} by section**", "", *_block(score_table(score), "")]
 
 
 def _item(item: dict[str, Any]) -> list[str]:
@@ -129,11 +123,10 @@ def _stages(doc: dict[str, Any]) -> list[str]:
         if stage["description"]:
             lines += [md_line(stage["description"].replace("\n", " ")), ""]
         signers = f" · sign-offs by {md(', '.join(gate['signoffs']))}" if gate["signoffs"] else ""
-        lines += [f"Progress {_percent(stage['progress'])} · gate **{'passes' if gate['passed'] else 'blocked'}**"
+        lines += [f"Progress {percent(stage['progress'])} · gate **{'passes' if gate['passed'] else 'blocked'}**"
                   f"{signers}", ""]
         if gate["blockers"]:
-            lines += _table(["Blocker", "Target", "Why"],
-                            [[b["kind"].replace("_", " "), b["target"], b["message"]] for b in gate["blockers"]])
+            lines += _block(blockers_table(gate["blockers"]), "")
         for item in stage["items"]:
             lines += _item(item)
     return lines
@@ -145,7 +138,7 @@ def _signoffs(doc: dict[str, Any]) -> list[str]:
         return [*lines, "No sign-offs recorded.", ""]
     return [*lines, *_table(["Stage", "Role", "Decision", "By", "At", "Comment", "State"], [
         [s["stage_title"], s["role"], s["decision"], s["user"], s["at"], s["comment"],
-         "OUTDATED" if s["outdated"] else "superseded" if s["superseded"] else "current"]
+         signoff_state(s)]
         for s in doc["signoffs"]
     ])]
 
@@ -178,10 +171,7 @@ def _reruns(doc: dict[str, Any]) -> list[str]:
     if not reruns["notebooks"]:
         return [*lines, "No notebooks are listed for rerun and no rerun was recorded.", ""]
     lines += ["The latest rerun of each notebook.", ""]
-    lines += _table(["Notebook", "Verdict", "Status", "Cells", "Duration", "Run", "Finished"], [
-        [nb["path"], nb["verdict"], nb["status"], nb["cells"], nb["duration"], nb["run_id"], nb["finished_at"]]
-        for nb in reruns["notebooks"]
-    ])
+    lines += _block(notebooks_table(reruns["notebooks"]), "")
     for nb in reruns["notebooks"]:
         if nb["run_id"]:
             lines += _notebook_detail(nb)
@@ -210,9 +200,7 @@ def _audit(doc: dict[str, Any]) -> list[str]:
     lines = ["## Audit trail", "", state, ""]
     if audit["shown"] < audit["total"]:
         lines += [f"Showing the latest {audit['shown']} of {audit['total']} events.", ""]
-    return [*lines, *_table(["Seq", "At", "Actor", "Action", "Target", "Hash"], [
-        [e["seq"], e["at"], e["actor"], e["action"], e["target"], e["hash"]] for e in audit["events"]
-    ])]
+    return [*lines, *_block(audit_table(audit), "")]
 
 
 def render_markdown(doc: dict[str, Any]) -> str:

@@ -115,10 +115,9 @@ class DatasetCard(Form):
         self.body.children = (self.card, self.record_button)
         self.current = ctx.fingerprint(absolute)
         self.recorded = self._latest()
-        if self.recorded is None and not ctx.rerun:
+        if not ctx.rerun and (self.recorded is None or self._matches()):
+            # the first version; or the same data again, which links it to the checklist if it is not yet
             self.recorded = ctx.add_dataset(absolute, name)
-        elif self.recorded is not None and self._matches() and not ctx.rerun:
-            self.recorded = ctx.add_dataset(absolute, name)  # links it to the checklist if it is not yet
         self.line = status_line(name, path, self.recorded, self.current, self.relative)
         self._render()
         if ctx.rerun:
