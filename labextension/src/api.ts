@@ -2,7 +2,7 @@ import { ServerConnection } from '@jupyterlab/services';
 import { PartialJSONObject } from '@lumino/coreutils';
 
 import { APIError } from './errors';
-import { requestAPI } from './request';
+import { requestAPI, RequestOptions } from './request';
 import {
   AuditLog,
   ChangeFeed,
@@ -21,13 +21,6 @@ import {
   TemplateInfo,
   ViewAnswer
 } from './tokens';
-
-const EXPORT_EXTENSIONS: Record<ExportFormat, string> = {
-  pdf: 'pdf',
-  md: 'md',
-  html: 'html',
-  json: 'json'
-};
 
 /**
  * The lifecycle REST API over HTTP, every call through `requestAPI`.
@@ -48,18 +41,12 @@ export class LifecycleClient implements ILifecycleAPI {
     }
   }
 
-  async createProject(path: string, template: string): Promise<Project> {
-    const answer = await requestAPI<Project>(
-      'projects',
-      { method: 'POST', json: { path, template } },
-      this._settings
-    );
-    return answer.body;
+  createProject(path: string, template: string): Promise<Project> {
+    return this._body<Project>('projects', { method: 'POST', json: { path, template } });
   }
 
   async templates(): Promise<TemplateInfo[]> {
-    const answer = await this._get<{ templates: TemplateInfo[] }>('templates');
-    return answer.body.templates;
+    return (await this._body<{ templates: TemplateInfo[] }>('templates')).templates;
   }
 
   async view(projectId: string, etag: string | null): Promise<ViewAnswer | null> {
@@ -74,68 +61,42 @@ export class LifecycleClient implements ILifecycleAPI {
     return { view: answer.body, etag: answer.headers.get('ETag') };
   }
 
-  async updateItem(
-    projectId: string,
-    key: string,
-    changes: ItemChanges,
-    version: number
-  ): Promise<ItemState> {
+  updateItem(projectId: string, key: string, changes: ItemChanges, version: number): Promise<ItemState> {
     const [stage, item] = key.split('/');
-    const answer = await requestAPI<ItemState>(
-      this._project(
-        projectId,
-        'items',
-        encodeURIComponent(stage),
-        encodeURIComponent(item)
-      ),
-      { method: 'PATCH', json: changes, headers: { 'If-Match': `"${version}"` } },
-      this._settings
-    );
-    return answer.body;
+    return this._body<ItemState>(this._project(projectId, 'items', stage, item), {
+      method: 'PATCH',
+      json: changes,
+      headers: { 'If-Match': `"${version}"` }
+    });
   }
 
-  async signoff(projectId: string, signoff: NewSignoff): Promise<Signoff> {
-    const answer = await requestAPI<Signoff>(
-      this._project(projectId, 'signoffs'),
-      { method: 'POST', json: signoff },
-      this._settings
-    );
-    return answer.body;
+  signoff(projectId: string, signoff: NewSignoff): Promise<Signoff> {
+    return this._body<Signoff>(this._project(projectId, 'signoffs'), { method: 'POST', json: signoff });
   }
 
-  async changes(projectId: string, since: number): Promise<ChangeFeed> {
-    return (await this._get<ChangeFeed>(this._project(projectId, 'changes'), { since })).body;
+  changes(projectId: string, since: number): Promise<ChangeFeed> {
+    return this._body<ChangeFeed>(this._project(projectId, 'changes'), { query: { since } });
   }
 
-  async audit(projectId: string, since: number, verify: boolean): Promise<AuditLog> {
+  audit(projectId: string, since: number, verify: boolean): Promise<AuditLog> {
     const query = { since, verify: verify ? 1 : undefined };
-    return (await this._get<AuditLog>(this._project(projectId, 'audit'), query)).body;
+    return this._body<AuditLog>(this._project(projectId, 'audit'), { query });
   }
 
-  async startRun(projectId: string): Promise<Run> {
-    const answer = await requestAPI<Run>(
-      this._project(projectId, 'runs'),
-      { method: 'POST', json: {} },
-      this._settings
-    );
-    return answer.body;
+  startRun(projectId: string): Promise<Run> {
+    return this._body<Run>(this._project(projectId, 'runs'), { method: 'POST', json: {} });
   }
 
-  async run(projectId: string, runId: string): Promise<Run> {
-    return (await this._get<Run>(this._project(projectId, 'runs', runId))).body;
+  run(projectId: string, runId: string): Promise<Run> {
+    return this._body<Run>(this._project(projectId, 'runs', runId));
   }
 
   async runs(projectId: string): Promise<Run[]> {
-    return (await this._get<{ runs: Run[] }>(this._project(projectId, 'runs'))).body.runs;
+    return (await this._body<{ runs: Run[] }>(this._project(projectId, 'runs'))).runs;
   }
 
-  async cancelRun(projectId: string, runId: string): Promise<Run> {
-    const answer = await requestAPI<Run>(
-      this._project(projectId, 'runs', runId),
-      { method: 'DELETE' },
-      this._settings
-    );
-    return answer.body;
+  cancelRun(projectId: string, runId: string): Promise<Run> {
+    return this._body<Run>(this._project(projectId, 'runs', runId), { method: 'DELETE' });
   }
 
   async exportProject(projectId: string, format: ExportFormat): Promise<ExportFile> {
@@ -144,9 +105,7 @@ export class LifecycleClient implements ILifecycleAPI {
       { query: { format }, responseType: 'blob' },
       this._settings
     );
-    const filename =
-      attachmentName(answer.headers.get('Content-Disposition')) ??
-      `lifecycle.${EXPORT_EXTENSIONS[format]}`;
+    const filename = attachmentName(answer.headers.get('Content-Disposition')) ?? `lifecycle.${format}`;
     return { blob: answer.body, filename };
   }
 
@@ -157,7 +116,7 @@ export class LifecycleClient implements ILifecycleAPI {
     execution: Execution
   ): Promise<ExecutedNotebook> {
     const answer = await this._get<PartialJSONObject>(
-      this._project(projectId, 'runs', encodeURIComponent(runId), 'notebooks', String(position)),
+      this._project(projectId, 'runs', runId, 'notebooks', String(position)),
       { execution: execution === 1 ? undefined : execution }
     );
     const modified = answer.headers.get('Last-Modified');
@@ -167,12 +126,18 @@ export class LifecycleClient implements ILifecycleAPI {
     };
   }
 
-  private _get<T>(endpoint: string, query: Record<string, string | number | undefined> = {}) {
+  private _get<T>(endpoint: string, query: RequestOptions['query'] = {}) {
     return requestAPI<T>(endpoint, { query }, this._settings);
   }
 
-  private _project(projectId: string, ...rest: string[]): string {
-    return ['projects', encodeURIComponent(projectId), ...rest].join('/');
+  /** A call whose answer is only its parsed body. */
+  private async _body<T>(endpoint: string, options: RequestOptions = {}): Promise<T> {
+    return (await requestAPI<T>(endpoint, options, this._settings)).body;
+  }
+
+  /** `projects/<id>/<segment>/…`, every segment URL-encoded here and only here. */
+  private _project(projectId: string, ...segments: string[]): string {
+    return ['projects', projectId, ...segments].map(encodeURIComponent).join('/');
   }
 
   private _settings: ServerConnection.ISettings;

@@ -4,7 +4,7 @@
  * the tolerance) or `differs`. The server decides the verdict; this only shows
  * the reader where to look, with the same number rule (docs/rerun.md).
  */
-import { Tolerance } from './tokens';
+import { CellDiff, RunNotebook, Tolerance } from './tokens';
 
 export type Mark = 'same' | 'within' | 'differs';
 
@@ -115,6 +115,11 @@ export function compareText(expected: string, actual: string, tolerance: Toleran
     }
   }
   return { expected: merge(result.expected), actual: merge(result.actual) };
+}
+
+/** The cells of a compared notebook whose outputs did not come out identical. */
+export function differingCells(notebook: RunNotebook): CellDiff[] {
+  return notebook.diffs?.cells.filter(cell => cell.status !== 'identical') ?? [];
 }
 
 /** The tolerance a run compared numbers with (its options), or the documented default. */

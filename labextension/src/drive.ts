@@ -7,6 +7,7 @@
  * Paths: `LifecycleRuns:<project id>/<run id>/<position>/<execution>/<file name>`,
  * the file name being the executed notebook's own (it names the tab).
  */
+import { PathExt } from '@jupyterlab/coreutils';
 import { Contents, ServerConnection } from '@jupyterlab/services';
 import { nullTranslator, TranslationBundle } from '@jupyterlab/translation';
 import { ISignal, Signal } from '@lumino/signaling';
@@ -29,11 +30,6 @@ export interface ExecutedNotebookAddress {
   name: string;
 }
 
-/** The last segment of a `/`-separated path. */
-function baseName(path: string): string {
-  return path.slice(path.lastIndexOf('/') + 1);
-}
-
 /**
  * The drive path that opens an execution of a run's notebook, or null while
  * there is none to open (not executed yet; for execution 2, not compared twice).
@@ -48,7 +44,7 @@ export function executedNotebookPath(
   if (!file || (execution === 2 && !run.twice)) {
     return null;
   }
-  return `${DRIVE_NAME}:${projectId}/${run.id}/${notebook.position}/${execution}/${baseName(file)}`;
+  return `${DRIVE_NAME}:${projectId}/${run.id}/${notebook.position}/${execution}/${PathExt.basename(file)}`;
 }
 
 /** The address in a path of the drive (without the drive's name), or null when it names no executed notebook. */

@@ -27,6 +27,14 @@ export class APIError extends ServerConnection.ResponseError {
   }
 }
 
+/** What the server has now, from a 409 refusal that sends it (`current`); null for any other rejection. */
+export function conflictCurrent<T>(reason: unknown): T | null {
+  if (reason instanceof APIError && reason.status === 409 && reason.body.current) {
+    return reason.body.current as T;
+  }
+  return null;
+}
+
 /** The message to show for any rejection (an APIError's server message, else the error's text). */
 export function errorMessage(reason: unknown): string {
   if (reason instanceof Error) {

@@ -6,7 +6,7 @@
 import { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { APIError, errorMessage } from './errors';
+import { conflictCurrent, errorMessage } from './errors';
 import {
   AuditLog,
   Decision,
@@ -65,6 +65,11 @@ export interface ItemConflict {
 export interface Location {
   path: string;
   folder: string;
+}
+
+/** Runs sorted newest first (by creation time). */
+function newestFirst(runs: Run[]): Run[] {
+  return [...runs].sort((a, b) => b.created_at.localeCompare(a.created_at));
 }
 
 export class LifecycleModel implements ILifecycleModel, IDisposable {
@@ -356,13 +361,13 @@ export class LifecycleModel implements ILifecycleModel, IDisposable {
       this._showRun(await this._api.startRun(project.id));
       this._restartPolling();
     } catch (reason) {
-      if (reason instanceof APIError && reason.status === 409 && reason.body.current) {
+      const running = conflictCurrent<Run>(reason);
+      if (running) {
         // A run of these notebooks is in progress already (started elsewhere): follow that one.
-        this._showRun(reason.body.current as Run);
+        this._showRun(running);
         this._restartPolling();
       }
-      this._runError = errorMessage(reason);
-      this._changed.emit();
+      this._runFailed(reason);
     }
   }
 
@@ -381,8 +386,7 @@ export class LifecycleModel implements ILifecycleModel, IDisposable {
         await this.refresh();
       }
     } catch (reason) {
-      this._runError = errorMessage(reason);
-      this._changed.emit();
+      this._runFailed(reason);
     }
   }
 
@@ -395,8 +399,7 @@ export class LifecycleModel implements ILifecycleModel, IDisposable {
     try {
       this._showRun(await this._api.cancelRun(project.id, run.id));
     } catch (reason) {
-      this._runError = errorMessage(reason);
-      this._changed.emit();
+      this._runFailed(reason);
     }
   }
 
@@ -412,7 +415,7 @@ export class LifecycleModel implements ILifecycleModel, IDisposable {
       if (ticket !== this._ticket) {
         return;
       }
-      this._runs = [...runs].sort((a, b) => b.created_at.localeCompare(a.created_at));
+      this._runs = newestFirst(runs);
       if (!this._currentRun && this._runs.length > 0) {
         await this.selectRun(this._runs[0].id);
         return;
@@ -432,8 +435,7 @@ export class LifecycleModel implements ILifecycleModel, IDisposable {
     try {
       this._showRun(await this._api.run(project.id, runId));
     } catch (reason) {
-      this._runError = errorMessage(reason);
-      this._changed.emit();
+      this._runFailed(reason);
     }
   }
 
@@ -492,9 +494,9 @@ export class LifecycleModel implements ILifecycleModel, IDisposable {
       this._patchItem(item);
       return true;
     } catch (reason) {
-      if (reason instanceof APIError && reason.status === 409 && reason.body.current) {
-        const current = reason.body.current as ItemState;
-        this._conflicts.set(key, { key, attempted: changes, current, message: reason.message });
+      const current = conflictCurrent<ItemState>(reason);
+      if (current) {
+        this._conflicts.set(key, { key, attempted: changes, current, message: errorMessage(reason) });
         this._patchItem(current);
       } else {
         this._itemErrors.set(key, errorMessage(reason));
@@ -520,8 +522,12 @@ export class LifecycleModel implements ILifecycleModel, IDisposable {
 
   private _showRun(run: Run): void {
     this._currentRun = run;
-    const others = this._runs.filter(r => r.id !== run.id);
-    this._runs = [run, ...others].sort((a, b) => b.created_at.localeCompare(a.created_at));
+    this._runs = newestFirst([run, ...this._runs.filter(r => r.id !== run.id)]);
+    this._changed.emit();
+  }
+
+  private _runFailed(reason: unknown): void {
+    this._runError = errorMessage(reason);
     this._changed.emit();
   }
 

@@ -54,12 +54,8 @@ export async function requestAPI<T>(
     body: options.json !== undefined ? JSON.stringify(options.json) : undefined
   };
 
-  let response: Response;
-  try {
-    response = await ServerConnection.makeRequest(url, init, settings);
-  } catch (reason) {
-    throw new ServerConnection.NetworkError(reason as TypeError);
-  }
+  // A failed connection rejects with jupyter's NetworkError (makeRequest wraps it).
+  const response = await ServerConnection.makeRequest(url, init, settings);
 
   if (response.status >= 400) {
     throw new APIError(response, await errorBody(response));

@@ -134,6 +134,14 @@ describe('editing items without losing an edit', () => {
     expect(api.items.get('scope/problem')?.notes).toBe('from the CLI');
   });
 
+  it('reloads what the server derives (progress) after a write', async () => {
+    const { model } = setup();
+    await openCredit(model);
+    expect(model.view?.progress.overall.done).toBe(0);
+    await model.updateItem('scope/problem', { status: 'done' });
+    await vi.waitFor(() => expect(model.view?.progress.overall.done).toBe(1));
+  });
+
   it('shows the server message of an invalid change on the item', async () => {
     const { model } = setup();
     await openCredit(model);
@@ -210,6 +218,54 @@ describe('the change feed', () => {
   });
 });
 
+describe('polling', () => {
+  it('keeps polling through a failed poll, shows why, and clears the error once the server answers', async () => {
+    vi.useFakeTimers();
+    const { api, model } = setup();
+    await openCredit(model);
+    const changes = vi.spyOn(api, 'changes').mockRejectedValueOnce(new TypeError('Failed to fetch'));
+    model.setPolling(1);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(model.error).toBe('Failed to fetch');
+    expect(model.status).toBe('ready');
+    // The next poll answers with nothing new: the error still goes.
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(changes).toHaveBeenCalledTimes(2);
+    expect(model.error).toBeNull();
+    model.dispose();
+  });
+
+  it('restarts the timer at a new refresh interval', async () => {
+    vi.useFakeTimers();
+    const { api, model } = setup();
+    await openCredit(model);
+    model.setPolling(1);
+    model.settings = { ...model.settings, refreshInterval: 3000 };
+    await vi.advanceTimersByTimeAsync(2900);
+    expect(api.calls.changes ?? 0).toBe(0);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(api.calls.changes).toBe(1);
+    model.dispose();
+  });
+
+  it('follows the progress of a started run on the timer, then reloads its evidence', async () => {
+    vi.useFakeTimers();
+    const { api, model } = setup();
+    await openCredit(model);
+    model.setPolling(1);
+    await model.startRun();
+    const id = model.currentRun!.id;
+    api.advanceRun(id, 3);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(model.currentRun).toMatchObject({ active: true, notebooks: [{ cells_done: 3 }] });
+    api.advanceRun(id, 4, 'reproduced');
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(model.currentRun).toMatchObject({ active: false, verdict: 'reproduced' });
+    expect(model.view?.items['repro/rerun'].evidence).toEqual({ run_id: id, verdict: 'reproduced' });
+    model.dispose();
+  });
+});
+
 describe('sign-offs', () => {
   it('records the decision and reloads the view with it', async () => {
     const { model } = setup();
@@ -252,6 +308,16 @@ describe('reruns', () => {
     expect(model.currentRun?.id).toBe(elsewhere.id);
     expect(model.runError).toMatch(/is rerunning/);
     expect(api.runList).toHaveLength(1);
+  });
+
+  it('says why a run could not be followed', async () => {
+    const { api, model } = setup();
+    await openCredit(model);
+    await model.startRun();
+    vi.spyOn(api, 'run').mockRejectedValueOnce(new Error('no run run-1'));
+    await model.refreshRun();
+    expect(model.runError).toBe('no run run-1');
+    expect(model.currentRun?.id).toBe('run-1');
   });
 
   it('cancels the run in progress', async () => {

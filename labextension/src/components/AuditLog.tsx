@@ -3,14 +3,13 @@ import * as React from 'react';
 import { TranslationBundle } from '@jupyterlab/translation';
 
 import { AuditLog as Log } from '../tokens';
-import { formatTime } from './labels';
+import { formatTime, truncate } from './labels';
 
 function brief(value: unknown): string {
   if (value === null || value === undefined) {
     return '';
   }
-  const text = JSON.stringify(value);
-  return text.length > 300 ? `${text.slice(0, 300)}…` : text;
+  return truncate(JSON.stringify(value), 300);
 }
 
 /** The audit log, newest first, under the result of verifying its hash chain. */

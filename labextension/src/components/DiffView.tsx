@@ -2,7 +2,7 @@ import * as React from 'react';
 
 import { TranslationBundle } from '@jupyterlab/translation';
 
-import { compareText, runTolerance, Segment } from '../diff';
+import { compareText, differingCells, runTolerance, Segment } from '../diff';
 import { CellDiff, CellOutput, Run, RunNotebook } from '../tokens';
 import { cellCountLabel, verdictLabel } from './labels';
 
@@ -85,7 +85,7 @@ export function DiffView(props: {
   const { run, notebook, trans, onOpen } = props;
   const diffs = notebook.diffs;
   const tolerance = runTolerance(run.options);
-  const cells = diffs?.cells.filter(cell => cell.status !== 'identical') ?? [];
+  const cells = differingCells(notebook);
   return (
     <div className="jp-LifecycleLab-diffView">
       <header>

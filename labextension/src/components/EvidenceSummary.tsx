@@ -2,27 +2,14 @@ import * as React from 'react';
 
 import { TranslationBundle } from '@jupyterlab/translation';
 
-import { DatasetState, EvidenceSummary as Summary, formatNumber, safeHref } from '../evidence';
+import { EvidenceSummary as Summary, formatNumber, safeHref } from '../evidence';
 import { PASSING_VERDICTS } from '../tokens';
-import { formatTime, verdictLabel } from './labels';
+import { datasetNote, formatTime, truncate, verdictLabel } from './labels';
 
 const EXCERPT = 160;
 
 function excerpt(text: string): string {
-  return text.length > EXCERPT ? `${text.slice(0, EXCERPT)}…` : text;
-}
-
-function datasetNote(trans: TranslationBundle, state: DatasetState): string {
-  switch (state) {
-    case 'changed':
-      return trans.__('changed since recorded');
-    case 'missing':
-      return trans.__('missing on disk');
-    case 'unknown':
-      return trans.__('not registered');
-    case 'ok':
-      return trans.__('matches the data');
-  }
+  return truncate(text, EXCERPT);
 }
 
 /**

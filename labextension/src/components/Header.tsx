@@ -5,7 +5,7 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import { allBlockers, itemTitle } from '../derive';
 import { LifecycleModel } from '../model';
 import { ProjectView } from '../tokens';
-import { blockerLabel } from './labels';
+import { badgeClass, blockerLabel } from './labels';
 
 /**
  * The project at a glance: name, current user, overall progress, the gate
@@ -42,7 +42,7 @@ export function Header(props: { view: ProjectView; trans: TranslationBundle }): 
       </div>
       <div className="jp-LifecycleLab-headerStatus">
         <span
-          className={`jp-LifecycleLab-badge ${view.ready ? 'jp-LifecycleLab-badge-ok' : 'jp-LifecycleLab-badge-blocked'}`}
+          className={badgeClass(view.ready)}
           data-status={view.status}
         >
           {view.ready ? trans.__('ready') : trans.__('blocked')}

@@ -6,7 +6,7 @@ import { summarizeEvidence } from '../evidence';
 import { ItemConflict, LifecycleModel } from '../model';
 import { DatasetCheck, ItemChanges, ItemSpec, ItemState, STATUSES, Status } from '../tokens';
 import { EvidenceSummary } from './EvidenceSummary';
-import { fieldLabel, formatTime, statusLabel } from './labels';
+import { fieldLabel, formatTime, statusLabel, truncate } from './labels';
 
 export interface ItemRowProps {
   model: LifecycleModel;
@@ -111,7 +111,7 @@ export const ItemRow = React.memo(function ItemRow(props: ItemRowProps): JSX.Ele
       </div>
       {state.notes && !expanded && (
         <div className="jp-LifecycleLab-notesExcerpt" title={trans.__('Notes')}>
-          {state.notes.length > 200 ? `${state.notes.slice(0, 200)}…` : state.notes}
+          {truncate(state.notes, 200)}
         </div>
       )}
       {askJustification && (

@@ -2,9 +2,10 @@ import * as React from 'react';
 
 import { TranslationBundle } from '@jupyterlab/translation';
 
+import { differingCells } from '../diff';
 import { LifecycleModel } from '../model';
 import { PASSING_VERDICTS, Project, Run, RunNotebook } from '../tokens';
-import { formatTime, runStatusLabel, verdictLabel } from './labels';
+import { badgeClass, formatTime, runLabel, runStatusLabel, verdictLabel } from './labels';
 
 export interface RerunActions {
   /** Open the notebook as the run executed it, read-only, in JupyterLab. */
@@ -17,7 +18,7 @@ function verdictClass(verdict: string | null): string {
   if (verdict === null) {
     return 'jp-LifecycleLab-badge';
   }
-  return `jp-LifecycleLab-badge ${PASSING_VERDICTS.has(verdict) ? 'jp-LifecycleLab-badge-ok' : 'jp-LifecycleLab-badge-blocked'}`;
+  return badgeClass(PASSING_VERDICTS.has(verdict));
 }
 
 /**
@@ -81,7 +82,7 @@ export function RerunPanel(props: {
                   {formatTime(r.created_at)}
                 </button>{' '}
                 <span className={verdictClass(r.verdict)}>
-                  {r.active ? runStatusLabel(trans, r.status) : verdictLabel(trans, r.verdict)}
+                  {runLabel(trans, r)}
                 </span>{' '}
                 <span className="jp-LifecycleLab-muted">{r.requested_by}</span>
               </li>
@@ -99,7 +100,7 @@ function RunDetails(props: { run: Run; actions: RerunActions; trans: Translation
     <div className="jp-LifecycleLab-run" data-run={run.id} aria-live="polite">
       <div className="jp-LifecycleLab-runSummary">
         <span className={verdictClass(run.active ? null : run.verdict)} data-verdict={run.verdict ?? ''}>
-          {run.active ? runStatusLabel(trans, run.status) : verdictLabel(trans, run.verdict)}
+          {runLabel(trans, run)}
         </span>{' '}
         <span className="jp-LifecycleLab-muted">
           {trans.__('%1 by %2', formatTime(run.created_at), run.requested_by)}
@@ -108,7 +109,7 @@ function RunDetails(props: { run: Run; actions: RerunActions; trans: Translation
       {run.error && <div className="jp-LifecycleLab-warning">{run.error}</div>}
       <ul className="jp-LifecycleLab-runNotebooks">
         {run.notebooks.map(notebook => {
-          const differing = notebook.diffs?.cells.filter(cell => cell.status !== 'identical').length ?? 0;
+          const differing = differingCells(notebook).length;
           const executed = notebook.output_path !== null;
           return (
             <li key={notebook.position} data-notebook={notebook.path}>

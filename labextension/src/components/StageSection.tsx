@@ -6,7 +6,7 @@ import { visibleItems } from '../derive';
 import { LifecycleModel } from '../model';
 import { ProjectView, Stage } from '../tokens';
 import { ItemRow } from './ItemRow';
-import { blockerLabel } from './labels';
+import { badgeClass, blockerLabel } from './labels';
 import { Signoffs } from './Signoffs';
 
 /** A collapsible stage: progress and gate badge in its heading; items and sign-offs inside. */
@@ -50,7 +50,7 @@ export function StageSection(props: {
           </span>
         )}
         <span
-          className={`jp-LifecycleLab-badge ${gate?.passed ? 'jp-LifecycleLab-badge-ok' : 'jp-LifecycleLab-badge-blocked'}`}
+          className={badgeClass(gate?.passed ?? false)}
           title={gate?.blockers.map(b => `${blockerLabel(trans, b.kind)}: ${b.message}`).join('\n')}
         >
           {gateText}

@@ -3,7 +3,8 @@
  */
 import { TranslationBundle } from '@jupyterlab/translation';
 
-import { Blocker, ExportFormat, ItemChanges, RunStatus, Status } from '../tokens';
+import { DatasetState } from '../evidence';
+import { Blocker, ExportFormat, ItemChanges, Run, RunStatus, Status } from '../tokens';
 
 export function statusLabel(trans: TranslationBundle, status: Status): string {
   switch (status) {
@@ -91,6 +92,25 @@ export function runStatusLabel(trans: TranslationBundle, status: RunStatus): str
   }
 }
 
+/** A run's status while it is active, its verdict once it is over. */
+export function runLabel(trans: TranslationBundle, run: Pick<Run, 'active' | 'status' | 'verdict'>): string {
+  return run.active ? runStatusLabel(trans, run.status) : verdictLabel(trans, run.verdict);
+}
+
+/** How a recorded dataset version compares with the data on disk now. */
+export function datasetNote(trans: TranslationBundle, state: DatasetState): string {
+  switch (state) {
+    case 'changed':
+      return trans.__('changed since recorded');
+    case 'missing':
+      return trans.__('missing on disk');
+    case 'unknown':
+      return trans.__('not registered');
+    case 'ok':
+      return trans.__('matches the data');
+  }
+}
+
 export function blockerLabel(trans: TranslationBundle, kind: Blocker['kind']): string {
   switch (kind) {
     case 'open':
@@ -121,6 +141,16 @@ export function formatLabel(trans: TranslationBundle, format: ExportFormat): str
     case 'json':
       return trans.__('JSON');
   }
+}
+
+/** The classes of a badge for a state that passes (ok) or blocks. */
+export function badgeClass(ok: boolean): string {
+  return `jp-LifecycleLab-badge ${ok ? 'jp-LifecycleLab-badge-ok' : 'jp-LifecycleLab-badge-blocked'}`;
+}
+
+/** Text cut to at most `max` characters, with an ellipsis when cut. */
+export function truncate(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
 }
 
 /** A timestamp in the user's locale (the API sends UTC ISO strings). */
