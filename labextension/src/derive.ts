@@ -89,8 +89,3 @@ export function itemTitle(view: ProjectView, key: string): string {
   }
   return key;
 }
-
-/** The root-relative path of a file given relative to the project folder. */
-export function projectPath(projectFolder: string, relative: string): string {
-  return [projectFolder, relative].filter(part => part !== '').join('/');
-}

@@ -4,7 +4,6 @@ import {
   allBlockers,
   isOwnedBy,
   latestSignoffs,
-  projectPath,
   signoffRoles,
   visibleItems
 } from '../src/derive';
@@ -87,10 +86,5 @@ describe('blockers and paths', () => {
       ['scope', 'legal'],
       ['repro', 'repro/rerun']
     ]);
-  });
-
-  it('makes project-relative paths root-relative', () => {
-    expect(projectPath('credit', '.lifecycle/runs/r1/train.ipynb')).toBe('credit/.lifecycle/runs/r1/train.ipynb');
-    expect(projectPath('', 'train.ipynb')).toBe('train.ipynb');
   });
 });

@@ -4,7 +4,7 @@ import { TranslationBundle } from '@jupyterlab/translation';
 
 import { compareText, differingCells, runTolerance, Segment } from '../diff';
 import { CellDiff, CellOutput, Run, RunNotebook } from '../tokens';
-import { cellCountLabel, verdictLabel } from './labels';
+import { badgeClass, cellCountLabel, verdictLabel } from './labels';
 
 function Segments(props: { segments: Segment[] }): JSX.Element {
   return (
@@ -59,7 +59,7 @@ function CellComparison(props: { cell: CellDiff; run: Run; trans: TranslationBun
     <section className="jp-LifecycleLab-diffCell" data-cell-index={cell.index}>
       <h3>
         {trans.__('Cell %1', cell.index + 1)}{' '}
-        <span className="jp-LifecycleLab-badge jp-LifecycleLab-badge-blocked">{verdictLabel(trans, cell.status)}</span>
+        <span className={badgeClass(false)}>{verdictLabel(trans, cell.status)}</span>
       </h3>
       <pre className="jp-LifecycleLab-diffSource">{cell.source}</pre>
       {cell.first_difference && <p className="jp-LifecycleLab-warning">{cell.first_difference.message}</p>}
@@ -91,7 +91,7 @@ export function DiffView(props: {
       <header>
         <h2>
           {notebook.path}{' '}
-          <span className="jp-LifecycleLab-badge jp-LifecycleLab-badge-blocked">{verdictLabel(trans, notebook.verdict)}</span>
+          <span className={badgeClass(false)}>{verdictLabel(trans, notebook.verdict)}</span>
         </h2>
         <p className="jp-LifecycleLab-tolerance">
           {trans.__(
