@@ -25,7 +25,7 @@ from typing import Any
 
 from ..domain import ItemChange
 from ..errors import ValidationError
-from ..fingerprint import notebook_hash
+from ..fingerprint import notebook_content_hash
 from ..project import DEFAULT_RERUN
 from ..service import DatasetCheck, Lifecycle, Project
 from ..store import open_store
@@ -137,7 +137,7 @@ class Worker:
             )
             return None
         self.store.update_run_notebook(self.run_id, nb["position"], kernel=prepared.kernel, cells_total=prepared.cells,
-                                       sha256=notebook_hash(project.directory / nb["path"]))
+                                       sha256=notebook_content_hash(prepared.saved))  # the content that runs
         return prepared
 
     def _record_environment(self, project: Project, prepared: Sequence[Prepared]) -> None:
