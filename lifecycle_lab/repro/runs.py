@@ -33,6 +33,7 @@ WORKER_MODULE = "lifecycle_lab.repro.worker"
 DEFAULT_MAX_CONCURRENT = 2
 VERDICTS = ("reproduced", "within_tolerance", "differs", "timed_out", "failed", "cancelled")  # best to worst
 PASSING = PASSING_RERUN_VERDICTS  # one rule: what passes here is what the checklist accepts as evidence
+INPUT_ERROR = "input"  # the error kind of a notebook refused before it ran (the run fails, records no evidence)
 UNCLAIMED_GRACE_S = 60  # a queued run whose spawner never recorded a worker is given up after this
 WORKER_EXIT_GRACE_S = 30  # how long wait() gives a worker that closed its run to record evidence and exit
 _PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # the folder holding lifecycle_lab: the worker imports this copy
@@ -42,6 +43,11 @@ def overall_verdict(verdicts: Sequence[str | None]) -> str | None:
     """The worst of the notebooks' verdicts (None when there are none yet)."""
     known = [v for v in verdicts if v in VERDICTS]
     return max(known, key=VERDICTS.index) if known else None
+
+
+def is_bad_input(notebook: dict[str, Any]) -> bool:
+    """Whether a run's notebook could not even be started (missing, not a notebook, unknown kernel...)."""
+    return (notebook.get("error") or {}).get("kind") == INPUT_ERROR
 
 
 def new_run_id() -> str:

@@ -33,7 +33,7 @@ from .compare import Tolerance, compare_notebooks
 from .environment import capture_environment, diff_environments
 from .processes import this_host
 from .runner import Execution, Prepared, RunAbandoned, execute, kill_live_kernels, prepare
-from .runs import PASSING, close_run, executed_notebook_path, overall_verdict
+from .runs import INPUT_ERROR, PASSING, close_run, executed_notebook_path, is_bad_input, overall_verdict
 from .sanitize import Sanitizer, sanitizer_chain
 
 SLOT_POLL_S = 0.5
@@ -133,7 +133,7 @@ class Worker:
         except ValidationError as exc:
             self.store.update_run_notebook(
                 self.run_id, nb["position"], status="failed", verdict="failed", finished_at=self.lifecycle.clock(),
-                error={"kind": "input", "message": str(exc)},
+                error={"kind": INPUT_ERROR, "message": str(exc)},
             )
             return None
         self.store.update_run_notebook(self.run_id, nb["position"], kernel=prepared.kernel, cells_total=prepared.cells,
@@ -190,9 +190,9 @@ class Worker:
         """Close the run and, when it finished, make it the evidence of the ``rerun`` items: one transaction."""
         notebooks = self.store.get_run(self.run_id)["notebooks"]
         verdict = overall_verdict([nb["verdict"] for nb in notebooks]) or "failed"
-        bad_input = [nb["error"]["message"] for nb in notebooks if (nb["error"] or {}).get("kind") == "input"]
+        bad_input = [nb["error"]["message"] for nb in notebooks if is_bad_input(nb)]
         problems = [f"{nb['path']}: {nb['error']['message']}" for nb in notebooks
-                    if nb["error"] and nb["error"].get("kind") != "input"]
+                    if nb["error"] and not is_bad_input(nb)]
         changed = [f"dataset {c.recorded.name} {c.status}" for c in checks if c.status != "ok"]
         error = "; ".join(bad_input + problems + changed) or None
         actor, at = run["requested_by"], self.lifecycle.clock()
