@@ -74,14 +74,13 @@ class Settings:
 
     @classmethod
     def from_options(cls, options: dict[str, Any] | None) -> Settings:
-        """From the options stored with the run."""
+        """From the options stored with the run; a missing timeout is the manifest's default (project.DEFAULT_RERUN)."""
         options = options or {}
-        timeout = float(options.get("timeout") or DEFAULT_RERUN["timeout"])
         return cls(
             parameters=dict(options.get("parameters") or {}),
             kernel=options.get("kernel"),
-            timeout=timeout,
-            cell_timeout=float(options.get("cell_timeout") or timeout),
+            timeout=float(options.get("timeout") or DEFAULT_RERUN["timeout"]),
+            cell_timeout=float(options.get("cell_timeout") or DEFAULT_RERUN["cell_timeout"]),
             tolerance=Tolerance.from_json(options.get("tolerance")),
             sanitizers=sanitizer_chain(options.get("sanitizers") or []),
         )
