@@ -147,11 +147,10 @@ class RunService:
 
     def busy_run(self, project: Project, paths: Sequence[str]) -> dict[str, Any] | None:
         """The project's queued or running run that already reruns one of ``paths`` (project-relative), if any."""
-        for run in self.store.active_runs():
-            if run["project_id"] == project.id:
-                current = self.get(run["id"])  # closes it first when its worker died
-                if current["active"] and {nb["path"] for nb in current["notebooks"]} & set(paths):
-                    return current
+        for run in self.store.active_runs(project_id=project.id):
+            current = self.get(run["id"])  # closes it first when its worker died
+            if current["active"] and {nb["path"] for nb in current["notebooks"]} & set(paths):
+                return current
         return None
 
     def start(

@@ -115,7 +115,7 @@ class Worker:
         checks = self.lifecycle.check_datasets(project)
         self.store.update_run(self.run_id, data_checks=[c.to_json() for c in checks])
         prepared = {nb["position"]: self._prepare(project, nb, settings) for nb in run["notebooks"]}
-        self._record_environment(project, [p for p in prepared.values() if p is not None])
+        self._record_environment(project, run, [p for p in prepared.values() if p is not None])
         try:
             for nb in run["notebooks"]:
                 if prepared[nb["position"]] is not None:
@@ -139,9 +139,9 @@ class Worker:
                                        sha256=notebook_content_hash(prepared.saved))  # the content that runs
         return prepared
 
-    def _record_environment(self, project: Project, prepared: Sequence[Prepared]) -> None:
+    def _record_environment(self, project: Project, run: dict[str, Any], prepared: Sequence[Prepared]) -> None:
         environment = capture_environment(project.directory, {p.kernel: p.kernel_spec for p in prepared})
-        previous = self.store.previous_environment(self.run_id)
+        previous = self.store.previous_environment(run)
         diff = {"against": previous[0], "changes": diff_environments(previous[1], environment)} if previous else None
         self.store.update_run(self.run_id, environment=environment, environment_diff=diff)
 
