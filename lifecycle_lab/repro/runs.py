@@ -135,15 +135,23 @@ class RunService:
             )
         paths: list[str] = []
         for given in chosen:
-            absolute = (project.directory / Path(given).expanduser()).resolve()
-            try:
-                relative = absolute.relative_to(project.directory).as_posix()
-            except ValueError:
-                raise ValidationError(f"{given} is outside the project folder {project.directory}",
-                                      field="notebooks") from None
+            relative = self.project_path(project, given)
             if relative not in paths:
                 paths.append(relative)
         return paths
+
+    def project_path(self, project: Project, given: str | Path, *, display: str | None = None) -> str:
+        """``given`` (absolute, or relative to the project folder) relative to the project folder, links resolved.
+
+        ValidationError when it leads outside the folder, naming it ``display`` (by default ``given``, and the folder).
+        """
+        absolute = (project.directory / Path(given).expanduser()).resolve()
+        try:
+            return absolute.relative_to(project.directory).as_posix()
+        except ValueError:
+            folder = "" if display else f" {project.directory}"
+            raise ValidationError(f"{display or given} is outside the project folder{folder}",
+                                  field="notebooks") from None
 
     def busy_run(self, project: Project, paths: Sequence[str]) -> dict[str, Any] | None:
         """The project's queued or running run that already reruns one of ``paths`` (project-relative), if any."""
@@ -286,9 +294,12 @@ class RunService:
 
     # --- cancel ----------------------------------------------------------------------------------
 
-    def cancel(self, run_id: str, *, actor: str) -> dict[str, Any]:
-        """Cancel a queued or running run: close it as cancelled, then stop its worker and kernels."""
-        run = self.store.get_run(run_id)
+    def cancel(self, run_id: str, *, actor: str, current: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Cancel a queued or running run: close it as cancelled, then stop its worker and kernels.
+
+        ``current``: the run as the caller has just read it (``get``), which is then not read again.
+        """
+        run = self.store.get_run(run_id) if current is None else current
         if run["status"] not in ACTIVE_RUN_STATUSES:
             return run_json(run)
         # Closing first means the worker's own last writes are refused and nobody mistakes the kill for a crash.
