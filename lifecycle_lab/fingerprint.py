@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -150,10 +151,24 @@ def fingerprint(
 _NB_MEMO: dict[tuple[str, int, int], str] = {}
 
 
-def notebook_hash(path: str | os.PathLike[str]) -> str | None:
-    """sha256 of a notebook's cell types and sources (not outputs or metadata); None if unreadable.
+def notebook_content_hash(notebook: Mapping[str, Any]) -> str:
+    """sha256 of a parsed notebook's cell types and sources (not outputs or metadata).
 
-    Re-executing or re-saving a notebook keeps this hash; editing any cell changes it.
+    ``notebook`` is its JSON (as read from the file) or an nbformat v4 ``NotebookNode``: both hash alike.
+    The one hashing rule of notebooks: :func:`notebook_hash` applies it to a file.
+    """
+    sources = [
+        [c.get("cell_type"), "".join(c["source"]) if isinstance(c.get("source"), list) else c.get("source", "")]
+        for c in notebook.get("cells", []) if isinstance(c, dict)
+    ]
+    return hashlib.sha256(json.dumps(sources, separators=(",", ":")).encode()).hexdigest()
+
+
+def notebook_hash(path: str | os.PathLike[str]) -> str | None:
+    """sha256 of a notebook file's cell types and sources (:func:`notebook_content_hash`); None if unreadable.
+
+    Re-executing or re-saving a notebook keeps this hash; editing any cell changes it. An nbformat 3 notebook
+    is hashed as its v4 conversion, the notebook a rerun executes and records the hash of.
     """
     path = Path(path)
     try:
@@ -163,12 +178,12 @@ def notebook_hash(path: str | os.PathLike[str]) -> str | None:
     key = (str(path), st.st_size, st.st_mtime_ns)
     if key not in _NB_MEMO:
         try:
-            cells = json.loads(path.read_bytes()).get("cells", [])
-        except (OSError, ValueError, AttributeError):
+            data = json.loads(path.read_bytes())
+            if isinstance(data, dict) and "worksheets" in data:  # nbformat 3: hashed as the v4 notebook that runs
+                import nbformat
+
+                data = nbformat.convert(nbformat.from_dict(data), 4)
+            _NB_MEMO[key] = notebook_content_hash(data)
+        except (OSError, ValueError, AttributeError, KeyError, TypeError):
             return None
-        sources = [
-            [c.get("cell_type"), "".join(c["source"]) if isinstance(c.get("source"), list) else c.get("source", "")]
-            for c in cells if isinstance(c, dict)
-        ]
-        _NB_MEMO[key] = hashlib.sha256(json.dumps(sources, separators=(",", ":")).encode()).hexdigest()
     return _NB_MEMO[key]

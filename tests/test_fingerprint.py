@@ -12,7 +12,8 @@ import pytest
 
 from lifecycle_lab import fingerprint as fpmod
 from lifecycle_lab.errors import NotFound
-from lifecycle_lab.fingerprint import content_hash, fingerprint, notebook_hash, sha256_file
+from lifecycle_lab.fingerprint import content_hash, fingerprint, notebook_content_hash, notebook_hash, sha256_file
+from lifecycle_lab.repro.notebooks import read_notebook
 from lifecycle_lab.store import Store
 
 
@@ -89,3 +90,19 @@ def test_notebook_hash_ignores_outputs_but_not_sources(tmp_path: Path) -> None:
     path.write_text(json.dumps(nb))
     assert notebook_hash(path) != first
     assert notebook_hash(tmp_path / "missing.ipynb") is None
+
+
+def test_notebook_hash_of_a_file_is_that_of_the_notebook_read_from_it(tmp_path: Path) -> None:
+    # a rerun records the hash of the notebook it read; staleness compares it with the file's hash later
+    v4 = tmp_path / "v4.ipynb"
+    v4.write_text(json.dumps({"cells": [{"cell_type": "code", "source": ["x = 1\n", "x"], "outputs": [],
+                                         "metadata": {}, "execution_count": None}],
+                              "metadata": {}, "nbformat": 4, "nbformat_minor": 4}))
+    v3 = tmp_path / "v3.ipynb"
+    v3.write_text(json.dumps({"worksheets": [{"cells": [{"cell_type": "code", "input": "x = 1\nx", "outputs": [],
+                                                          "language": "python", "metadata": {}}],
+                                              "metadata": {}}],
+                              "metadata": {}, "nbformat": 3, "nbformat_minor": 0}))
+    for path in (v4, v3):
+        assert notebook_hash(path) == notebook_content_hash(read_notebook(path, display=path.name))
+    assert notebook_hash(v3) == notebook_hash(v4)

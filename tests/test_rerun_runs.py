@@ -206,6 +206,16 @@ def test_the_manifests_sanitizers_and_tolerance_are_what_the_worker_compares_wit
     assert comparison.verdict == "within_tolerance"
 
 
+def test_a_run_stored_without_options_gets_the_manifests_default_timeouts(
+    make_project: Callable[..., Project],
+) -> None:
+    defaults = Settings.from_options(make_project([]).manifest.rerun)
+    for options in (None, {}, {"timeout": None, "cell_timeout": None}):
+        settings = Settings.from_options(options)
+        assert (settings.timeout, settings.cell_timeout) == (defaults.timeout, defaults.cell_timeout)
+    assert Settings.from_options({"timeout": 60}).cell_timeout == defaults.cell_timeout
+
+
 def test_a_kernel_that_cannot_start_fails_its_notebook_and_the_run_goes_on(
     service: Lifecycle, project_dir: Path, make_project: Callable[..., Project], tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -41,6 +42,22 @@ def test_slots_are_claimed_up_to_the_limit_in_creation_order(store: Store, proje
     assert store.get_run("elsewhere")["status"] == "queued"  # another host's runs take no slot here
 
 
+def test_active_runs_can_be_those_of_one_project(
+    store: Store, service: Lifecycle, project: Project, tmp_path: Path
+) -> None:
+    (tmp_path / "other").mkdir()
+    other = service.init_project(tmp_path / "other", actor="bob", name="Other")
+    queued(store, project, "mine-1", "2026-01-26T10:00:01.000000Z")
+    queued(store, other, "theirs", "2026-01-26T10:00:02.000000Z")
+    queued(store, project, "mine-2", "2026-01-26T10:00:03.000000Z", host="h2")
+    queued(store, project, "mine-done", "2026-01-26T10:00:04.000000Z")
+    store.finish_run("mine-done", actor="alice", at=AT, status="finished", verdict="reproduced")
+    assert [r["id"] for r in store.active_runs(project_id=project.id)] == ["mine-1", "mine-2"]
+    assert [r["id"] for r in store.active_runs(project_id=other.id)] == ["theirs"]
+    assert [r["id"] for r in store.active_runs("h1", project_id=project.id)] == ["mine-1"]
+    assert [r["id"] for r in store.active_runs()] == ["mine-1", "theirs", "mine-2"]
+
+
 def test_a_closed_run_ignores_late_progress_and_a_second_close(store: Store, project: Project) -> None:
     queued(store, project, "r1", AT)
     store.update_run_notebook("r1", 0, status="running", cells_done=2)
@@ -59,8 +76,8 @@ def test_previous_environment_is_the_latest_earlier_run_that_recorded_one(store:
     queued(store, project, "r2", "2026-01-26T10:00:02.000000Z")
     queued(store, project, "r3", "2026-01-26T10:00:03.000000Z")
     store.update_run("r1", environment={"python": {"version": "3.11.7"}})
-    assert store.previous_environment("r3") == ("r1", {"python": {"version": "3.11.7"}})
-    assert store.previous_environment("r1") is None
+    assert store.previous_environment(store.get_run("r3")) == ("r1", {"python": {"version": "3.11.7"}})
+    assert store.previous_environment(store.get_run("r1")) is None
 
 
 def test_list_runs_can_carry_notebook_progress_without_diffs(store: Store, project: Project) -> None:

@@ -353,7 +353,7 @@ def odd_files(served_project: Project, jp_root_dir: Path) -> Project:
     ({"notebooks": ["missing.ipynb"]}, 404, None, "notebooks[0]: there is no notebook 'missing.ipynb'"),
     ({"notebooks": ["good.ipynb", "../elsewhere/other.ipynb"]}, 404, None, "notebooks[1]: there is no notebook"),
     ({"notebooks": ["/etc/hostname"]}, 404, None, "notebooks[0]"),
-    ({"notebooks": ["linked.ipynb"]}, 400, "notebooks[0]", "leads outside the project folder"),
+    ({"notebooks": ["linked.ipynb"]}, 400, "notebooks[0]", "'linked.ipynb' is outside the project folder"),
     ({"notebooks": ["notes.txt"]}, 400, "notebooks[0]", "'notes.txt' is not a notebook (not JSON"),
     ({"notebooks": ["broken.ipynb"]}, 400, "notebooks[0]", "is not a valid notebook (nbformat)"),
     ({"notebooks": ["folder.ipynb"]}, 400, "notebooks[0]", "'folder.ipynb' is not a file"),

@@ -15,7 +15,7 @@ import json
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from .sanitize import Sanitizer, sanitize
@@ -133,7 +133,7 @@ class NotebookComparison:
 
     cells: tuple[CellComparison, ...]
     notes: tuple[str, ...] = ()
-    warnings: tuple[str, ...] = field(default=())
+    warnings: tuple[str, ...] = ()
 
     @property
     def verdict(self) -> str:

@@ -93,7 +93,7 @@ def git_state(directory: Path) -> dict[str, Any] | None:
 def capture_environment(project_dir: Path, kernels: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
     """The environment of a run whose notebooks use ``kernels`` (name → spec summary with ``executable``)."""
     executables = {spec.get("executable") for spec in kernels.values() if spec.get("language") == "python"}
-    primary = next(iter(sorted(e for e in executables if e)), None) if executables else None
+    primary = min((e for e in executables if e), default=None)
     python = interpreter_facts(primary)
     packages = python.pop("packages", {})
     return {

@@ -158,7 +158,7 @@ def kernel_summary(name: str, spec: Any) -> dict[str, Any]:
 def prepare(path: Path, *, parameters: Mapping[str, Any], kernel: str | None, display: str) -> Prepared:
     """Read and check a notebook, resolve its kernel, inject ``parameters``; ValidationError saying what is wrong."""
     saved = read_notebook(path, display=display)
-    nb = load_notebook_node(str(path))
+    nb = load_notebook_node(saved)  # papermill's copy of it, with its metadata added (the file is read once)
     name = kernel or (nb.metadata.get("kernelspec") or {}).get("name") or "python3"
     manager = KernelSpecManager()
     try:

@@ -33,6 +33,7 @@ WORKER_MODULE = "lifecycle_lab.repro.worker"
 DEFAULT_MAX_CONCURRENT = 2
 VERDICTS = ("reproduced", "within_tolerance", "differs", "timed_out", "failed", "cancelled")  # best to worst
 PASSING = PASSING_RERUN_VERDICTS  # one rule: what passes here is what the checklist accepts as evidence
+INPUT_ERROR = "input"  # the error kind of a notebook refused before it ran (the run fails, records no evidence)
 UNCLAIMED_GRACE_S = 60  # a queued run whose spawner never recorded a worker is given up after this
 WORKER_EXIT_GRACE_S = 30  # how long wait() gives a worker that closed its run to record evidence and exit
 _PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # the folder holding lifecycle_lab: the worker imports this copy
@@ -42,6 +43,11 @@ def overall_verdict(verdicts: Sequence[str | None]) -> str | None:
     """The worst of the notebooks' verdicts (None when there are none yet)."""
     known = [v for v in verdicts if v in VERDICTS]
     return max(known, key=VERDICTS.index) if known else None
+
+
+def is_bad_input(notebook: dict[str, Any]) -> bool:
+    """Whether a run's notebook could not even be started (missing, not a notebook, unknown kernel...)."""
+    return (notebook.get("error") or {}).get("kind") == INPUT_ERROR
 
 
 def new_run_id() -> str:
@@ -129,23 +135,30 @@ class RunService:
             )
         paths: list[str] = []
         for given in chosen:
-            absolute = (project.directory / Path(given).expanduser()).resolve()
-            try:
-                relative = absolute.relative_to(project.directory).as_posix()
-            except ValueError:
-                raise ValidationError(f"{given} is outside the project folder {project.directory}",
-                                      field="notebooks") from None
+            relative = self.project_path(project, given)
             if relative not in paths:
                 paths.append(relative)
         return paths
 
+    def project_path(self, project: Project, given: str | Path, *, display: str | None = None) -> str:
+        """``given`` (absolute, or relative to the project folder) relative to the project folder, links resolved.
+
+        ValidationError when it leads outside the folder, naming it ``display`` (by default ``given``, and the folder).
+        """
+        absolute = (project.directory / Path(given).expanduser()).resolve()
+        try:
+            return absolute.relative_to(project.directory).as_posix()
+        except ValueError:
+            folder = "" if display else f" {project.directory}"
+            raise ValidationError(f"{display or given} is outside the project folder{folder}",
+                                  field="notebooks") from None
+
     def busy_run(self, project: Project, paths: Sequence[str]) -> dict[str, Any] | None:
         """The project's queued or running run that already reruns one of ``paths`` (project-relative), if any."""
-        for run in self.store.active_runs():
-            if run["project_id"] == project.id:
-                current = self.get(run["id"])  # closes it first when its worker died
-                if current["active"] and {nb["path"] for nb in current["notebooks"]} & set(paths):
-                    return current
+        for run in self.store.active_runs(project_id=project.id):
+            current = self.get(run["id"])  # closes it first when its worker died
+            if current["active"] and {nb["path"] for nb in current["notebooks"]} & set(paths):
+                return current
         return None
 
     def start(
@@ -281,9 +294,12 @@ class RunService:
 
     # --- cancel ----------------------------------------------------------------------------------
 
-    def cancel(self, run_id: str, *, actor: str) -> dict[str, Any]:
-        """Cancel a queued or running run: close it as cancelled, then stop its worker and kernels."""
-        run = self.store.get_run(run_id)
+    def cancel(self, run_id: str, *, actor: str, current: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Cancel a queued or running run: close it as cancelled, then stop its worker and kernels.
+
+        ``current``: the run as the caller has just read it (``get``), which is then not read again.
+        """
+        run = self.store.get_run(run_id) if current is None else current
         if run["status"] not in ACTIVE_RUN_STATUSES:
             return run_json(run)
         # Closing first means the worker's own last writes are refused and nobody mistakes the kill for a crash.

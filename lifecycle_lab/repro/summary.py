@@ -7,14 +7,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from .runs import PASSING
+from .runs import PASSING, is_bad_input
 
 MAX_CELLS_SHOWN = 5
 
 
 def has_bad_input(run: dict[str, Any]) -> bool:
     """Whether a notebook could not even be started (missing, not a notebook, unknown kernel...)."""
-    return any((nb.get("error") or {}).get("kind") == "input" for nb in run.get("notebooks") or [])
+    return any(is_bad_input(nb) for nb in run.get("notebooks") or [])
 
 
 def changed_datasets(run: dict[str, Any]) -> list[dict[str, Any]]:

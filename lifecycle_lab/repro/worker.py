@@ -25,7 +25,7 @@ from typing import Any
 
 from ..domain import ItemChange
 from ..errors import ValidationError
-from ..fingerprint import notebook_hash
+from ..fingerprint import notebook_content_hash
 from ..project import DEFAULT_RERUN
 from ..service import DatasetCheck, Lifecycle, Project
 from ..store import open_store
@@ -33,7 +33,7 @@ from .compare import Tolerance, compare_notebooks
 from .environment import capture_environment, diff_environments
 from .processes import this_host
 from .runner import Execution, Prepared, RunAbandoned, execute, kill_live_kernels, prepare
-from .runs import PASSING, close_run, executed_notebook_path, overall_verdict
+from .runs import INPUT_ERROR, PASSING, close_run, executed_notebook_path, is_bad_input, overall_verdict
 from .sanitize import Sanitizer, sanitizer_chain
 
 SLOT_POLL_S = 0.5
@@ -74,14 +74,13 @@ class Settings:
 
     @classmethod
     def from_options(cls, options: dict[str, Any] | None) -> Settings:
-        """From the options stored with the run."""
+        """From the options stored with the run; a missing timeout is the manifest's default (project.DEFAULT_RERUN)."""
         options = options or {}
-        timeout = float(options.get("timeout") or DEFAULT_RERUN["timeout"])
         return cls(
             parameters=dict(options.get("parameters") or {}),
             kernel=options.get("kernel"),
-            timeout=timeout,
-            cell_timeout=float(options.get("cell_timeout") or timeout),
+            timeout=float(options.get("timeout") or DEFAULT_RERUN["timeout"]),
+            cell_timeout=float(options.get("cell_timeout") or DEFAULT_RERUN["cell_timeout"]),
             tolerance=Tolerance.from_json(options.get("tolerance")),
             sanitizers=sanitizer_chain(options.get("sanitizers") or []),
         )
@@ -116,7 +115,7 @@ class Worker:
         checks = self.lifecycle.check_datasets(project)
         self.store.update_run(self.run_id, data_checks=[c.to_json() for c in checks])
         prepared = {nb["position"]: self._prepare(project, nb, settings) for nb in run["notebooks"]}
-        self._record_environment(project, [p for p in prepared.values() if p is not None])
+        self._record_environment(project, run, [p for p in prepared.values() if p is not None])
         try:
             for nb in run["notebooks"]:
                 if prepared[nb["position"]] is not None:
@@ -133,16 +132,16 @@ class Worker:
         except ValidationError as exc:
             self.store.update_run_notebook(
                 self.run_id, nb["position"], status="failed", verdict="failed", finished_at=self.lifecycle.clock(),
-                error={"kind": "input", "message": str(exc)},
+                error={"kind": INPUT_ERROR, "message": str(exc)},
             )
             return None
         self.store.update_run_notebook(self.run_id, nb["position"], kernel=prepared.kernel, cells_total=prepared.cells,
-                                       sha256=notebook_hash(project.directory / nb["path"]))
+                                       sha256=notebook_content_hash(prepared.saved))  # the content that runs
         return prepared
 
-    def _record_environment(self, project: Project, prepared: Sequence[Prepared]) -> None:
+    def _record_environment(self, project: Project, run: dict[str, Any], prepared: Sequence[Prepared]) -> None:
         environment = capture_environment(project.directory, {p.kernel: p.kernel_spec for p in prepared})
-        previous = self.store.previous_environment(self.run_id)
+        previous = self.store.previous_environment(run)
         diff = {"against": previous[0], "changes": diff_environments(previous[1], environment)} if previous else None
         self.store.update_run(self.run_id, environment=environment, environment_diff=diff)
 
@@ -190,9 +189,9 @@ class Worker:
         """Close the run and, when it finished, make it the evidence of the ``rerun`` items: one transaction."""
         notebooks = self.store.get_run(self.run_id)["notebooks"]
         verdict = overall_verdict([nb["verdict"] for nb in notebooks]) or "failed"
-        bad_input = [nb["error"]["message"] for nb in notebooks if (nb["error"] or {}).get("kind") == "input"]
+        bad_input = [nb["error"]["message"] for nb in notebooks if is_bad_input(nb)]
         problems = [f"{nb['path']}: {nb['error']['message']}" for nb in notebooks
-                    if nb["error"] and nb["error"].get("kind") != "input"]
+                    if nb["error"] and not is_bad_input(nb)]
         changed = [f"dataset {c.recorded.name} {c.status}" for c in checks if c.status != "ok"]
         error = "; ".join(bad_input + problems + changed) or None
         actor, at = run["requested_by"], self.lifecycle.clock()

@@ -112,9 +112,8 @@ class RunsHandler(_RunHandler):
                 absolute = self.root.resolve(notebook, base=folder)
             except NotFound:
                 raise NotFound(f"{label}: there is no notebook {notebook!r} in the project folder") from None
-            if not absolute.is_relative_to(folder):
-                raise ValidationError(f"{label}: {notebook!r} leads outside the project folder", field=field)
             try:
+                self.runs.project_path(project, absolute, display=repr(notebook))
                 read_notebook(absolute, display=repr(notebook))
             except ValidationError as exc:
                 raise ValidationError(f"{label}: {exc.message}", field=field) from None
@@ -160,8 +159,8 @@ class RunHandler(_RunHandler):
 
         def cancel() -> dict[str, Any]:
             project = self.project(project_id)
-            self.project_run(project, run_id)
-            run = self.run_document(project, self.runs.cancel(run_id, actor=actor))
+            current = self.project_run(project, run_id)
+            run = self.run_document(project, self.runs.cancel(run_id, actor=actor, current=current))
             if run["status"] != "cancelled":
                 raise Conflict(f"run {run_id} has already {run['status']} (verdict {run['verdict']}): "
                                "there is nothing to cancel", current=run)

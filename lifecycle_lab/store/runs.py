@@ -103,24 +103,26 @@ class RunRecords:
             conn.execute(r.update().where(r.c.id == run_id).values(status="running", started_at=at))
         return "running"
 
-    def active_runs(self, host: str | None = None) -> list[dict[str, Any]]:
-        """Runs still queued or running (on ``host``, when given), oldest first, without notebooks."""
+    def active_runs(self, host: str | None = None, *, project_id: str | None = None) -> list[dict[str, Any]]:
+        """Runs still queued or running (on ``host``, of ``project_id``, when given), oldest first, no notebooks."""
         query = sa.select(t.runs).where(t.runs.c.status.in_(ACTIVE_RUN_STATUSES)).order_by(t.runs.c.created_at)
         if host is not None:
             query = query.where(t.runs.c.worker_host == host)
+        if project_id is not None:
+            query = query.where(t.runs.c.project_id == project_id)
         with self._read() as conn:
             return [row._asdict() for row in conn.execute(query)]
 
-    def previous_environment(self, run_id: str) -> tuple[str, dict[str, Any]] | None:
-        """The id and environment of the project's latest earlier run that recorded one."""
+    def previous_environment(self, run: Mapping[str, Any]) -> tuple[str, dict[str, Any]] | None:
+        """The id and environment of the latest run of ``run``'s project, created no later, that recorded one.
+
+        ``run`` is the run's record (``get_run``): its ``id``, ``project_id`` and ``created_at`` are used.
+        """
         r = t.runs
         with self._read() as conn:
-            row = conn.execute(sa.select(r.c.project_id, r.c.created_at).where(r.c.id == run_id)).first()
-            if row is None:
-                raise NotFound(f"no run {run_id!r}")
             found = conn.execute(
                 sa.select(r.c.id, r.c.environment)
-                .where(r.c.project_id == row.project_id, r.c.id != run_id, r.c.created_at <= row.created_at,
+                .where(r.c.project_id == run["project_id"], r.c.id != run["id"], r.c.created_at <= run["created_at"],
                        r.c.environment.is_not(None))
                 .order_by(r.c.created_at.desc()).limit(1)
             ).first()
