@@ -117,7 +117,7 @@ class DatasetCard(Form):
         self.recorded = self._latest()
         if not ctx.rerun and (self.recorded is None or self._matches()):
             # the first version; or the same data again, which links it to the checklist if it is not yet
-            self.recorded = ctx.add_dataset(absolute, name)
+            self.recorded = ctx.add_dataset(absolute, name, self.current)
         self.line = status_line(name, path, self.recorded, self.current, self.relative)
         self._render()
         if ctx.rerun:
@@ -153,7 +153,7 @@ class DatasetCard(Form):
                      "check it, then record again if the data still differs.", "warn")
             return
         self.current = self.ctx.fingerprint(self.absolute)
-        self.recorded = self.ctx.add_dataset(self.absolute, self.name)
+        self.recorded = self.ctx.add_dataset(self.absolute, self.name, self.current)
         self._render()
         self.say(f"Recorded version {self.recorded.version} of {self.name!r} as {self.ctx.user}.", "ok")
 
