@@ -8,7 +8,6 @@ under a rerun however the checklist moved meanwhile.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from html import escape
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 import ipywidgets as widgets
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..clock import parse_utc
 from ..domain import ItemState
 from ..errors import Conflict, LifecycleError
 from .context import Context, NoProject, open_context
@@ -49,7 +49,7 @@ def _when(stamp: str | None) -> str:
     if not stamp:
         return "an unknown time"
     try:
-        return dt.datetime.fromisoformat(stamp.replace("Z", "+00:00")).strftime("%Y-%m-%d %H:%M UTC")
+        return parse_utc(stamp).strftime("%Y-%m-%d %H:%M UTC")
     except ValueError:
         return stamp
 
