@@ -253,6 +253,27 @@ def test_different_results_replace_the_record_only_on_click(here: Project, servi
     assert seq(service, here) == before + 2
 
 
+def test_opening_an_evaluation_reads_each_target_item_once(
+    here: Project, service: Lifecycle, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    y, p, seg = scores()
+    ll.evaluate(y, p, segments=seg, n_boot=50)
+    reads: list[str] = []
+    store_class = type(service.store)
+    real_item = store_class.item
+
+    def counting_item(self, project_id: str, key: str):
+        reads.append(key)
+        return real_item(self, project_id, key)
+
+    monkeypatch.setattr(store_class, "item", counting_item)
+    before = seq(service, here)
+    view = ll.evaluate(y, p, segments=seg, n_boot=50)  # already recorded: nothing to write
+    assert sorted(reads) == ["validation/calibration", "validation/segment-performance"]
+    assert "Recorded on validation/segment-performance, validation/calibration" in view.message.value
+    assert seq(service, here) == before
+
+
 def test_label_predictions_record_no_calibration(here: Project, service: Lifecycle) -> None:
     y, p, seg = scores()
     ll.evaluate(y, (p > 0.5).astype(int), segments=seg, n_boot=50)
