@@ -17,11 +17,10 @@ import ipywidgets as widgets
 from ..fingerprint import Fingerprint
 from ..store import DatasetVersion
 from .context import Context, open_context
-from .form import EXPECTED_ERRORS, Form, Notice, error_text, rendered, short_error
+from .form import EXPECTED_ERRORS, LEFT, Form, Notice, error_text, rendered, short_error
 
 TITLE = "Dataset"
 _PREFIX = 12
-_LEFT = "style='text-align:left'"
 
 
 def _plain(name: str, path: str) -> str:
@@ -85,10 +84,10 @@ def card_html(recorded: DatasetVersion | None, current: Fingerprint | None) -> s
     if current is not None and (recorded is None or current.sha256 != recorded.sha256):
         columns.append(("now" if recorded is not None else "not recorded", _facts(current)))
     keys = list(dict.fromkeys(k for _, facts in columns for k in facts))
-    head = "".join(f"<th style='text-align:left'>{escape(title)}</th>" for title, _ in columns)
+    head = "".join(f"<th {LEFT}>{escape(title)}</th>" for title, _ in columns)
     body = "".join(
-        f"<tr><td {_LEFT}><b>{escape(k)}</b></td>"
-        + "".join(f"<td {_LEFT}>{escape(facts.get(k, ''))}</td>" for _, facts in columns)
+        f"<tr><td {LEFT}><b>{escape(k)}</b></td>"
+        + "".join(f"<td {LEFT}>{escape(facts.get(k, ''))}</td>" for _, facts in columns)
         + "</tr>"
         for k in keys
     )

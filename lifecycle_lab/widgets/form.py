@@ -22,6 +22,7 @@ from .context import Context, NoProject, open_context
 
 _COLOURS = {"error": "var(--jp-error-color1, #c62828)", "ok": "var(--jp-success-color1, #2e7d32)",
             "warn": "var(--jp-warn-color1, #ef6c00)", "info": "var(--jp-ui-font-color2, #616161)"}
+LEFT = "style='text-align:left'"  # the attribute of a table cell whose text is aligned left
 RERUN_NOTE = "Reproducibility rerun: this shows what is recorded and saves nothing."
 EXPECTED_ERRORS = (LifecycleError, SQLAlchemyError, OSError)
 
