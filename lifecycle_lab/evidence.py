@@ -15,7 +15,9 @@ from .yamlmarks import dotted
 _TEXT = {"type": "string", "maxLength": 100_000}
 _SHORT = {"type": "string", "maxLength": 2_000}
 _NUMBER = {"type": "number"}
-_LEVEL = {"type": "string", "enum": ["low", "medium", "high", "critical"]}
+LEVELS: tuple[str, ...] = ("low", "medium", "high", "critical")
+"""The levels a failure mode's likelihood and severity may take, lowest first."""
+_LEVEL = {"type": "string", "enum": list(LEVELS)}
 _ISO_DATE = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
 
 SCHEMAS: dict[str, dict[str, Any]] = {

@@ -361,16 +361,23 @@ class Lifecycle:
 
     def add_dataset(
         self, project: Project, path: str | Path, *, name: str | None = None, actor: str, link: bool = True,
+        known: Fingerprint | None = None,
     ) -> tuple[DatasetVersion, bool]:
         """Record the data at ``path`` as the next version of dataset ``name``; link it as evidence.
 
+        ``known`` is a fingerprint the caller already took of ``path`` (e.g. with :meth:`fingerprint`);
+        it is used, sparing a second read of the data, only when its hash is that of the data at ``path``
+        now, which the hash caches answer without reading. Otherwise the data is fingerprinted afresh.
         Returns the version and whether it is new (False when the data matches the latest version).
         """
         absolute, relative = self._relative(project, path)
         name = (name or absolute.name).strip()
         if not name or len(name) > 200:
             raise ValidationError("name: must be 1 to 200 characters", field="name")
-        fp = fingerprint(absolute, self.store)
+        if known is not None and known.sha256 == content_hash(absolute, self.store):
+            fp = known
+        else:
+            fp = fingerprint(absolute, self.store)
         version, created = self.store.record_dataset_version(
             project.id, name, relative, fp, actor=actor, at=self.clock()
         )

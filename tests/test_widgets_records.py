@@ -12,6 +12,8 @@ import pandas as pd
 import pytest
 
 import lifecycle_lab as ll
+import lifecycle_lab.fingerprint
+import lifecycle_lab.service
 from lifecycle_lab.metrics import evaluate as compute
 from lifecycle_lab.service import Lifecycle, Project
 from lifecycle_lab.widgets.form import Notice
@@ -93,6 +95,43 @@ def test_changed_data_is_reported_and_recorded_only_when_asked(
     card.record_button.click()
     assert [v.version for v in service.store.dataset_versions(here.id, "train")] == [2, 1]
     assert "Recorded version 2" in card.message.value
+
+
+def test_recording_a_dataset_reads_the_data_once(
+    here: Project, service: Lifecycle, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls: list[Path] = []
+    reads: list[Path] = []
+
+    def counting(wrapped):
+        def wrapper(path, *args, **kwargs):
+            (calls if wrapped is real_fingerprint else reads).append(Path(path))
+            return wrapped(path, *args, **kwargs)
+        return wrapper
+
+    real_fingerprint, real_stats = lifecycle_lab.service.fingerprint, lifecycle_lab.fingerprint._table_stats
+    monkeypatch.setattr(lifecycle_lab.service, "fingerprint", counting(real_fingerprint))
+    monkeypatch.setattr(lifecycle_lab.fingerprint, "_table_stats", counting(real_stats))
+    ll.dataset("../data/train.csv", name="train")
+    train = here.directory / "data" / "train.csv"
+    assert (calls, reads) == ([train], [train])
+    version = service.store.dataset_versions(here.id, "train")[0]
+    assert (version.version, version.rows, version.columns) == (1, 3, 3)
+    (here.directory / "data" / "train.csv").write_text("age,income,label\n31,52000,0\n")
+    calls.clear()
+    reads.clear()
+    card = ll.dataset("../data/train.csv", name="train")
+    card.record_button.click()  # fingerprints the data again (it may have changed since the card opened), once
+    assert (calls, reads) == ([train, train], [train, train])
+    assert [(v.version, v.rows) for v in service.store.dataset_versions(here.id, "train")] == [(2, 1), (1, 3)]
+
+
+def test_a_fingerprint_of_other_data_is_not_recorded_for_a_path(here: Project, service: Lifecycle) -> None:
+    data = here.directory / "data"
+    (data / "other.csv").write_text("a\n1\n2\n")
+    other = service.fingerprint(here, data / "other.csv")
+    version, _ = service.add_dataset(here, data / "train.csv", name="train", actor="alice", known=other)
+    assert (version.sha256, version.rows) == (service.fingerprint(here, data / "train.csv").sha256, 3)
 
 
 def test_recording_waits_when_someone_recorded_another_version_meanwhile(
@@ -212,6 +251,27 @@ def test_different_results_replace_the_record_only_on_click(here: Project, servi
     view.record_button.click()
     assert service.store.item(here.id, "validation/segment-performance").evidence == view.result.metric_evidence()
     assert seq(service, here) == before + 2
+
+
+def test_opening_an_evaluation_reads_each_target_item_once(
+    here: Project, service: Lifecycle, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    y, p, seg = scores()
+    ll.evaluate(y, p, segments=seg, n_boot=50)
+    reads: list[str] = []
+    store_class = type(service.store)
+    real_item = store_class.item
+
+    def counting_item(self, project_id: str, key: str):
+        reads.append(key)
+        return real_item(self, project_id, key)
+
+    monkeypatch.setattr(store_class, "item", counting_item)
+    before = seq(service, here)
+    view = ll.evaluate(y, p, segments=seg, n_boot=50)  # already recorded: nothing to write
+    assert sorted(reads) == ["validation/calibration", "validation/segment-performance"]
+    assert "Recorded on validation/segment-performance, validation/calibration" in view.message.value
+    assert seq(service, here) == before
 
 
 def test_label_predictions_record_no_calibration(here: Project, service: Lifecycle) -> None:

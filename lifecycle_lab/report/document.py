@@ -11,6 +11,7 @@ import datetime as dt
 from typing import Any
 
 from .. import __version__
+from ..clock import parse_utc
 from ..domain import ItemSpec, Summary, latest_signoffs
 from ..errors import ValidationError
 from ..scores import template_score
@@ -25,13 +26,10 @@ AUDIT_EVENTS_SHOWN = 200
 def parse_timestamp(value: str) -> dt.datetime:
     """An ISO 8601 time as an aware UTC datetime (naive times are taken as UTC); ValidationError otherwise."""
     try:
-        moment = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        return parse_utc(value)
     except ValueError:
         raise ValidationError(f"generated_at: {value!r} is not an ISO 8601 time (e.g. 2026-01-31T12:00:00Z)",
                               field="generated_at") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.timezone.utc)
-    return moment.astimezone(dt.timezone.utc)
 
 
 DatasetIndex = dict[tuple[str, int], tuple[DatasetVersion, str]]

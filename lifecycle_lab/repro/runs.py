@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from ..clock import parse_utc
 from ..errors import Conflict, NotFound, ValidationError
 from ..evidence import PASSING_RERUN_VERDICTS
 from ..service import Lifecycle, Project
@@ -239,7 +240,7 @@ class RunService:
                 continue
             pid = run.get("worker_pid")
             if pid is None:
-                created = dt.datetime.fromisoformat(run["created_at"].replace("Z", "+00:00"))
+                created = parse_utc(run["created_at"])
                 if (dt.datetime.now(dt.timezone.utc) - created).total_seconds() < UNCLAIMED_GRACE_S:
                     continue
                 reason = "the rerun worker was never started"

@@ -12,7 +12,6 @@ import functools
 import json
 import re
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from jupyter_server.base.handlers import APIHandler
@@ -98,19 +97,14 @@ class LifecycleHandler(ExtensionHandlerMixin, APIHandler):
     def project(self, project_id: str) -> Project:
         """The project with this id, NotFound unless its folder is inside the server root (blocking)."""
         project = self.service.project(project_id)
-        self._within_root(project_id, project.directory)
+        self.root.project_path(project_id, project.directory)
         return project
 
     def project_record(self, project_id: str) -> ProjectRecord:
         """The project's store record, without reading its files; NotFound as :meth:`project` (blocking)."""
         record = self.service.store.get_project(project_id)
-        self._within_root(project_id, record.path)
+        self.root.project_path(project_id, record.path)
         return record
-
-    def _within_root(self, project_id: str, directory: str | Path) -> None:
-        # A project the shared store knows but that lives outside this server's root does not exist here.
-        if self.root.relative(directory) is None:
-            raise NotFound(f"no project with id {project_id!r} under the server root")
 
     # --- input ---------------------------------------------------------------------------------
 

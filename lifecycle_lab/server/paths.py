@@ -42,3 +42,13 @@ class ServerRoot:
         except ValueError:
             return None
         return "" if inside == Path(".") else inside.as_posix()
+
+    def project_path(self, project_id: str, directory: str | Path) -> str:
+        """The API path of project ``project_id``'s ``directory``; NotFound when it is outside the root.
+
+        A project the shared store knows but that lives outside this server's root does not exist here.
+        """
+        relative = self.relative(directory)
+        if relative is None:
+            raise NotFound(f"no project with id {project_id!r} under the server root")
+        return relative

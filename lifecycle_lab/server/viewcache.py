@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import domain as cl
-from ..errors import NotFound
 from ..project import MANIFEST
 from ..service import Lifecycle, Project, Snapshot
 from .paths import ServerRoot
@@ -93,9 +92,7 @@ class ViewCache:
         # as its key, so a write that lands meanwhile only makes the next request recompute (and shows in the
         # change feed after the view's ``seq``).
         project = self.service.project(project_id)
-        relative = self.root.relative(project.directory)
-        if relative is None:
-            raise NotFound(f"no project with id {project_id!r} under the server root")
+        relative = self.root.project_path(project_id, project.directory)
         manifest = _manifest_stat(project.directory)
         snapshot = self.service.snapshot(project, seq=seq)
         view = self.service.view(project, today=today, snapshot=snapshot)

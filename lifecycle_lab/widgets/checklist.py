@@ -7,12 +7,11 @@ from html import escape
 import ipywidgets as widgets
 
 from .context import Context
-from .form import EXPECTED_ERRORS, Form, error_text, open_form, rendered
+from .form import EXPECTED_ERRORS, LEFT, Form, error_text, open_form, rendered
 
 TITLE = "Checklist"
 PLAIN = "lifecycle_lab checklist progress view"
 _SHOWN_BLOCKERS = 3
-_LEFT = "style='text-align:left'"
 
 
 def _bar(percent: int) -> str:
@@ -55,8 +54,8 @@ class ChecklistView(Form):
             blockers = [b.message for b in gate.blockers]
             more = f"; … {len(blockers) - _SHOWN_BLOCKERS} more" if len(blockers) > _SHOWN_BLOCKERS else ""
             verdict = "gate passes" if gate.passed else f"blocked: {'; '.join(blockers[:_SHOWN_BLOCKERS])}{more}"
-            rows.append(f"<tr><td {_LEFT}>{escape(stage.title)}</td><td>{_bar(int(progress.ratio * 100))}</td>"
-                        f"<td>{progress.done}/{progress.applicable}</td><td {_LEFT}>{escape(verdict)}</td></tr>")
+            rows.append(f"<tr><td {LEFT}>{escape(stage.title)}</td><td>{_bar(int(progress.ratio * 100))}</td>"
+                        f"<td>{progress.done}/{progress.applicable}</td><td {LEFT}>{escape(verdict)}</td></tr>")
         notes = [f"overdue: {', '.join(summary.overdue)}"] if summary.overdue else []
         notes += [f"stale: {key}: {'; '.join(reasons)}" for key, reasons in summary.stale.items()]
         self.stages.value = rendered("<table>" + "".join(rows) + "</table>") + "".join(

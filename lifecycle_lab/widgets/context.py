@@ -111,10 +111,14 @@ class Context:
             changes["status"] = "in_progress"
         return self.set_item(key, changes, expected_version=expected_version)
 
-    def add_dataset(self, path: Path, name: str) -> DatasetVersion:
-        """Record the data at ``path`` as the next version of dataset ``name``."""
+    def add_dataset(self, path: Path, name: str, known: Fingerprint | None = None) -> DatasetVersion:
+        """Record the data at ``path`` as the next version of dataset ``name``.
+
+        ``known`` is the fingerprint of ``path`` already taken with :meth:`fingerprint`, so the data is not read
+        again (the service checks it is still that of the data at ``path``).
+        """
         self._writable()
-        version, _created = self.service.add_dataset(self.project, path, name=name, actor=self.user)
+        version, _created = self.service.add_dataset(self.project, path, name=name, actor=self.user, known=known)
         return version
 
     def fingerprint(self, path: Path) -> Fingerprint:

@@ -17,11 +17,10 @@ import ipywidgets as widgets
 from ..fingerprint import Fingerprint
 from ..store import DatasetVersion
 from .context import Context, open_context
-from .form import EXPECTED_ERRORS, Form, Notice, error_text, rendered, short_error
+from .form import EXPECTED_ERRORS, LEFT, Form, Notice, error_text, rendered, short_error
 
 TITLE = "Dataset"
 _PREFIX = 12
-_LEFT = "style='text-align:left'"
 
 
 def _plain(name: str, path: str) -> str:
@@ -85,10 +84,10 @@ def card_html(recorded: DatasetVersion | None, current: Fingerprint | None) -> s
     if current is not None and (recorded is None or current.sha256 != recorded.sha256):
         columns.append(("now" if recorded is not None else "not recorded", _facts(current)))
     keys = list(dict.fromkeys(k for _, facts in columns for k in facts))
-    head = "".join(f"<th style='text-align:left'>{escape(title)}</th>" for title, _ in columns)
+    head = "".join(f"<th {LEFT}>{escape(title)}</th>" for title, _ in columns)
     body = "".join(
-        f"<tr><td {_LEFT}><b>{escape(k)}</b></td>"
-        + "".join(f"<td {_LEFT}>{escape(facts.get(k, ''))}</td>" for _, facts in columns)
+        f"<tr><td {LEFT}><b>{escape(k)}</b></td>"
+        + "".join(f"<td {LEFT}>{escape(facts.get(k, ''))}</td>" for _, facts in columns)
         + "</tr>"
         for k in keys
     )
@@ -117,7 +116,7 @@ class DatasetCard(Form):
         self.recorded = self._latest()
         if not ctx.rerun and (self.recorded is None or self._matches()):
             # the first version; or the same data again, which links it to the checklist if it is not yet
-            self.recorded = ctx.add_dataset(absolute, name)
+            self.recorded = ctx.add_dataset(absolute, name, self.current)
         self.line = status_line(name, path, self.recorded, self.current, self.relative)
         self._render()
         if ctx.rerun:
@@ -153,7 +152,7 @@ class DatasetCard(Form):
                      "check it, then record again if the data still differs.", "warn")
             return
         self.current = self.ctx.fingerprint(self.absolute)
-        self.recorded = self.ctx.add_dataset(self.absolute, self.name)
+        self.recorded = self.ctx.add_dataset(self.absolute, self.name, self.current)
         self._render()
         self.say(f"Recorded version {self.recorded.version} of {self.name!r} as {self.ctx.user}.", "ok")
 

@@ -9,12 +9,14 @@ The text form of the output is the results table, so a rerun compares numbers.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from html import escape
 from typing import Any
 
 import ipywidgets as widgets
 import pandas as pd
 
+from ..domain import ItemState
 from ..metrics import Evaluation
 from ..metrics import evaluate as compute
 from .context import Context, open_context, same_evidence
@@ -49,15 +51,17 @@ class EvaluationView(Form):
         self.record_button.on_click(lambda _: self.attempt(self.record))
         self.body.children = (widgets.HTML(tables_html(result)), widgets.HBox([self.record_button, self.status]))
         self.targets: list[tuple[str, dict[str, Any]]] = []
+        self.states: dict[str, ItemState] = {}  # each target item as :meth:`load` last read it
         if ctx is None:
             self.say(f"Not recorded: {problem}", "error")
             return
         self.targets = self._targets(ctx)
         self.load()
+        differing = self._differing(self.states)
         if ctx.rerun:
             self.lock([self.record_button])
-        elif all(self.ctx.item(key).evidence is None for key, _ in self._differing()):
-            self.attempt(self.record)
+        elif differing and all(self.states[key].evidence is None for key, _ in differing):
+            self.attempt(self.record)  # first results: nothing to replace (when none differ there is nothing to do)
 
     def _targets(self, ctx: Context) -> list[tuple[str, dict[str, Any]]]:
         segment = ctx.required_spec(SEGMENT_KEY, "metrics")
@@ -68,17 +72,20 @@ class EvaluationView(Form):
             targets.append((calibration.key, evidence))
         return targets
 
-    def _differing(self) -> list[tuple[str, dict[str, Any]]]:
+    def _differing(self, states: Mapping[str, ItemState] | None = None) -> list[tuple[str, dict[str, Any]]]:
+        """The targets whose evidence differs from ``states`` (default: each item read now)."""
         assert self.ctx is not None
-        return [(key, ev) for key, ev in self.targets if not same_evidence(self.ctx.item(key).evidence, ev)]
+        ctx = self.ctx
+        current = states if states is not None else {key: ctx.item(key) for key, _ in self.targets}
+        return [(key, ev) for key, ev in self.targets if not same_evidence(current[key].evidence, ev)]
 
     def load(self) -> None:
         """Compare the results with what is recorded on each target item."""
         assert self.ctx is not None
-        states = {key: self.ctx.item(key) for key, _ in self.targets}
+        self.states = states = {key: self.ctx.item(key) for key, _ in self.targets}
         self.versions = {key: state.version for key, state in states.items()}
         self.status.value = escape("; ".join(f"{key}: {recorded_line(state)}" for key, state in states.items()))
-        differing = self._differing()
+        differing = self._differing(states)
         replacing = [key for key, _ in differing if states[key].evidence is not None]
         self.record_button.layout.display = "" if replacing and not self.ctx.rerun else "none"
         if replacing:

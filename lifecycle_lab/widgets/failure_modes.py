@@ -8,7 +8,7 @@ import ipywidgets as widgets
 import pandas as pd
 
 from ..errors import ValidationError
-from ..evidence import SCHEMAS
+from ..evidence import LEVELS  # the levels the evidence schema allows, so the form never offers another
 from .context import Context, same_evidence
 from .form import Form, open_form, recorded_line
 
@@ -17,9 +17,6 @@ TITLE = "Failure modes"
 PLAIN = f"lifecycle_lab failure modes table ({KEY})"
 COLUMNS: tuple[str, ...] = ("mode", "impact", "likelihood", "severity", "mitigation", "owner")
 _LEVEL_FIELDS = ("likelihood", "severity")
-# The levels the failure_modes evidence schema allows (low … critical), so the form never offers another.
-LEVELS: tuple[str, ...] = tuple(SCHEMAS["failure_modes"]["properties"]["rows"]["items"]["properties"]["likelihood"]
-                                ["enum"])
 _WIDTHS = {"mode": "14em", "impact": "14em", "likelihood": "7em", "severity": "7em", "mitigation": "16em",
            "owner": "8em"}
 

@@ -8,7 +8,6 @@ under a rerun however the checklist moved meanwhile.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from html import escape
 from typing import Any
@@ -16,12 +15,14 @@ from typing import Any
 import ipywidgets as widgets
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..clock import parse_utc
 from ..domain import ItemState
 from ..errors import Conflict, LifecycleError
 from .context import Context, NoProject, open_context
 
 _COLOURS = {"error": "var(--jp-error-color1, #c62828)", "ok": "var(--jp-success-color1, #2e7d32)",
             "warn": "var(--jp-warn-color1, #ef6c00)", "info": "var(--jp-ui-font-color2, #616161)"}
+LEFT = "style='text-align:left'"  # the attribute of a table cell whose text is aligned left
 RERUN_NOTE = "Reproducibility rerun: this shows what is recorded and saves nothing."
 EXPECTED_ERRORS = (LifecycleError, SQLAlchemyError, OSError)
 
@@ -49,7 +50,7 @@ def _when(stamp: str | None) -> str:
     if not stamp:
         return "an unknown time"
     try:
-        return dt.datetime.fromisoformat(stamp.replace("Z", "+00:00")).strftime("%Y-%m-%d %H:%M UTC")
+        return parse_utc(stamp).strftime("%Y-%m-%d %H:%M UTC")
     except ValueError:
         return stamp
 

@@ -20,7 +20,7 @@ import ipywidgets as widgets
 from ..domain import canonical_json
 from ..errors import ValidationError
 from .context import Context, open_context, same_evidence
-from .form import EXPECTED_ERRORS, Form, Notice, error_text, recorded_line, rendered, short_error
+from .form import EXPECTED_ERRORS, LEFT, Form, Notice, error_text, recorded_line, rendered, short_error
 
 KEY = "experimentation/hyperparameter-records"
 TITLE = "Hyperparameters"
@@ -109,8 +109,8 @@ def params_html(given: Mapping[str, Any], recorded: Mapping[str, Any] | None) ->
         mark = " style='color:var(--jp-warn-color1, #ef6c00)'" if differs else ""
         rows.append(f"<tr{mark}><td><b>{escape(key)}</b></td><td>{escape(now)}</td>"
                     f"<td>{escape(then) if differs else ''}</td></tr>")
-    recorded_head = "<th style='text-align:left'>recorded</th>" if any_differ else "<th></th>"
-    head = f"<tr><th style='text-align:left'>parameter</th><th style='text-align:left'>value</th>{recorded_head}</tr>"
+    recorded_head = f"<th {LEFT}>recorded</th>" if any_differ else "<th></th>"
+    head = f"<tr><th {LEFT}>parameter</th><th {LEFT}>value</th>{recorded_head}</tr>"
     return rendered(f"<table>{head}{''.join(rows)}</table>")
 
 
