@@ -130,6 +130,25 @@ def test_a_crashed_worker_leaves_the_run_failed_not_running(
     wait_until(lambda: kernels_of_run(run["id"]) == [], timeout=10)
 
 
+def test_a_run_whose_worker_never_started_is_given_up_only_after_the_grace_period(
+    service: Lifecycle, project_dir: Path, make_project: Callable[..., Project],
+) -> None:
+    write_notebook(project_dir / "quick.ipynb", ["print('hi')"])
+    project = make_project(["quick.ipynb"])
+    # Records as a server that died between queueing a run and spawning its worker leaves them
+    service.store.create_run(project.id, "fresh", ["quick.ipynb"], options={}, twice=False, actor="alice",
+                             at=service.clock())
+    service.store.create_run(project.id, "stale", ["quick.ipynb"], options={}, twice=False, actor="alice",
+                             at="2020-01-01T00:00:00.000000Z")
+    runs = RunService(service)
+    assert runs.get("fresh")["status"] == "queued"  # its worker may still be on its way
+    given_up = runs.get("stale")
+    assert (given_up["status"], given_up["active"]) == ("failed", False)
+    assert given_up["notebooks"][0]["status"] == "failed"
+    assert "never started" in given_up["error"]
+    assert service.store.verify_chain(project.id).ok
+
+
 def test_runs_beyond_the_limit_wait_in_the_queue(
     service: Lifecycle, project_dir: Path, make_project: Callable[..., Project],
 ) -> None:
