@@ -1,15 +1,69 @@
-"""The audit log's hash chain: each event's hash covers the previous hash and the event's canonical JSON."""
+"""The audit log's hash chain: each event's hash covers the previous hash and the event's canonical JSON.
+
+Two modes, recorded per event in its ``mode`` column:
+
+- unkeyed (``mode`` NULL): ``hash = sha256(prev_hash + canonical JSON)``. It catches an edit or a deleted
+  event in the middle, but anyone who can write the database can recompute every hash after an edit.
+- keyed (``mode = "hmac-sha256:<key id>"``): ``hash = HMAC-SHA256(key, prev_hash + canonical JSON)``. Without
+  the key nobody can compute a hash that verifies; an event rewritten as unkeyed after a keyed one is a
+  downgrade and breaks the chain.
+
+A chain may start unkeyed and become keyed when a key is configured; it never goes back. What each mode
+detects, and what anchors add (truncation), is in ``docs/audit.md``.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from ..domain import canonical_json
 
 GENESIS = "0" * 64
+KEYED_PREFIX = "hmac-sha256:"
+KEY_ENV_HINT = "set LIFECYCLE_LAB_AUDIT_KEY or LIFECYCLE_LAB_AUDIT_KEY_FILE"
+MIN_KEY_BYTES = 16
+
+
+@dataclass(frozen=True, repr=False)
+class AuditKey:
+    """The secret of a keyed chain. ``key_id`` names it in events and messages without revealing it."""
+
+    secret: bytes
+
+    def __post_init__(self) -> None:
+        if len(self.secret) < MIN_KEY_BYTES:
+            raise ValueError(f"the audit key must be at least {MIN_KEY_BYTES} bytes (use 32 random bytes)")
+
+    def __repr__(self) -> str:
+        return f"AuditKey(key_id={self.key_id!r})"
+
+    @property
+    def key_id(self) -> str:
+        """A short public name of the key: the first 12 hex digits of a domain-separated sha256 of it."""
+        return hashlib.sha256(b"lifecycle-lab audit key id\0" + self.secret).hexdigest()[:12]
+
+    @property
+    def mode(self) -> str:
+        """The ``mode`` recorded on the events this key hashes."""
+        return KEYED_PREFIX + self.key_id
+
+    def derive(self, purpose: str) -> bytes:
+        """32 bytes derived from the secret for ``purpose`` (e.g. the Ed25519 seed of signed anchors)."""
+        return hmac.new(self.secret, f"lifecycle-lab {purpose}".encode(), hashlib.sha256).digest()
+
+
+def describe_mode(mode: str | None) -> str:
+    """A chain mode in words."""
+    if mode is None:
+        return "unkeyed (sha256)"
+    if mode.startswith(KEYED_PREFIX):
+        return f"keyed (HMAC-SHA256, key id {mode[len(KEYED_PREFIX):]})"
+    return f"unknown mode {mode!r}"
 
 
 @dataclass(frozen=True)
@@ -26,6 +80,7 @@ class AuditEvent:
     after: Any
     prev_hash: str
     hash: str
+    mode: str | None = None
 
     def payload(self) -> dict[str, Any]:
         """The hashed fields."""
@@ -41,13 +96,44 @@ class AuditEvent:
         }
 
     def to_json(self) -> dict[str, Any]:
-        """As JSON, hashes included."""
-        return {**self.payload(), "prev_hash": self.prev_hash, "hash": self.hash}
+        """As JSON, hashes included (and the mode, when the event is keyed)."""
+        keyed = {"mode": self.mode} if self.mode else {}
+        return {**self.payload(), "prev_hash": self.prev_hash, "hash": self.hash, **keyed}
+
+    def row(self) -> ChainRow:
+        """The event as the stored text a chain is verified from."""
+        return (self.seq, self.at, self.actor, self.action, self.target, canonical_json(self.before),
+                canonical_json(self.after), self.prev_hash, self.hash, self.mode)
+
+
+# (seq, at, actor, action, target, before text, after text, prev_hash, hash, mode): an event as stored.
+ChainRow = tuple[int, str, str, str, str, str, str, str, str, str | None]
+
+
+def payload_text(row: ChainRow, project: str) -> str:
+    """The canonical JSON of an event's payload, spliced from its stored (already canonical) before/after text.
+
+    Equal to ``canonical_json(event.payload())`` for every event the store wrote, without parsing anything:
+    any other spelling of before/after (a hand edit) gives other text, hence another hash.
+    """
+    seq, at, actor, action, target, before, after = row[:7]
+    d = json.dumps
+    return (f'{{"action":{d(action, ensure_ascii=False)},"actor":{d(actor, ensure_ascii=False)},"after":{after},'
+            f'"at":{d(at, ensure_ascii=False)},"before":{before},"project":{d(project, ensure_ascii=False)},'
+            f'"seq":{seq},"target":{d(target, ensure_ascii=False)}}}')
 
 
 def event_hash(prev_hash: str, payload: dict[str, Any]) -> str:
-    """sha256(prev_hash + canonical JSON of the payload)."""
+    """sha256(prev_hash + canonical JSON of the payload): an unkeyed event's hash."""
     return hashlib.sha256((prev_hash + canonical_json(payload)).encode()).hexdigest()
+
+
+def chain_hash(prev_hash: str, text: str, key: AuditKey | None) -> str:
+    """The hash of an event whose canonical payload is ``text``: HMAC-SHA256 with ``key``, else sha256."""
+    data = (prev_hash + text).encode()
+    if key is None:
+        return hashlib.sha256(data).hexdigest()
+    return hmac.new(key.secret, data, hashlib.sha256).hexdigest()
 
 
 def decode(text: str) -> Any:
@@ -60,13 +146,23 @@ def decode(text: str) -> Any:
 
 @dataclass(frozen=True)
 class ChainCheck:
-    """The result of recomputing a project's chain."""
+    """The result of recomputing a project's chain.
+
+    ``head``/``head_seq``/``head_at``: the last event that verified. ``mode``: ``unkeyed``, ``keyed``, ``mixed``
+    (unkeyed up to ``keyed_from`` - 1) or ``empty``. ``refused``: a keyed chain checked without its key.
+    """
 
     ok: bool
     events: int
     head: str
     broken_seq: int | None = None
     message: str = ""
+    head_seq: int = 0
+    head_at: str | None = None
+    mode: str = "empty"
+    key_id: str | None = None
+    keyed_from: int | None = None
+    refused: bool = False
 
     def to_json(self) -> dict[str, Any]:
         """As JSON."""
@@ -74,23 +170,81 @@ class ChainCheck:
             "ok": self.ok,
             "events": self.events,
             "head": self.head,
+            "head_seq": self.head_seq,
+            "head_at": self.head_at,
             "broken_seq": self.broken_seq,
             "message": self.message,
+            "mode": self.mode,
+            "key_id": self.key_id,
+            "keyed_from": self.keyed_from,
+            "refused": self.refused,
         }
 
+    def describe(self) -> str:
+        """The chain's mode in words."""
+        if self.mode == "mixed":
+            return f"keyed from event {self.keyed_from} (HMAC-SHA256, key id {self.key_id}), unkeyed before"
+        if self.mode == "keyed":
+            return f"keyed (HMAC-SHA256, key id {self.key_id})"
+        return "unkeyed (sha256)" if self.mode == "unkeyed" else "empty"
 
-def verify_events(events: list[AuditEvent]) -> ChainCheck:
-    """Recompute the chain in order; name the first event whose link or hash does not hold."""
-    prev = GENESIS
-    for expected_seq, event in enumerate(events, start=1):
-        if event.seq != expected_seq:
-            return ChainCheck(False, len(events), prev, event.seq,
-                              f"event {event.seq}: expected sequence number {expected_seq} (an event is missing)")
-        if event.prev_hash != prev:
-            return ChainCheck(False, len(events), prev, event.seq,
-                              f"event {event.seq}: prev_hash does not match the hash of event {event.seq - 1}")
-        if event_hash(prev, event.payload()) != event.hash:
-            return ChainCheck(False, len(events), prev, event.seq,
-                              f"event {event.seq} ({event.action} {event.target}): content does not match its hash")
-        prev = event.hash
-    return ChainCheck(True, len(events), prev)
+
+def _refusal(mode: str, seq: int, key: AuditKey | None) -> str | None:
+    """Why an event keyed with ``mode`` cannot be checked with ``key``; None when it can."""
+    key_id = mode[len(KEYED_PREFIX):]
+    if key is None:
+        return (f"the audit chain is keyed (HMAC-SHA256, key id {key_id}) from event {seq}: it can only be verified "
+                f"with its key ({KEY_ENV_HINT})")
+    if key.key_id != key_id:
+        return (f"the audit chain is keyed with key id {key_id} from event {seq}, but the configured key has id "
+                f"{key.key_id}: verify it with the key it was written with")
+    return None
+
+
+def _canonical(row: ChainRow) -> ChainRow:
+    """``row`` with before/after respelled canonically (rows written by hand or by other tools may differ)."""
+    return (*row[:5], canonical_json(decode(row[5])), canonical_json(decode(row[6])), *row[7:])  # type: ignore[return-value]
+
+
+def verify_rows(rows: Sequence[ChainRow], project: str, key: AuditKey | None = None) -> ChainCheck:
+    """Recompute the chain in order; name the first event whose sequence, link, mode or hash does not hold."""
+    prev, prev_seq, prev_at, keyed_from, key_id = GENESIS, 0, None, None, None
+
+    def result(broken: int | None = None, message: str = "", refused: bool = False) -> ChainCheck:
+        mode = ("empty" if prev_seq == 0 and broken is None else "unkeyed" if keyed_from is None
+                else "keyed" if keyed_from == 1 else "mixed")
+        return ChainCheck(broken is None, len(rows), prev, broken, message, prev_seq, prev_at, mode, key_id,
+                          keyed_from, refused)
+
+    for expected_seq, row in enumerate(rows, start=1):
+        seq, at, _actor, action, target = row[:5]
+        row_prev, row_hash, mode = row[7], row[8], row[9]
+        if seq != expected_seq:
+            return result(seq, f"event {seq}: expected sequence number {expected_seq} (an event is missing)")
+        if row_prev != prev:
+            return result(seq, f"event {seq}: prev_hash does not match the hash of event {seq - 1}")
+        hashed_with = None
+        if mode is None:
+            if keyed_from is not None:
+                return result(seq, f"event {seq} ({action} {target}) is unkeyed after keyed events: it was "
+                                   "rewritten without the key")
+        elif mode.startswith(KEYED_PREFIX):
+            refusal = _refusal(mode, seq, key)
+            if refusal is not None:
+                return result(seq, refusal, refused=True)
+            if keyed_from is None:
+                keyed_from, key_id = seq, mode[len(KEYED_PREFIX):]
+            hashed_with = key
+        else:
+            return result(seq, f"event {seq}: unknown chain mode {mode!r}")
+        if chain_hash(prev, payload_text(row, project), hashed_with) != row_hash and \
+                chain_hash(prev, payload_text(_canonical(row), project), hashed_with) != row_hash:
+            return result(seq, f"event {seq} ({action} {target}): content does not match its hash")
+        prev, prev_seq, prev_at = row_hash, seq, at
+    return result()
+
+
+def verify_events(events: Sequence[AuditEvent], key: AuditKey | None = None) -> ChainCheck:
+    """:func:`verify_rows` over events already read (an import's, say)."""
+    project = events[0].project if events else ""
+    return verify_rows([e.row() for e in events], project, key)

@@ -18,7 +18,7 @@ import json
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +30,8 @@ from sqlalchemy.exc import IntegrityError
 from ..domain import ItemChange, ItemState, Signoff, canonical_json
 from ..errors import Conflict, LifecycleError, NotFound
 from . import tables as t
-from .audit import GENESIS, AuditEvent, ChainCheck, decode, event_hash, verify_events
+from .audit import GENESIS, KEY_ENV_HINT, KEYED_PREFIX, AuditEvent, AuditKey, chain_hash, decode, payload_text
+from .checkpoints import CHECKPOINT_EVERY, ChainHead, CheckpointRecords
 from .columns import check_values
 from .datasets import DatasetRecords
 from .migrate import HEAD_REVISION, current_revision, known_revisions, upgrade
@@ -133,14 +134,19 @@ def _event_from_row(row: Any) -> AuditEvent:
         after=decode(row.after),
         prev_hash=row.prev_hash,
         hash=row.hash,
+        mode=row.mode,
     )
 
 
-class Store(DatasetRecords, RunRecords):
-    """Persistence for projects, item states, sign-offs, the audit chain, datasets and runs."""
+class Store(DatasetRecords, RunRecords, CheckpointRecords):
+    """Persistence for projects, item states, sign-offs, the audit chain, datasets and runs.
 
-    def __init__(self, url: str) -> None:
+    With ``audit_key`` every new audit event is keyed (an HMAC, see ``audit.py``).
+    """
+
+    def __init__(self, url: str, audit_key: AuditKey | None = None) -> None:
         self.url = url
+        self.audit_key = audit_key
         self.engine = _make_engine(url)
         self.dialect = self.engine.dialect.name
         self._migrate()
@@ -154,6 +160,16 @@ class Store(DatasetRecords, RunRecords):
     @contextmanager
     def _read(self) -> Iterator[Connection]:
         with self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    @contextmanager
+    def _snapshot(self) -> Iterator[Connection]:
+        """A read transaction that sees one state throughout (SQLite's WAL reads already do)."""
+        if self.dialect != "postgresql":
+            with self._read() as conn:
+                yield conn
+            return
+        with self.engine.connect().execution_options(isolation_level="REPEATABLE READ") as conn, conn.begin():
             yield conn
 
     @contextmanager
@@ -192,26 +208,33 @@ class Store(DatasetRecords, RunRecords):
         self, conn: Connection, project_id: str, *, actor: str, at: str, action: str, target: str,
         before: Any, after: Any,
     ) -> AuditEvent:
-        """Append one event after the project's current head (caller holds the write lock)."""
+        """Append one event after the project's current head (caller holds the write lock).
+
+        Keyed with this store's key when it has one; refused when the chain is keyed and this store has not
+        its key, since an unkeyed event after keyed ones would break the chain.
+        """
         check_values(t.audit_events, {"actor": actor, "target": target})
-        head = conn.execute(
-            sa.select(t.audit_events.c.seq, t.audit_events.c.hash)
-            .where(t.audit_events.c.project_id == project_id)
-            .order_by(t.audit_events.c.seq.desc())
-            .limit(1)
-        ).first()
+        head = self._head(conn, project_id)
+        key = self.audit_key
+        if head is not None and head.mode is not None and (key is None or head.mode != key.mode):
+            held = "no audit key" if key is None else f"key id {key.key_id}"
+            raise LifecycleError(
+                f"the audit chain of project {project_id} is keyed (key id {head.mode[len(KEYED_PREFIX):]}) and this "
+                f"process has {held}: {KEY_ENV_HINT} to the chain's key to change the project")
         seq, prev = (head.seq + 1, head.hash) if head else (1, GENESIS)
         before_text, after_text = canonical_json(before), canonical_json(after)
-        # Hashed as it will read back: before/after through their stored JSON text.
-        unhashed = AuditEvent(seq, at, actor, project_id, action, target, json.loads(before_text),
-                              json.loads(after_text), prev, hash="")
-        event = replace(unhashed, hash=event_hash(prev, unhashed.payload()))
+        mode = key.mode if key is not None else None
+        text = payload_text((seq, at, actor, action, target, before_text, after_text, prev, "", mode), project_id)
+        event = AuditEvent(seq, at, actor, project_id, action, target, json.loads(before_text),
+                           json.loads(after_text), prev, chain_hash(prev, text, key), mode)
         conn.execute(
             t.audit_events.insert().values(
                 project_id=project_id, seq=seq, at=at, actor=actor, action=action, target=target,
-                before=before_text, after=after_text, prev_hash=prev, hash=event.hash,
+                before=before_text, after=after_text, prev_hash=prev, hash=event.hash, mode=mode,
             )
         )
+        if seq % CHECKPOINT_EVERY == 0:
+            self._checkpoint(conn, project_id, ChainHead(seq, event.hash, at, mode), kind="periodic", at=at)
         return event
 
     def events(self, project_id: str, since: int = 0, limit: int | None = None) -> list[AuditEvent]:
@@ -250,10 +273,6 @@ class Store(DatasetRecords, RunRecords):
                 .order_by(ev.c.seq).limit(limit)
             )
             return [_event_from_row(row) for row in rows], head
-
-    def verify_chain(self, project_id: str) -> ChainCheck:
-        """Recompute the project's whole chain and name the first broken event."""
-        return verify_events(self.events(project_id))
 
     # --- projects --------------------------------------------------------------------------
 
@@ -382,14 +401,17 @@ class Store(DatasetRecords, RunRecords):
     def signoffs(self, project_id: str) -> list[Signoff]:
         """Every sign-off of the project, oldest first."""
         with self._read() as conn:
-            rows = conn.execute(
-                sa.select(t.signoffs).where(t.signoffs.c.project_id == project_id).order_by(t.signoffs.c.id)
-            )
-            return [
-                Signoff(id=r.id, stage=r.stage, role=r.role, decision=r.decision, comment=r.comment,
-                        user=r.user_name, at=r.at, snapshot=r.snapshot)
-                for r in rows
-            ]
+            return self._signoffs(conn, project_id)
+
+    def _signoffs(self, conn: Connection, project_id: str) -> list[Signoff]:
+        rows = conn.execute(
+            sa.select(t.signoffs).where(t.signoffs.c.project_id == project_id).order_by(t.signoffs.c.id)
+        )
+        return [
+            Signoff(id=r.id, stage=r.stage, role=r.role, decision=r.decision, comment=r.comment,
+                    user=r.user_name, at=r.at, snapshot=r.snapshot)
+            for r in rows
+        ]
 
     def add_signoff(
         self, project_id: str, make: Callable[[dict[str, ItemState]], Signoff], *, actor: str, at: str
@@ -409,17 +431,19 @@ class Store(DatasetRecords, RunRecords):
         return signoff
 
 
-_OPEN: dict[str, Store] = {}
+_OPEN: dict[tuple[str, AuditKey | None], Store] = {}
 _OPEN_LOCK = threading.Lock()
 
 
-def open_store(url: str | None = None) -> Store:
-    """The process-wide Store for ``url`` (resolved by the usual order), opened and migrated once."""
+def open_store(url: str | None = None, audit_key: AuditKey | None = None) -> Store:
+    """The process-wide Store for ``url`` and ``audit_key`` (both resolved by the usual order), opened once."""
+    from .keys import resolve_audit_key
     from .url import resolve_db_url
 
     resolved = resolve_db_url(url)
+    key = audit_key or resolve_audit_key()
     with _OPEN_LOCK:
-        store = _OPEN.get(resolved)
+        store = _OPEN.get((resolved, key))
         if store is None:
-            store = _OPEN[resolved] = Store(resolved)
+            store = _OPEN[(resolved, key)] = Store(resolved, key)
         return store

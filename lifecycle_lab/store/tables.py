@@ -75,6 +75,19 @@ audit_events = sa.Table(
     sa.Column("after", sa.Text, nullable=False),
     sa.Column("prev_hash", sa.String(64), nullable=False),
     sa.Column("hash", sa.String(64), nullable=False),
+    sa.Column("mode", sa.String(40)),  # NULL: unkeyed sha256; "hmac-sha256:<key id>": keyed (store/audit.py)
+)
+
+audit_checkpoints = sa.Table(  # chain heads the store vouches for: written on anchor and every few hundred events
+    "audit_checkpoints",
+    metadata,
+    sa.Column("project_id", sa.String(36), sa.ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("kind", sa.String(20), primary_key=True),  # anchor | periodic
+    sa.Column("hash", sa.String(64), nullable=False),
+    sa.Column("mode", sa.String(40)),
+    sa.Column("event_at", sa.String(32), nullable=False),
+    sa.Column("recorded_at", sa.String(32), nullable=False),
 )
 
 datasets = sa.Table(

@@ -13,8 +13,6 @@ the target number them, in the same order.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
@@ -23,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..errors import Conflict, ValidationError
 from . import tables as t
-from .audit import AuditEvent, decode, verify_events
+from .audit import AuditKey, verify_rows
 from .columns import column_problem
 from .store import ProjectRecord, Store
 
@@ -65,8 +63,9 @@ def _row_problems(part: str, where: str, row: Any) -> list[str]:
     return problems
 
 
-def state_problems(state: Any) -> list[str]:
-    """What keeps ``state`` from being imported as it is: shape, column types and the audit chain."""
+def state_problems(state: Any, key: AuditKey | None = None) -> list[str]:
+    """What keeps ``state`` from being imported as it is: shape, column types and the audit chain (checked with
+    ``key`` when it is keyed)."""
     if not isinstance(state, dict):
         return ["state: must be an object"]
     problems = _row_problems("project", "project", state.get("project"))
@@ -80,11 +79,11 @@ def state_problems(state: Any) -> list[str]:
     if problems:
         return problems
     project_id = state["project"]["id"]
-    chain = verify_events([
-        AuditEvent(e["seq"], e["at"], e["actor"], project_id, e["action"], e["target"], decode(e["before"]),
-                   decode(e["after"]), e["prev_hash"], e["hash"])
+    chain = verify_rows([
+        (e["seq"], e["at"], e["actor"], e["action"], e["target"], e["before"], e["after"], e["prev_hash"], e["hash"],
+         e.get("mode"))
         for e in state["audit"]
-    ])
+    ], project_id, key)
     if not chain.ok:
         problems.append(f"audit: the chain does not verify: {chain.message}")
     return problems
@@ -106,20 +105,9 @@ def _rows(conn: Connection, query: sa.Select[Any], order: tuple[str, ...], drop:
     return [{k: v for k, v in row.items() if k not in drop} for row in rows]
 
 
-@contextmanager
-def _snapshot(store: Store) -> Iterator[Connection]:
-    """A read transaction that sees one state throughout (SQLite's WAL reads already do)."""
-    if store.dialect != "postgresql":
-        with store._read() as conn:
-            yield conn
-        return
-    with store.engine.connect().execution_options(isolation_level="REPEATABLE READ") as conn, conn.begin():
-        yield conn
-
-
 def export_state(store: Store, project_id: str) -> dict[str, Any]:
     """Every stored row of the project, from one consistent snapshot; NotFound for an unknown project."""
-    with _snapshot(store) as conn:
+    with store._snapshot() as conn:
         project = store._project_row(conn, project_id)._asdict()
         mine = ("project_id",)
         items = _rows(conn, sa.select(t.items).where(t.items.c.project_id == project_id), ("key",), mine)
@@ -147,7 +135,7 @@ def _delete_project(conn: Connection, project_id: str) -> None:
     """Remove every row of the project (children first, so no foreign-key cascade is relied on)."""
     run_ids = sa.select(t.runs.c.id).where(t.runs.c.project_id == project_id).scalar_subquery()
     conn.execute(t.run_notebooks.delete().where(t.run_notebooks.c.run_id.in_(run_ids)))
-    for table in (t.runs, t.dataset_versions, t.datasets, t.signoffs, t.items, t.audit_events):
+    for table in (t.runs, t.dataset_versions, t.datasets, t.signoffs, t.items, t.audit_events, t.audit_checkpoints):
         conn.execute(table.delete().where(table.c.project_id == project_id))
     conn.execute(t.projects.delete().where(t.projects.c.id == project_id))
 
@@ -173,7 +161,7 @@ def import_state(store: Store, state: dict[str, Any], *, replace: bool = False) 
     replaced by the imported ones. ValidationError, before anything is written, when
     ``state`` is malformed or its audit chain does not verify.
     """
-    problems = state_problems(state)
+    problems = state_problems(state, store.audit_key)
     if problems:
         more = f" (and {len(problems) - MAX_PROBLEMS} more)" if len(problems) > MAX_PROBLEMS else ""
         raise ValidationError("; ".join(problems[:MAX_PROBLEMS]) + more, field=problems[0].split(":")[0])

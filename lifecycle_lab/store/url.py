@@ -23,8 +23,8 @@ def default_db_url() -> str:
     return f"sqlite:///{Path(jupyter_data_dir()) / 'lifecycle_lab.sqlite'}"
 
 
-def configured_db_url() -> str | None:
-    """``LifecycleLabApp.db_url`` from the Jupyter config files, if any sets it (later paths win)."""
+def configured_setting(name: str) -> str | None:
+    """``LifecycleLabApp.<name>`` from the Jupyter config files, if any sets it to a string (later paths win)."""
     found: str | None = None
     for directory in reversed(jupyter_config_path()):  # lowest priority first
         for base in _CONFIG_BASENAMES:
@@ -35,10 +35,15 @@ def configured_db_url() -> str | None:
                     config = loader_cls(f"{base}{ext}", path=directory).load_config()
                 except (ConfigFileNotFound, ValueError, SyntaxError):
                     continue
-                value = config.get("LifecycleLabApp", {}).get("db_url")
+                value = config.get("LifecycleLabApp", {}).get(name)
                 if isinstance(value, str) and value:
                     found = value
     return found
+
+
+def configured_db_url() -> str | None:
+    """``LifecycleLabApp.db_url`` from the Jupyter config files, if any sets it."""
+    return configured_setting("db_url")
 
 
 def resolve_db_url(explicit: str | None = None) -> str:

@@ -1,0 +1,134 @@
+"""The audit chain as verification reads it: raw rows, the head, and checkpoints of the head.
+
+A checkpoint records a project's chain head (seq, hash, mode, the event's time)
+in a table of its own: on every anchor and every ``CHECKPOINT_EVERY`` events.
+Verification then requires the chain to still reach every checkpoint, which
+catches events deleted from the end by anyone who did not also think of this
+table (an anchor outside the database catches the rest). Mixed into
+:class:`~lifecycle_lab.store.Store`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from ..errors import LifecycleError
+from . import tables as t
+from .audit import AuditKey, ChainCheck, ChainRow, verify_rows
+
+CHECKPOINT_EVERY = 500
+CHECKPOINT_KINDS = ("anchor", "periodic")
+
+
+@dataclass(frozen=True)
+class ChainHead:
+    """A chain's newest event as a checkpoint or an anchor records it."""
+
+    seq: int
+    hash: str
+    at: str
+    mode: str | None = None
+    kind: str | None = None  # a checkpoint's kind: anchor | periodic
+    recorded_at: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """As JSON."""
+        return {k: v for k, v in self.__dict__.items() if v is not None or k == "mode"}
+
+
+@dataclass(frozen=True)
+class AuditState:
+    """What verifying a project's audit log reads, from one consistent snapshot."""
+
+    rows: list[ChainRow]
+    checkpoints: list[ChainHead]
+    project: dict[str, Any]
+    items: dict[str, dict[str, Any]]  # key -> ItemState JSON
+    signoffs: list[dict[str, Any]]  # Signoff JSON, by id
+
+
+class CheckpointRecords:
+    """Chain rows, heads and checkpoints (a mixin of Store)."""
+
+    # Provided by Store.
+    _read: Callable[[], AbstractContextManager[Connection]]
+    _write: Callable[..., AbstractContextManager[Connection]]
+    _snapshot: Callable[[], AbstractContextManager[Connection]]
+    _project_row: Callable[[Connection, str], Any]
+    _items: Callable[[Connection, str], dict[str, Any]]
+    _signoffs: Callable[[Connection, str], list[Any]]
+    audit_key: AuditKey | None
+
+    def _chain_rows(self, conn: Connection, project_id: str) -> list[ChainRow]:
+        ev = t.audit_events
+        query = (sa.select(ev.c.seq, ev.c.at, ev.c.actor, ev.c.action, ev.c.target, ev.c.before, ev.c.after,
+                           ev.c.prev_hash, ev.c.hash, ev.c.mode)
+                 .where(ev.c.project_id == project_id).order_by(ev.c.seq))
+        return [tuple(row) for row in conn.execute(query)]  # type: ignore[misc]
+
+    def chain_rows(self, project_id: str) -> list[ChainRow]:
+        """The project's events as stored text, oldest first: what :func:`verify_rows` and the replay read."""
+        with self._read() as conn:
+            return self._chain_rows(conn, project_id)
+
+    def audit_state(self, project_id: str) -> AuditState:
+        """The chain, checkpoints, project record, item states and sign-offs of a project, read together."""
+        cp = t.audit_checkpoints
+        with self._snapshot() as conn:
+            project = self._project_row(conn, project_id)._asdict()
+            rows = self._chain_rows(conn, project_id)
+            checkpoints = [ChainHead(r.seq, r.hash, r.event_at, r.mode, r.kind, r.recorded_at) for r in conn.execute(
+                sa.select(cp).where(cp.c.project_id == project_id).order_by(cp.c.seq, cp.c.kind))]
+            items = {key: state.to_json() for key, state in self._items(conn, project_id).items()}
+            signoffs = [s.to_json() for s in self._signoffs(conn, project_id)]
+        return AuditState(rows, checkpoints, project, items, signoffs)
+
+    def verify_chain(self, project_id: str) -> ChainCheck:
+        """Recompute the project's whole chain (with this store's key) and name the first broken event."""
+        return verify_rows(self.chain_rows(project_id), project_id, self.audit_key)
+
+    def head(self, project_id: str) -> ChainHead | None:
+        """The project's newest event, unverified (None when the chain is empty)."""
+        with self._read() as conn:
+            return self._head(conn, project_id)
+
+    def _head(self, conn: Connection, project_id: str) -> ChainHead | None:
+        ev = t.audit_events
+        row = conn.execute(sa.select(ev.c.seq, ev.c.hash, ev.c.at, ev.c.mode).where(ev.c.project_id == project_id)
+                           .order_by(ev.c.seq.desc()).limit(1)).first()
+        return None if row is None else ChainHead(row.seq, row.hash, row.at, row.mode)
+
+    def _checkpoint(self, conn: Connection, project_id: str, head: ChainHead, *, kind: str, at: str) -> ChainHead:
+        """Record ``head`` as a checkpoint of ``kind`` (once per seq and kind)."""
+        cp = t.audit_checkpoints
+        exists = conn.execute(sa.select(cp.c.seq).where(cp.c.project_id == project_id, cp.c.seq == head.seq,
+                                                        cp.c.kind == kind)).first()
+        if exists is None:
+            conn.execute(cp.insert().values(project_id=project_id, seq=head.seq, kind=kind, hash=head.hash,
+                                            mode=head.mode, event_at=head.at, recorded_at=at))
+        return ChainHead(head.seq, head.hash, head.at, head.mode, kind, at)
+
+    def add_checkpoint(self, project_id: str, *, at: str, kind: str = "anchor") -> ChainHead:
+        """Record the project's current head as a checkpoint; LifecycleError when its chain is empty."""
+        if kind not in CHECKPOINT_KINDS:
+            raise ValueError(f"unknown checkpoint kind {kind!r}")
+        with self._write(project_id) as conn:
+            self._project_row(conn, project_id)
+            head = self._head(conn, project_id)
+            if head is None:
+                raise LifecycleError(f"project {project_id} has no audit events to anchor")
+            return self._checkpoint(conn, project_id, head, kind=kind, at=at)
+
+    def last_anchor(self, project_id: str) -> ChainHead | None:
+        """The project's newest checkpoint of kind ``anchor`` (None when it was never anchored)."""
+        cp = t.audit_checkpoints
+        with self._read() as conn:
+            r = conn.execute(sa.select(cp).where(cp.c.project_id == project_id, cp.c.kind == "anchor")
+                             .order_by(cp.c.seq.desc()).limit(1)).first()
+        return None if r is None else ChainHead(r.seq, r.hash, r.event_at, r.mode, r.kind, r.recorded_at)

@@ -1,0 +1,162 @@
+"""``audit --verify``: the chain, the anchors it must still reach, and the state its events replay to.
+
+Three checks over one consistent read of the store:
+
+1. the hash chain (``store/audit.py``), keyed or not, refused without its key when keyed;
+2. anchors (``anchors.py``): by default the project's ``.lifecycle/audit-anchor.json`` when it exists (or the
+   ``--against`` ones instead), and always every checkpoint the store recorded: events deleted from the end
+   are reported with their range;
+3. the replay (``replay.py``): item states, sign-offs and the project record the events lead to, against the
+   tables, so a direct edit of the items table is named with its item and field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .anchors import ANCHOR_FILE, Anchor, AnchorCheck, anchor_document, check_anchor, read_anchor, write_anchor
+from .errors import Conflict, LifecycleError, ValidationError
+from .replay import Difference, replay_differences
+from .store import Store
+from .store.audit import ChainCheck, verify_rows
+from .store.checkpoints import ChainHead
+
+MAX_LISTED = 20  # differences and anchor failures listed in a message
+
+
+@dataclass(frozen=True)
+class AuditVerification:
+    """Everything ``audit --verify`` found."""
+
+    chain: ChainCheck
+    anchors: tuple[AnchorCheck, ...]
+    differences: tuple[Difference, ...]
+    items: int
+    signoffs: int
+
+    @property
+    def ok(self) -> bool:
+        """The chain verifies, reaches every anchor, and replays to the stored state."""
+        return self.chain.ok and all(a.ok for a in self.anchors) and not self.differences
+
+    @property
+    def refused(self) -> bool:
+        """A keyed chain checked without its key: nothing could be verified."""
+        return self.chain.refused
+
+    def problems(self) -> list[str]:
+        """One line per problem found, chain first."""
+        lines = [] if self.chain.ok else [f"chain: {self.chain.message}"]
+        lines += [f"anchor: {a.message}" for a in self.anchors if not a.ok]
+        lines += [f"state: {d.message}" for d in self.differences]
+        return lines
+
+    def to_json(self) -> dict[str, Any]:
+        """As JSON."""
+        return {
+            "ok": self.ok,
+            "refused": self.refused,
+            "chain": self.chain.to_json(),
+            "anchors": [a.to_json() for a in self.anchors],
+            "differences": [d.to_json() for d in self.differences],
+            "replayed": {"items": self.items, "signoffs": self.signoffs},
+            "problems": self.problems(),
+        }
+
+
+def checkpoint_anchor(head: ChainHead) -> Anchor:
+    """A store checkpoint as an anchor the chain must reach."""
+    return Anchor(head.seq, head.hash, f"the store's {head.kind} checkpoint of {head.recorded_at}", at=head.at,
+                  mode=head.mode, anchored_at=head.recorded_at)
+
+
+def project_anchor(directory: Path | None) -> Anchor | None:
+    """The project's anchor file, when it has one; ValidationError when it is unreadable."""
+    if directory is None or not (directory / ANCHOR_FILE).is_file():
+        return None
+    return read_anchor(directory / ANCHOR_FILE, ANCHOR_FILE.as_posix())
+
+
+def verify_audit(store: Store, project_id: str, directory: Path | None, against: Sequence[Anchor] = ()
+                 ) -> AuditVerification:
+    """Verify a project's audit log: chain, anchors (``against``, else the project's anchor file; and the store's
+    checkpoints) and replay. ``directory``: the project folder (None when it is not on this machine)."""
+    state = store.audit_state(project_id)
+    chain = verify_rows(state.rows, project_id, store.audit_key)
+    if chain.refused:
+        return AuditVerification(chain, (), (), 0, 0)
+    hashes = {row[0]: (row[8], row[9]) for row in state.rows}
+    anchors = list(against)
+    if not anchors:
+        anchors += [a for a in (project_anchor(directory),) if a is not None]
+    anchors += [checkpoint_anchor(cp) for cp in state.checkpoints]
+    checks = tuple(check_anchor(a, hashes, project_id, store.audit_key) for a in anchors)
+    differences = tuple(replay_differences(state.rows, items=state.items, signoffs=state.signoffs,
+                                           project=state.project))
+    return AuditVerification(chain, checks, differences, len(state.items), len(state.signoffs))
+
+
+@dataclass(frozen=True)
+class AnchorStatus:
+    """How far the newest anchor (file or store checkpoint) is behind the chain's head."""
+
+    head_seq: int
+    anchored_seq: int | None
+    anchored_at: str | None
+    source: str | None
+
+    @property
+    def behind(self) -> int:
+        """Events after the newest anchor (all of them when never anchored)."""
+        return self.head_seq - (self.anchored_seq or 0)
+
+    def to_json(self) -> dict[str, Any]:
+        """As JSON."""
+        return {"head_seq": self.head_seq, "anchored_seq": self.anchored_seq, "anchored_at": self.anchored_at,
+                "source": self.source, "behind": self.behind}
+
+    def describe(self) -> str:
+        """In words, for the gate and the CLI."""
+        if self.anchored_seq is None:
+            return f"audit chain never anchored ({self.head_seq} events): run `jupyter lifecycle audit --anchor`"
+        if self.behind <= 0:
+            return f"audit chain anchored at its head (event {self.anchored_seq}, {self.anchored_at})"
+        return (f"audit anchor is older than the last event: anchored at event {self.anchored_seq} "
+                f"({self.anchored_at}), {self.behind} event{'s' if self.behind != 1 else ''} since")
+
+
+def anchor_status(store: Store, project_id: str, directory: Path | None) -> AnchorStatus:
+    """The newest of the project's anchor file and the store's anchor checkpoints, against the head."""
+    head = store.last_seq(project_id)
+    found: list[tuple[int, str | None, str]] = []
+    try:
+        anchored = project_anchor(directory)
+    except LifecycleError:  # an unreadable anchor file counts as none here; verify reports it
+        anchored = None
+    if anchored is not None:
+        found.append((anchored.seq, anchored.anchored_at, ANCHOR_FILE.as_posix()))
+    checkpoint = store.last_anchor(project_id)
+    if checkpoint is not None:
+        found.append((checkpoint.seq, checkpoint.recorded_at, "the store's anchor checkpoint"))
+    if not found:
+        return AnchorStatus(head, None, None, None)
+    seq, at, source = max(found, key=lambda f: f[0])
+    return AnchorStatus(head, seq, at, source)
+
+
+def anchor_project(store: Store, project_id: str, directory: Path, *, actor: str, at: str, sign: bool = False
+                   ) -> tuple[ChainHead, Path]:
+    """Anchor the project's verified head: a store checkpoint and ``.lifecycle/audit-anchor.json`` (signed with
+    ``sign``). Conflict when the chain does not verify: a broken chain is investigated, not anchored."""
+    if sign and store.audit_key is None:
+        raise ValidationError("--sign needs the audit key (set LIFECYCLE_LAB_AUDIT_KEY or "
+                              "LIFECYCLE_LAB_AUDIT_KEY_FILE)", field="sign")
+    chain = store.verify_chain(project_id)
+    if not chain.ok:
+        raise Conflict(f"the audit chain does not verify, so it is not anchored: {chain.message}")
+    head = store.add_checkpoint(project_id, at=at, kind="anchor")
+    document = anchor_document(project_id, head, anchored_at=at, anchored_by=actor, key=store.audit_key, sign=sign)
+    return head, write_anchor(directory, document)
