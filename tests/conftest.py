@@ -214,6 +214,13 @@ def api(jp_fetch: Callable[..., Any]) -> Callable[..., Awaitable[Reply]]:
     return call
 
 
+def concrete_path(path: str, project: Project) -> str:
+    """An OpenAPI path template filled in for ``project`` (an existing stage and item, any run)."""
+    return (path.replace("{project_id}", project.id).replace("{stage}", "framing")
+            .replace("{item}", "risk-tier").replace("{template_id}", "default").replace("{run_id}", "any-run")
+            .replace("{position}", "0"))
+
+
 @pytest.fixture
 def served_project(service: Lifecycle, jp_root_dir: Path) -> Project:
     """A default-template project in the folder ``credit`` under the server root."""

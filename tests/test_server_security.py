@@ -6,7 +6,7 @@ import warnings
 from pathlib import Path
 
 import pytest
-from conftest import tamper
+from conftest import concrete_path, tamper
 from jupyter_server.base.handlers import APIHandler
 from jupyter_server.utils import JupyterServerAuthWarning
 
@@ -44,19 +44,13 @@ def test_the_auth_check_catches_an_undecorated_handler(jp_serverapp) -> None:
         jp_serverapp.web_app.add_handlers(".*$", [("/lifecycle-lab/api/open", Open)])
 
 
-def _concrete(path: str, project: Project) -> str:
-    return (path.replace("{project_id}", project.id).replace("{stage}", "framing")
-            .replace("{item}", "risk-tier").replace("{template_id}", "default").replace("{run_id}", "any-run")
-            .replace("{position}", "0"))
-
-
 @pytest.mark.parametrize(("method", "path"), OPERATIONS)
 async def test_every_endpoint_without_a_token_is_403(
     method: str, path: str, api, served_project: Project, service: Lifecycle
 ) -> None:
     body = b"{}" if method in {"POST", "PATCH", "PUT"} else None
     headers = {"Authorization": "", "If-Match": "*"}
-    reply = await api(method, _concrete(path, served_project), body=body, headers=headers)
+    reply = await api(method, concrete_path(path, served_project), body=body, headers=headers)
     assert reply.status == 403 and reply.body["message"]
     assert service.store.last_seq(served_project.id) == 1  # nothing written
 
@@ -64,7 +58,7 @@ async def test_every_endpoint_without_a_token_is_403(
 @pytest.mark.parametrize(("method", "path"), OPERATIONS)
 async def test_every_endpoint_with_a_wrong_token_is_403(method: str, path: str, api, served_project: Project) -> None:
     body = b"{}" if method in {"POST", "PATCH", "PUT"} else None
-    reply = await api(method, _concrete(path, served_project), body=body,
+    reply = await api(method, concrete_path(path, served_project), body=body,
                       headers={"Authorization": "token not-the-token", "If-Match": "*"})
     assert reply.status == 403
 

@@ -215,6 +215,8 @@ class RunService:
             run = self.store.get_run(run_id)
             if run["status"] in ACTIVE_RUN_STATUSES:
                 self._close_crashed(run, f"the rerun worker exited with status {code} before finishing", actor)
+            else:
+                stop_run(None, run_id)  # however the worker ended, nothing the run started outlives it
         finally:
             exited.set()
 

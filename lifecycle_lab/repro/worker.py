@@ -31,7 +31,7 @@ from ..service import DatasetCheck, Lifecycle, Project
 from ..store import open_store
 from .compare import Tolerance, compare_notebooks
 from .environment import capture_environment, diff_environments
-from .processes import this_host
+from .processes import Containment, this_host
 from .runner import Execution, Prepared, RunAbandoned, execute, kill_live_kernels, prepare
 from .runs import INPUT_ERROR, PASSING, close_run, executed_notebook_path, is_bad_input, overall_verdict
 from .sanitize import Sanitizer, sanitizer_chain
@@ -89,11 +89,12 @@ class Settings:
 class Worker:
     """Executes one run from start to finish."""
 
-    def __init__(self, lifecycle: Lifecycle, run_id: str, slots: int) -> None:
+    def __init__(self, lifecycle: Lifecycle, run_id: str, slots: int, containment: Containment) -> None:
         self.lifecycle = lifecycle
         self.store = lifecycle.store
         self.run_id = run_id
         self.slots = slots
+        self.containment = containment  # swept after each notebook: nothing it started outlives it
 
     def claim_slot(self) -> bool:
         """Wait until the run may start; False when it was closed (cancelled) while queued."""
@@ -163,8 +164,11 @@ class Worker:
         runs: list[Execution] = []
         for attempt, (prepared, target) in enumerate(passes):
             progress.offset = attempt * first.cells
-            runs.append(execute(prepared, cwd=source.parent, output_path=target, cell_timeout=settings.cell_timeout,
-                                timeout=settings.timeout, on_cell=progress))
+            try:
+                runs.append(execute(prepared, cwd=source.parent, output_path=target,
+                                    cell_timeout=settings.cell_timeout, timeout=settings.timeout, on_cell=progress))
+            finally:
+                self.containment.sweep()
             if runs[-1].error is not None:
                 break
         last = runs[-1]
@@ -231,9 +235,15 @@ def _relative(path: Path, project: Project) -> str:
         return str(path)
 
 
+_CONTAINMENT: Containment | None = None
+
+
 def _on_terminate(_signum: int, _frame: Any) -> None:
-    """Cancelled: kill our kernel and leave now; whoever cancelled has already closed the run."""
+    """Cancelled: kill our kernel and everything the run started, and leave now; whoever cancelled has already
+    closed the run."""
     kill_live_kernels()
+    if _CONTAINMENT is not None:
+        _CONTAINMENT.sweep()
     os._exit(EXIT_CANCELLED)
 
 
@@ -243,17 +253,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("run_id")
     parser.add_argument("--slots", type=int, default=2, help="runs executing at once on this host")
     args = parser.parse_args(argv)
+    global _CONTAINMENT
+    containment = _CONTAINMENT = Containment(args.run_id).start()
     signal.signal(signal.SIGTERM, _on_terminate)
     lifecycle = Lifecycle(open_store())
     try:
-        closed = Worker(lifecycle, args.run_id, max(1, args.slots)).run()
+        closed = Worker(lifecycle, args.run_id, max(1, args.slots), containment).run()
     except Exception as exc:  # a bug or a vanished project must still close the run, never leave it 'running'
         traceback.print_exc()
         kill_live_kernels()
+        containment.stop()
         run = lifecycle.store.get_run(args.run_id)
         close_run(lifecycle, args.run_id, "failed", "failed", f"the rerun worker failed: {exc}",
                   actor=run["requested_by"])
         return 1
+    containment.stop()
     if closed is not None:
         print(f"run {args.run_id} {closed['status']}: {closed['verdict']}", flush=True)
         return 0 if closed["verdict"] in PASSING else 1

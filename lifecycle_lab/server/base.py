@@ -21,7 +21,8 @@ from tornado import web
 from ..errors import Conflict, LifecycleError, NotFound, ValidationError
 from ..service import Lifecycle, Project
 from ..store import ProjectRecord
-from .paths import ServerRoot
+from .bodies import parse_json_object
+from .paths import ServerRoot, refuse_control_characters
 
 if TYPE_CHECKING:
     from .extension import LifecycleLabApp
@@ -116,19 +117,21 @@ class LifecycleHandler(ExtensionHandlerMixin, APIHandler):
             raise web.HTTPError(413, f"request body is larger than max_body_bytes ({limit} bytes)")
 
     def json_body(self) -> dict[str, Any]:
-        """The request body as a JSON object; 400 when it is not one."""
-        try:
-            body = json.loads(self.request.body or b"null")
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise ValidationError(f"body: not valid JSON ({exc})", field="body") from None
-        if not isinstance(body, dict):
-            raise ValidationError("body: must be a JSON object", field="body")
-        try:  # JSON can escape half a surrogate pair (\udcdb), which no store or file can hold
-            json.dumps(body, ensure_ascii=False).encode("utf-8")
-        except UnicodeEncodeError:
-            raise ValidationError("body: has text that is not valid Unicode (a lone surrogate escape)",
-                                  field="body") from None
-        return body
+        """The request body as a JSON object; 400 when it is not one (see ``bodies.py``)."""
+        return parse_json_object(self.request.body or b"")
+
+    def query_text(self, name: str) -> str | None:
+        """A text query parameter exactly as sent (None when absent); 400 when it holds a control character.
+
+        Tornado's own ``get_query_argument`` turns control characters into spaces and strips them, which would
+        answer ``?path=ex%00`` for ``ex``.
+        """
+        values = self.request.query_arguments.get(name)
+        if not values:
+            return None
+        value = self.decode_argument(values[-1], name=name)
+        refuse_control_characters(value, name)
+        return value
 
     def query_int(self, name: str, default: int, *, minimum: int = 0, maximum: int = 2**31 - 1) -> int:
         """An integer query parameter within [minimum, maximum]; 400 naming it otherwise."""
@@ -191,7 +194,9 @@ class LifecycleHandler(ExtensionHandlerMixin, APIHandler):
             if isinstance(error, Conflict) and hasattr(error.current, "version"):
                 self.set_header("ETag", f'"{error.current.version}"')
         self.set_header("Content-Type", "application/json")
-        self.finish(json.dumps(error_body(error, status_code), ensure_ascii=False))
+        body = error_body(error, status_code)
+        body["message"] = self.root.relative_text(body["message"])  # the API speaks root-relative paths only
+        self.finish(json.dumps(body, ensure_ascii=False))
 
     def allowed_methods(self) -> list[str]:
         """The HTTP methods this handler implements (for the ``Allow`` header of a 405)."""

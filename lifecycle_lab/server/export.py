@@ -30,7 +30,7 @@ class ExportHandler(LifecycleHandler):
     @authorized
     async def get(self, project_id: str) -> None:
         """Render (off the event loop) as the authenticated user, now; send it as an attachment."""
-        fmt = self.get_query_argument("format", None)
+        fmt = self.query_text("format")
         if fmt is None:
             raise ValidationError(f"format: required, one of {', '.join(FORMATS)}", field="format")
         if fmt not in FORMATS:

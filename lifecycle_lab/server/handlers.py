@@ -46,7 +46,7 @@ class ProjectsHandler(_ProjectHandler):
     @authorized
     async def get(self) -> None:
         """The project whose folder holds ``path`` or one of its parents (not above the server root)."""
-        path = self.get_query_argument("path", None)
+        path = self.query_text("path")
         if path is None:
             raise ValidationError("path: required (a file or folder, relative to the server root)", field="path")
         actor = self.actor
@@ -194,7 +194,7 @@ class GatesHandler(LifecycleHandler):
     @authorized
     async def get(self, project_id: str) -> None:
         """``ready`` is true when every returned gate passes."""
-        stage = self.get_query_argument("stage", None)
+        stage = self.query_text("stage")
 
         def evaluate() -> dict[str, Any]:
             gates = self.service.gates(self.project(project_id), stage)

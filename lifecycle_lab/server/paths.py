@@ -2,14 +2,26 @@
 
 A path a client sends is refused with NotFound (so the answer reveals nothing
 about what lies outside) when it is absolute, has a ``..`` segment, or
-resolves, through symlinks, to somewhere outside the root.
+resolves, through symlinks, to somewhere outside the root; with a 400 when it
+holds a control character (NUL, newline...), which no file name here has.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path, PurePosixPath
 
-from ..errors import NotFound
+from ..errors import NotFound, ValidationError
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def refuse_control_characters(value: str, name: str) -> None:
+    """ValidationError (400) naming ``name`` when ``value`` holds a control character (NUL, newline, DEL...)."""
+    found = _CONTROL.search(value)
+    if found is not None:
+        raise ValidationError(f"{name}: contains the control character U+{ord(found.group()):04X}, which no path "
+                              "or name here may hold", field=name)
 
 
 class ServerRoot:
@@ -17,15 +29,22 @@ class ServerRoot:
 
     def __init__(self, root_dir: str | Path) -> None:
         self.path = Path(root_dir).expanduser().resolve()
+        spellings = sorted({str(self.path), str(Path(root_dir).expanduser().absolute())}, key=len, reverse=True)
+        self._absolute = re.compile("(?:" + "|".join(map(re.escape, spellings)) + r")(?:/|(?![\w.~-]))")
+
+    def relative_text(self, text: str) -> str:
+        """``text`` with every absolute path under the root written relative to it (the root itself as '.')."""
+        return self._absolute.sub(lambda m: "" if m.group().endswith("/") else ".", text)
 
     def resolve(self, relative: str, *, base: Path | None = None, must_exist: bool = True) -> Path:
         """The absolute path of ``relative`` under ``base`` (default: the root); NotFound when it leads out of the root.
 
         ``relative`` uses '/' separators; '' is ``base`` itself.
         """
+        refuse_control_characters(relative, "path")
         missing = NotFound(f"no such path {relative!r} under the server root")
         pure = PurePosixPath(relative)
-        if relative.startswith("/") or "\\" in relative or "\x00" in relative or ".." in pure.parts:
+        if relative.startswith("/") or "\\" in relative or ".." in pure.parts:
             raise missing
         try:
             absolute = ((base or self.path) / pure).resolve()

@@ -19,6 +19,7 @@ import hmac
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
 from ..domain import canonical_json
@@ -117,10 +118,9 @@ def payload_text(row: ChainRow, project: str) -> str:
     any other spelling of before/after (a hand edit) gives other text, hence another hash.
     """
     seq, at, actor, action, target, before, after = row[:7]
-    d = json.dumps
-    return (f'{{"action":{d(action, ensure_ascii=False)},"actor":{d(actor, ensure_ascii=False)},"after":{after},'
-            f'"at":{d(at, ensure_ascii=False)},"before":{before},"project":{d(project, ensure_ascii=False)},'
-            f'"seq":{seq},"target":{d(target, ensure_ascii=False)}}}')
+    q = encode_basestring  # what json.dumps(text, ensure_ascii=False) returns, without building an encoder
+    return (f'{{"action":{q(action)},"actor":{q(actor)},"after":{after},"at":{q(at)},"before":{before},'
+            f'"project":{q(project)},"seq":{seq},"target":{q(target)}}}')
 
 
 def event_hash(prev_hash: str, payload: dict[str, Any]) -> str:

@@ -70,7 +70,7 @@ class CheckpointRecords:
         query = (sa.select(ev.c.seq, ev.c.at, ev.c.actor, ev.c.action, ev.c.target, ev.c.before, ev.c.after,
                            ev.c.prev_hash, ev.c.hash, ev.c.mode)
                  .where(ev.c.project_id == project_id).order_by(ev.c.seq))
-        return [tuple(row) for row in conn.execute(query)]  # type: ignore[misc]
+        return [tuple(row) for row in conn.execute(query).all()]  # type: ignore[misc]
 
     def chain_rows(self, project_id: str) -> list[ChainRow]:
         """The project's events as stored text, oldest first: what :func:`verify_rows` and the replay read."""
