@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 
 from . import __version__
+from .anchors import parse_against
 from .errors import Conflict, LifecycleError, NotFound, TemplateError, ValidationError
 from .identity import current_user
 from .project import find_project_dir, read_manifest
@@ -28,6 +29,7 @@ from .service import Lifecycle, Project
 from .store import ProjectRecord, open_store
 from .store.transfer import import_state, state_project
 from .templates import TemplateRegistry, load_template, template_search_path
+from .verification import anchor_project, anchor_status, verification_lines, verify_audit
 
 OK, FAILED, USAGE = 0, 1, 2
 
@@ -167,6 +169,9 @@ def cmd_gate(ctx: Context) -> int:
             print(f"{'PASS' if result.passed else 'BLOCKED'}  {title}")
             for blocker in result.blockers:
                 print(f"    {blocker.kind:<17} {blocker.target:<40} {blocker.message}")
+        anchor = anchor_status(ctx.service.store, project.id, project.directory)
+        if anchor.behind > 0:
+            print(f"note: {anchor.describe()}")
     return OK if all(r.passed for r in results) else FAILED
 
 
@@ -208,20 +213,34 @@ def cmd_rerun(ctx: Context) -> int:
 
 
 def cmd_audit(ctx: Context) -> int:
-    """Show the audit log; ``--verify`` recomputes the hash chain."""
+    """Show the audit log; ``--verify`` checks chain, anchors and replay; ``--anchor`` writes the anchor file."""
+    a = ctx.args
+    if a.against and not a.verify:
+        raise UsageError("--against goes with --verify")
+    if a.sign and not a.anchor:
+        raise UsageError("--sign goes with --anchor")
     project = ctx.project()
     store = ctx.service.store
-    if ctx.args.verify:
-        check = store.verify_chain(project.id)
-        if ctx.args.format == "json":
-            _print_json(check.to_json())
-        elif check.ok:
-            print(f"audit chain verifies: {check.events} events, head {check.head}")
-        else:
-            print(f"audit chain BROKEN at event {check.broken_seq}: {check.message}")
-        return OK if check.ok else FAILED
-    events = store.events(project.id, since=ctx.args.since)
-    if ctx.args.format == "json":
+    if a.verify:
+        against = [parse_against(text, Path.cwd()) for text in a.against]
+        result = verify_audit(store, project.id, project.directory, against)
+        if a.format == "json":
+            _print_json(result.to_json())
+        if result.refused:
+            raise UsageError(result.chain.message)
+        if a.format != "json":
+            print("\n".join(verification_lines(result)))
+        if not result.ok:
+            return FAILED
+    if a.anchor:
+        head, path = anchor_project(store, project.id, project.directory, actor=ctx.user, at=ctx.service.clock(),
+                                    sign=a.sign)
+        print(f"anchored event {head.seq} ({head.at}, {head.hash}) in {path}{' (signed)' if a.sign else ''}; "
+              "commit it with the project")
+    if a.verify or a.anchor:
+        return OK
+    events = store.events(project.id, since=a.since)
+    if a.format == "json":
         _print_json([e.to_json() for e in events])
     else:
         for e in events:
@@ -431,8 +450,16 @@ def build_parser() -> argparse.ArgumentParser:
                    help="run each notebook twice from scratch and compare the two runs (finds nondeterminism)")
     p.add_argument("--json", action="store_true", help="print the whole run record as JSON")
 
-    p = add("audit", cmd_audit, "the audit log; --verify checks its hash chain")
-    p.add_argument("--verify", action="store_true")
+    p = add("audit", cmd_audit, "the audit log; --verify checks it, --anchor anchors its head in the project")
+    p.add_argument("--verify", action="store_true",
+                   help="check the hash chain, that it reaches every anchor, and that its events replay to the stored "
+                        "item states and sign-offs (exit 1 when not; 2 for a keyed chain without its key)")
+    p.add_argument("--against", action="append", default=[], metavar="FILE|SEQ:HASH",
+                   help="with --verify: an anchor file or head the chain must reach (instead of the project's "
+                        ".lifecycle/audit-anchor.json); repeatable")
+    p.add_argument("--anchor", action="store_true",
+                   help="write the verified head to .lifecycle/audit-anchor.json (and a store checkpoint)")
+    p.add_argument("--sign", action="store_true", help="with --anchor: sign it with Ed25519 (needs the audit key)")
     p.add_argument("--since", type=int, default=0, metavar="SEQ")
     p.add_argument("--format", choices=["table", "json"], default="table")
 

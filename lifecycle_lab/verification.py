@@ -99,6 +99,31 @@ def verify_audit(store: Store, project_id: str, directory: Path | None, against:
     return AuditVerification(chain, checks, differences, len(state.items), len(state.signoffs))
 
 
+def verification_lines(result: AuditVerification) -> list[str]:
+    """``audit --verify`` as text: what holds, then every problem."""
+    chain = result.chain
+    lines = [f"audit chain verifies: {chain.events} events, {chain.describe()}; head event {chain.head_seq} "
+             f"({chain.head_at or '-'}) {chain.head}" if chain.ok else
+             f"audit chain BROKEN at event {chain.broken_seq}: {chain.events} events, verified up to event "
+             f"{chain.head_seq} ({chain.head})"]
+    checkpoints = [a for a in result.anchors if a.anchor.source.startswith("the store's")]
+    for check in result.anchors:
+        if check not in checkpoints and check.ok:
+            signed = f" ({check.signature})" if check.signature and check.signature != "unsigned" else ""
+            lines.append(f"{check.message}{signed}")
+    if checkpoints and all(c.ok for c in checkpoints):
+        lines.append(f"the chain reaches every store checkpoint ({len(checkpoints)})")
+    if not result.differences:
+        lines.append(f"state replay: {result.items} items and {result.signoffs} sign-offs match the events")
+    problems = result.problems()
+    if problems:
+        lines.append(f"audit log does NOT verify: {len(problems)} problem{'s' if len(problems) != 1 else ''}")
+        lines += [f"  {p}" for p in problems[:MAX_LISTED]]
+        if len(problems) > MAX_LISTED:
+            lines.append(f"  … and {len(problems) - MAX_LISTED} more (--format json lists them all)")
+    return lines
+
+
 @dataclass(frozen=True)
 class AnchorStatus:
     """How far the newest anchor (file or store checkpoint) is behind the chain's head."""

@@ -90,8 +90,8 @@ def _cover(doc: dict[str, Any]) -> str:
         ["Gates", f"{ready['gates_passed']} of {ready['gates_total']} pass"],
         ["Overdue items", str(ready["overdue"])],
         ["Stale evidence", str(ready["stale"])],
-        ["Audit chain", f"{'verifies' if audit['verified'] else 'BROKEN'}, {audit['total']} events"],
-        ["Chain head", audit["head"]],
+        ["Audit chain", f"{audit['status']}, {audit['total']} events, {audit['mode']}"],
+        ["Chain head", f"event {audit['head_seq']} at {audit['head_at']}, {audit['head']}"],
         ["Generator", doc["generator"]],
     ]
     score = doc["score"]

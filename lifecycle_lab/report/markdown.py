@@ -78,8 +78,8 @@ def _cover(doc: dict[str, Any]) -> list[str]:
         f"{ready['stale']} with stale evidence",
         *([f"- **{md(score['title'])}:** {show(score['final'])}, {md(score['band'])} (the lowest section score)"]
           if score else []),
-        f"- **Audit chain:** {'verifies' if audit['verified'] else 'BROKEN'}, {audit['total']} events, "
-        f"head {audit['head']}",
+        f"- **Audit chain:** {audit['status']}, {audit['total']} events, {md(audit['mode'])}",
+        f"- **Chain head:** event {audit['head_seq']} at {md(audit['head_at'])}, {audit['head']}",
         "",
         "## Summary by stage",
         "",

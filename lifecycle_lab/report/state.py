@@ -32,7 +32,8 @@ def state_document(store: Store, doc: dict[str, Any]) -> dict[str, Any]:
             "score": doc["score"],
             "stages": [{"id": s["id"], "title": s["title"], "progress": s["progress"], "gate": s["gate"],
                         "overdue": s["overdue"]} for s in doc["stages"]],
-            "audit": {k: doc["audit"][k] for k in ("total", "head", "verified", "message")},
+            "audit": {k: doc["audit"][k] for k in ("total", "head", "head_seq", "head_at", "mode", "verified",
+                                                   "message")},
         },
         "state": export_state(store, doc["project"]["id"]),
     }

@@ -7,6 +7,7 @@ CLI uses) and the result back to JSON; the shapes are in ``openapi.yaml``.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from jupyter_server.auth.decorator import authorized
@@ -15,6 +16,7 @@ from tornado import web
 from ..errors import Conflict, NotFound, ValidationError
 from ..project import MANIFEST
 from ..service import Project, template_json
+from ..verification import anchor_status, verify_audit
 from .base import PROJECT_ID, LifecycleHandler
 
 MAX_EVENTS = 1000
@@ -197,8 +199,11 @@ class GatesHandler(LifecycleHandler):
         stage = self.query_text("stage")
 
         def evaluate() -> dict[str, Any]:
-            gates = self.service.gates(self.project(project_id), stage)
-            return {"ready": all(g.passed for g in gates), "gates": [g.to_json() for g in gates]}
+            project = self.project(project_id)
+            gates = self.service.gates(project, stage)
+            anchor = anchor_status(self.service.store, project_id, project.directory)  # shown, not a blocker
+            return {"ready": all(g.passed for g in gates), "gates": [g.to_json() for g in gates],
+                    "anchor": anchor.to_json()}
 
         self.write_json(await self.call(evaluate))
 
@@ -222,7 +227,7 @@ class ChangesHandler(LifecycleHandler):
 
 
 class AuditHandler(ChangesHandler):
-    """``GET /projects/{id}/audit[?since=SEQ&limit=N&verify=1]``: the hash-chained audit log."""
+    """``GET /projects/{id}/audit[?since=SEQ&limit=N&verify=1]``: the hash-chained audit log and its anchor."""
 
     @web.authenticated
     @authorized
@@ -234,8 +239,12 @@ class AuditHandler(ChangesHandler):
 
         def read() -> dict[str, Any]:
             log = self.events_after(project_id, since, limit)
+            directory = Path(self.project_record(project_id).path)
             if verify:
-                log["chain"] = self.service.store.verify_chain(project_id).to_json()
+                verification = verify_audit(self.service.store, project_id, directory)
+                log["chain"] = verification.chain.to_json()
+                log["verification"] = verification.to_json()
+            log["anchor"] = anchor_status(self.service.store, project_id, directory).to_json()
             return log
 
         self.write_json(await self.call(read))
