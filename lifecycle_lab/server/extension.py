@@ -13,6 +13,7 @@ from traitlets import Integer, List, TraitError, Unicode, validate
 from ..repro.runs import RunService
 from ..service import Lifecycle
 from ..store import open_store, resolve_db_url
+from ..store.keys import KEY_ENV, KEY_FILE_ENV, resolve_audit_key
 from ..store.url import DB_URL_ENV
 from ..templates import TemplateRegistry, template_search_path
 from . import export, handlers, runs, spec
@@ -35,6 +36,13 @@ class LifecycleLabApp(ExtensionApp):
         config=True,
         help="SQLAlchemy URL of the checklist store, e.g. postgresql+psycopg://user@host/db. "
         "Empty: $LIFECYCLE_LAB_DB_URL, else SQLite in the Jupyter data dir.",
+    )
+    audit_key_file = Unicode(
+        "",
+        config=True,
+        help="A file holding the secret that keys the audit chain (HMAC-SHA256; 32+ random bytes; docs/audit.md). "
+        "Empty: $LIFECYCLE_LAB_AUDIT_KEY, then $LIFECYCLE_LAB_AUDIT_KEY_FILE, else an unkeyed chain. Kernels and "
+        "rerun workers started by this server get its path in $LIFECYCLE_LAB_AUDIT_KEY_FILE.",
     )
     template_path = List(
         Unicode(),
@@ -76,7 +84,9 @@ class LifecycleLabApp(ExtensionApp):
         """Open the store (migrating it), the service, the run service, the worker pools and the view cache."""
         self.root = ServerRoot(self.serverapp.contents_manager.root_dir)
         templates = TemplateRegistry(template_search_path(self.template_path))
-        self.service = Lifecycle(open_store(self.store_url()), templates)
+        if self.audit_key_file and not (os.environ.get(KEY_ENV) or os.environ.get(KEY_FILE_ENV)):
+            os.environ[KEY_FILE_ENV] = self.audit_key_file  # every process this server starts keys alike
+        self.service = Lifecycle(open_store(self.store_url(), resolve_audit_key()), templates)
         self.runs = RunService(self.service, max_concurrent=self.max_concurrent_runs)
         self.executors = {
             kind: ThreadPoolExecutor(self.worker_threads, thread_name_prefix=f"lifecycle-lab-{kind}")
