@@ -330,6 +330,7 @@ def test_audit_log_shows_the_verified_chain(page: Any, lab: Lab) -> None:
     audit = page.locator(".jp-LifecycleLab-audit")
     expect(audit.locator("[data-chain=ok]")).to_contain_text("Hash chain verified")
     expect(audit.locator("tbody tr").first).to_be_visible()
+    expect(audit.locator("[data-anchor=never]")).to_contain_text("never anchored")  # the shipped state is not
 
 
 def test_a_folder_without_a_project_can_be_initialised(page: Any, lab: Lab) -> None:

@@ -2,7 +2,7 @@ import * as React from 'react';
 
 import { TranslationBundle } from '@jupyterlab/translation';
 
-import { AuditLog as Log } from '../tokens';
+import { AnchorStatus, AuditLog as Log } from '../tokens';
 import { formatTime, truncate } from './labels';
 
 function brief(value: unknown): string {
@@ -12,7 +12,39 @@ function brief(value: unknown): string {
   return truncate(JSON.stringify(value), 300);
 }
 
-/** The audit log, newest first, under the result of verifying its hash chain. */
+/** Whether the newest anchor reaches the last event, in words; null while unknown. */
+function AnchorNote(props: { anchor: AnchorStatus | undefined; trans: TranslationBundle }): JSX.Element | null {
+  const { anchor, trans } = props;
+  if (!anchor) {
+    return null;
+  }
+  if (anchor.anchored_seq === null) {
+    return (
+      <p className="jp-LifecycleLab-warning" data-anchor="never">
+        {trans.__('The audit chain was never anchored: run `jupyter lifecycle audit --anchor` and commit the file.')}
+      </p>
+    );
+  }
+  if (anchor.behind > 0) {
+    return (
+      <p className="jp-LifecycleLab-warning" data-anchor="stale">
+        {trans.__(
+          'The last anchor (event %1, %2) is older than the last event: %3 events since.',
+          anchor.anchored_seq,
+          formatTime(anchor.anchored_at ?? ''),
+          anchor.behind
+        )}
+      </p>
+    );
+  }
+  return (
+    <p className="jp-LifecycleLab-ok" data-anchor="current">
+      {trans.__('Anchored at the last event (%1).', anchor.anchored_seq)}
+    </p>
+  );
+}
+
+/** The audit log, newest first, under the result of verifying its hash chain, anchors and state. */
 export function AuditLog(props: {
   log: Log | null;
   error: string | null;
@@ -31,13 +63,23 @@ export function AuditLog(props: {
           <p
             className={chain.ok ? 'jp-LifecycleLab-ok' : 'jp-LifecycleLab-error'}
             role="status"
-            data-chain={chain.ok ? 'ok' : 'broken'}
+            data-chain={chain.ok ? 'ok' : chain.refused ? 'refused' : 'broken'}
           >
             {chain.ok
               ? trans.__('Hash chain verified: %1 events, head %2', chain.events, chain.head.slice(0, 12))
-              : trans.__('Hash chain broken at event %1: %2', chain.broken_seq ?? '?', chain.message)}
+              : chain.refused
+                ? trans.__('Hash chain not verified: %1', chain.message)
+                : trans.__('Hash chain broken at event %1: %2', chain.broken_seq ?? '?', chain.message)}
           </p>
         )}
+        {chain?.ok && log?.verification && !log.verification.ok && (
+          <ul className="jp-LifecycleLab-error" role="status" data-verification="problems">
+            {log.verification.problems.map(problem => (
+              <li key={problem}>{problem}</li>
+            ))}
+          </ul>
+        )}
+        <AnchorNote anchor={log?.anchor} trans={trans} />
         {error && (
           <p className="jp-LifecycleLab-error" role="alert">
             {error}
