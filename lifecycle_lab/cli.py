@@ -21,7 +21,9 @@ from . import __version__
 from .errors import Conflict, LifecycleError, NotFound, TemplateError, ValidationError
 from .identity import current_user
 from .project import find_project_dir, read_manifest
+from .coverage import coverage_csv
 from .report import FORMATS, export_project
+from .report.coverage import coverage_read_only
 from .report.state import read_export
 from .scores import template_score
 from .service import Lifecycle, Project
@@ -360,6 +362,31 @@ def cmd_dataset(ctx: Context) -> int:
     return OK if all(c.status == "ok" for c in checks) else FAILED
 
 
+def cmd_coverage(ctx: Context) -> int:
+    """Per framework: clauses served by satisfied items, by open items, and not served at all (read-only)."""
+    a = ctx.args
+    results, known = coverage_read_only(ctx.service, a.project or Path.cwd(), a.framework or [])
+    if not known:
+        print("note: this store does not know the project yet; every item is counted as to do", file=sys.stderr)
+    if a.format == "json":
+        _print_json([result.to_json() for result in results])
+    elif a.format == "csv":
+        sys.stdout.write(coverage_csv(results))
+    else:
+        for result in results:
+            total = len(result.clauses)
+            print(f"{result.framework.id}  {result.framework.title}")
+            print(f"  {_bar(result.percent / 100)} {result.percent:3d}% satisfied: {result.count('satisfied')}/{total}"
+                  f" · open {result.count('open')} · uncovered {result.count('uncovered')}"
+                  f" · covered {result.covered_percent}%")
+            for clause in result.clauses:
+                keys = ", ".join(item.key for item in clause.items) or "-"
+                status = "excluded" if clause.excluded else clause.status
+                print(f"    {status:<10} {clause.clause.id:<14} {clause.clause.title[:60]:<60}  {keys}")
+            print()
+    return OK
+
+
 # --- parser -------------------------------------------------------------------------------------
 
 Command = Callable[[Context], int]
@@ -458,6 +485,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("action", choices=["list", "validate"])
     p.add_argument("files", nargs="*", metavar="FILE")
     p.add_argument("--format", choices=["table", "json"], default="table")
+
+    p = add("coverage", cmd_coverage, "how far the checklist covers each framework's clauses (read-only)")
+    p.add_argument("--framework", action="append", metavar="ID",
+                   help="a framework clause table (repeatable; default: the manifest's `frameworks`, else all)")
+    p.add_argument("--format", choices=["table", "json", "csv"], default="table")
 
     p = add("dataset", cmd_dataset, "record a dataset version or verify the recorded ones")
     p.add_argument("action", choices=["add", "verify"])
