@@ -18,10 +18,10 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 
 from . import __version__
+from .coverage import coverage_csv
 from .errors import Conflict, LifecycleError, NotFound, TemplateError, ValidationError
 from .identity import current_user
 from .project import find_project_dir, read_manifest
-from .coverage import coverage_csv
 from .report import FORMATS, export_project
 from .report.coverage import coverage_read_only
 from .report.state import read_export
