@@ -22,7 +22,7 @@ from .coverage import coverage_csv
 from .errors import Conflict, LifecycleError, NotFound, TemplateError, ValidationError
 from .identity import current_user
 from .project import find_project_dir, read_manifest
-from .report import FORMATS, export_project
+from .report import FORMATS, LAYOUTS, annex_iv, export_project
 from .report.coverage import coverage_read_only
 from .report.state import read_export
 from .scores import template_score
@@ -157,9 +157,27 @@ def cmd_signoff(ctx: Context) -> int:
     return OK
 
 
+def _annex_iv_gate(ctx: Context, project: Project) -> bool:
+    """Print whether every Annex IV point is complete; True when it is."""
+    annex = annex_iv(ctx.service, project, generated_by=ctx.user)
+    if ctx.args.format == "json":
+        _print_json({"layout": annex["layout"], "passed": annex["complete"], "points": [
+            {"number": p["number"], "title": p["title"], "status": p["status"], "missing": p["missing"]}
+            for p in annex["points"]]})
+        return bool(annex["complete"])
+    for point in annex["points"]:
+        print(f"{'PASS' if point['status'] == 'complete' else 'MISSING':<8} Annex IV point {point['number']}: "
+              f"{point['title']}")
+        for reason in point["missing"]:
+            print(f"    {reason}")
+    return bool(annex["complete"])
+
+
 def cmd_gate(ctx: Context) -> int:
-    """Exit 1 while a gate is blocked, listing the blockers."""
+    """Exit 1 while a gate is blocked (or, with ``--require annex-iv``, an Annex IV point is missing)."""
     project = ctx.project()
+    if ctx.args.require == "annex-iv":
+        return OK if _annex_iv_gate(ctx, project) else FAILED
     results = ctx.service.gates(project, ctx.args.stage)
     if ctx.args.format == "json":
         _print_json([r.to_json() for r in results])
@@ -263,7 +281,7 @@ def cmd_export(ctx: Context) -> int:
         raise UsageError(f"give --format ({', '.join(FORMATS)}) or an output file ending in one of them")
     project = ctx.project()
     result = export_project(ctx.service, project, fmt, generated_by=ctx.user,
-                            generated_at=_generation_time(a.generated_at))
+                            generated_at=_generation_time(a.generated_at), layout=a.layout)
     if a.output == "-":
         sys.stdout.buffer.write(result.content)
         sys.stdout.buffer.flush()
@@ -450,6 +468,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("gate", cmd_gate, "exit 1 while required items or sign-offs are missing")
     p.add_argument("stage", nargs="?")
     p.add_argument("--format", choices=["table", "json"], default="table")
+    p.add_argument("--require", choices=["annex-iv"],
+                   help="annex-iv: instead of the stage gates, exit 1 while any of Annex IV's nine points is missing")
 
     p = add("rerun", cmd_rerun, "rerun notebooks with papermill and compare their outputs with the saved ones")
     p.add_argument("notebooks", nargs="*", metavar="NOTEBOOK",
@@ -470,6 +490,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--generated-at", metavar="ISO-TIME",
                    help="the generation time to print (default: $SOURCE_DATE_EPOCH, else now); "
                         "the same state and time give byte-identical output")
+    p.add_argument("--layout", choices=LAYOUTS, default="default",
+                   help="default: the lifecycle dossier; annex-iv: the EU AI Act technical documentation in "
+                        "Annex IV's nine points, marking what is missing")
 
     p = add("import", cmd_import, "restore a project from a JSON export into the store")
     p.add_argument("file", metavar="FILE")

@@ -28,24 +28,31 @@ STATUSES: tuple[str, ...] = ("satisfied", "open", "uncovered")
 CSV_COLUMNS: tuple[str, ...] = ("framework", "clause", "section", "title", "status", "excluded", "items")
 
 
-def item_satisfied(spec: ItemSpec, state: ItemState, stale: Mapping[str, list[str]]) -> bool:
-    """Whether the item counts as met, by the same rule a gate applies to a required item."""
+def unmet_reason(spec: ItemSpec, state: ItemState, stale: Mapping[str, list[str]]) -> str:
+    """Why the item is not met yet ("" when it is), by the same rule a gate applies to a required item."""
     # One rule for "met": the gate's; coverage must never call an item met that would block a gate.
-    return not _item_blockers(spec, state, stale)
+    blockers = _item_blockers(spec, state, stale)
+    return blockers[0].message if blockers else ""
 
 
 @dataclass(frozen=True)
 class ItemStanding:
-    """One item serving a clause: its key, status and whether it is satisfied."""
+    """One item serving a clause: its key, status, and why it is not satisfied ("" when it is)."""
 
     key: str
     title: str
     status: str
-    satisfied: bool
+    unmet: str = ""
+
+    @property
+    def satisfied(self) -> bool:
+        """Met by the gate's rule."""
+        return not self.unmet
 
     def to_json(self) -> dict[str, object]:
         """As JSON."""
-        return {"key": self.key, "title": self.title, "status": self.status, "satisfied": self.satisfied}
+        return {"key": self.key, "title": self.title, "status": self.status, "satisfied": self.satisfied,
+                "unmet": self.unmet}
 
 
 @dataclass(frozen=True)
@@ -133,7 +140,7 @@ def framework_coverage(
         for clause in framework.clauses:
             standing = tuple(
                 ItemStanding(spec.key, spec.title, (state := states.get(spec.key) or ItemState(spec.key)).status,
-                             item_satisfied(spec, state, stale))
+                             unmet_reason(spec, state, stale))
                 for spec in serving.get((framework.id, clause.id), [])
             )
             status = "uncovered" if not standing else "satisfied" if all(s.satisfied for s in standing) else "open"

@@ -215,16 +215,21 @@ def _audit(doc: dict[str, Any]) -> str:
     return f"<h2>Audit trail</h2><p>{state}</p>{shown}{_block(audit_table(audit))}"
 
 
-def render_html(doc: dict[str, Any]) -> str:
-    """The report document as one self-contained HTML page."""
-    body = "\n".join([_cover(doc), _stages(doc), _signoffs(doc), _reruns(doc), _audit(doc)])
+def render_page(title: str, body: str, doc: dict[str, Any]) -> str:
+    """One self-contained page around ``body`` (already markup), titled ``title`` (plain text)."""
     return (
         "<!DOCTYPE html>\n"
         '<html lang="en"><head><meta charset="utf-8">'
         f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>Lifecycle dossier: {h(doc['project']['name'])}</title>"
+        f"<title>{h(title)}</title>"
         f"<style>{_STYLE}</style></head>\n<body>\n{body}\n"
         f'<footer class="muted"><p>Generated {h(doc["generated_at"])} by {h(doc["generated_by"])} '
         f"with {h(doc['generator'])}</p></footer>\n</body></html>\n"
     )
+
+
+def render_html(doc: dict[str, Any]) -> str:
+    """The report document as one self-contained HTML page."""
+    body = "\n".join([_cover(doc), _stages(doc), _signoffs(doc), _reruns(doc), _audit(doc)])
+    return render_page(f"Lifecycle dossier: {doc['project']['name']}", body, doc)
