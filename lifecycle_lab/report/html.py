@@ -10,7 +10,17 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from .blocks import MISSING, audit_table, blockers_table, notebooks_table, percent, score_table, show, signoff_state
+from .blocks import (
+    MISSING,
+    audit_table,
+    blockers_table,
+    coverage_table,
+    notebooks_table,
+    percent,
+    score_table,
+    show,
+    signoff_state,
+)
 
 _STYLE = """
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;color:#1f2328;max-width:72rem;margin:2rem auto;
@@ -104,6 +114,8 @@ def _cover(doc: dict[str, Any]) -> str:
     ])
     if score:
         summary += f"<h4>{h(score['title'])} by section</h4>" + _block(score_table(score))
+    if doc["coverage"]:
+        summary += "<h4>Framework coverage</h4>" + _block(coverage_table(doc["coverage"]))
     status = ready["status"]
     return (f'<header><p class="muted">Model lifecycle dossier</p><h1>{h(project["name"])}</h1>'
             f'<p>{_badge(status.upper(), status)}</p>{_fields(facts)}</header>'
