@@ -239,6 +239,7 @@ def _expand_item_extends(data: Any, path: Path, search: Sequence[Path], chain: t
         return
     problems: list[str] = []
     bases: dict[str, Template] = {}
+    registry = TemplateRegistry(search)
     for s_index, stage in enumerate(data["stages"]):
         items = stage.get("items") if isinstance(stage, dict) else None
         for i_index, item in enumerate(items if isinstance(items, list) else []):
@@ -257,7 +258,7 @@ def _expand_item_extends(data: Any, path: Path, search: Sequence[Path], chain: t
                 continue
             try:
                 if base_id not in bases:
-                    base_path = TemplateRegistry(search).path_of(base_id)
+                    base_path = registry.path_of(base_id)
                     bases[base_id] = _build(_resolved(base_path, search, (*chain, str(data.get("id")))), base_path)
                 items[i_index] = _item_from_base(item, bases[base_id].item(key))
             except NotFound as exc:
@@ -304,8 +305,12 @@ class TemplateEntry:
     version: str
 
 
-def _peek(path: Path) -> TemplateEntry | None:
-    """Id, title and version of a template file without validating it (None when unreadable)."""
+@lru_cache(maxsize=256)
+def _peek(path: Path, mtime_ns: int) -> TemplateEntry | None:
+    """Id, title and version of a template file without validating it (None when unreadable).
+
+    Cached per file version for the whole process: every registry (one per template resolution) lists the folders.
+    """
     try:
         data = load_marked_file(path)
     except TemplateError:
@@ -321,15 +326,9 @@ class TemplateRegistry:
     def __init__(self, search: Iterable[Path] | None = None) -> None:
         self.search = list(search) if search is not None else template_search_path()
         self._cache: dict[Path, tuple[int, Template]] = {}
-        self._peeked: dict[Path, tuple[int, TemplateEntry | None]] = {}
 
     def _entry(self, path: Path) -> TemplateEntry | None:
-        mtime = path.stat().st_mtime_ns
-        cached = self._peeked.get(path)
-        if cached is None or cached[0] != mtime:
-            cached = (mtime, _peek(path))
-            self._peeked[path] = cached
-        return cached[1]
+        return _peek(path, path.stat().st_mtime_ns)
 
     def entries(self) -> list[TemplateEntry]:
         """Every template found, first-found per id, in search-path order."""

@@ -128,7 +128,7 @@ def test_search_path_env_adds_folders_and_builtins_win(tmp_path: Path, monkeypat
 
 def test_unknown_template_lists_the_known_ones() -> None:
     known = ("datasheet, default, eu-ai-act-deployer, eu-ai-act-high-risk, iso-42001, minimal, ml-test-score, "
-             "nist-ai-rmf, nist-ai-rmf-genai")
+             "nist-ai-rmf-genai, nist-ai-rmf")
     with pytest.raises(NotFound, match=f"known: {known}"):
         TemplateRegistry().get("nope")
 
