@@ -19,7 +19,8 @@ Cli = Callable[..., subprocess.CompletedProcess[str]]
 FINGERPRINT = "a" * 64
 
 FW = Framework(
-    id="fw", title="Fixture framework", version="1", document="Fixture", url="https://example.org", checked="2026-12-06",
+    id="fw", title="Fixture framework", version="1", document="Fixture", url="https://example.org",
+    checked="2026-12-06",
     clauses=tuple(Clause(f"c{n}", title, f"Section {n}") for n, title in enumerate(
         ["Purpose", "Review, \"signed\"", "Exclusion", "Data", "Empty evidence", "Nobody serves this"], start=1)),
 )
