@@ -134,15 +134,19 @@ def framework_coverage(
 ) -> list[FrameworkCoverage]:
     """The coverage of each framework by the template's items in the given states."""
     serving = items_by_clause(template)
+    standings: dict[str, ItemStanding] = {}  # each item judged once, however many clauses it serves
+
+    def standing_of(spec: ItemSpec) -> ItemStanding:
+        if spec.key not in standings:
+            state = states.get(spec.key) or ItemState(spec.key)
+            standings[spec.key] = ItemStanding(spec.key, spec.title, state.status, unmet_reason(spec, state, stale))
+        return standings[spec.key]
+
     results = []
     for framework in frameworks:
         clauses = []
         for clause in framework.clauses:
-            standing = tuple(
-                ItemStanding(spec.key, spec.title, (state := states.get(spec.key) or ItemState(spec.key)).status,
-                             unmet_reason(spec, state, stale))
-                for spec in serving.get((framework.id, clause.id), [])
-            )
+            standing = tuple(standing_of(spec) for spec in serving.get((framework.id, clause.id), []))
             status = "uncovered" if not standing else "satisfied" if all(s.satisfied for s in standing) else "open"
             clauses.append(ClauseCoverage(clause, status, standing))
         results.append(FrameworkCoverage(framework, tuple(clauses)))
