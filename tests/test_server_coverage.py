@@ -42,3 +42,20 @@ async def test_the_annex_iv_layout_downloads_with_its_own_file_name(api, served_
     assert reply.body["missing_points"] == list(range(1, 10))
     bad = await api("GET", f"projects/{served_project.id}/export", params={"format": "md", "layout": "annex-v"})
     assert bad.status == 400 and json.dumps(bad.body).count("layout") >= 1
+
+
+async def test_the_project_view_carries_the_coverage_of_the_manifest_frameworks(
+    api, served_project: Project, service: Lifecycle
+) -> None:
+    reply = await api("GET", f"projects/{served_project.id}")
+    assert reply.status == 200 and reply.body["coverage"] == []  # the manifest lists none
+    manifest = served_project.directory / "lifecycle.yaml"
+    manifest.write_text(manifest.read_text() + "frameworks: [iso-42001]\n")
+    reply = await api("GET", f"projects/{served_project.id}")
+    assert reply.status == 200
+    assert conforms(reply.body, "ProjectView") == []
+    assert [(c["id"], c["clauses"], c["satisfied"], c["uncovered"]) for c in reply.body["coverage"]] == [
+        ("iso-42001", 38, 0, 13)]
+    manifest.write_text(manifest.read_text().replace("iso-42001", "iso-42010"))
+    reply = await api("GET", f"projects/{served_project.id}")
+    assert reply.status == 400 and "unknown framework 'iso-42010'" in reply.body["message"]
