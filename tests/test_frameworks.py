@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from test_templates import problems_of, write
 
 from lifecycle_lab.domain import Template
 from lifecycle_lab.errors import NotFound, TemplateError
@@ -124,18 +125,6 @@ stages:
           - https://example.org/policy#4
           - {ref}
 """
-
-
-def write(folder: Path, text: str, name: str = "team.yaml") -> Path:
-    path = folder / name
-    path.write_text(text)
-    return path
-
-
-def problems_of(path: Path) -> list[str]:
-    with pytest.raises(TemplateError) as info:
-        load_template(path)
-    return info.value.problems
 
 
 def test_a_reference_to_a_clause_that_does_not_exist_names_file_and_line(tmp_path: Path) -> None:
