@@ -19,10 +19,12 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from . import __version__
 from .anchors import parse_against
+from .coverage import coverage_csv
 from .errors import Conflict, LifecycleError, NotFound, TemplateError, ValidationError
 from .identity import current_user
 from .project import find_project_dir, read_manifest
-from .report import FORMATS, export_project
+from .report import FORMATS, LAYOUTS, annex_iv, export_project
+from .report.coverage import coverage_read_only
 from .report.state import read_export
 from .scores import template_score
 from .service import Lifecycle, Project
@@ -157,9 +159,27 @@ def cmd_signoff(ctx: Context) -> int:
     return OK
 
 
+def _annex_iv_gate(ctx: Context, project: Project) -> bool:
+    """Print whether every Annex IV point is complete; True when it is."""
+    annex = annex_iv(ctx.service, project, generated_by=ctx.user)
+    if ctx.args.format == "json":
+        _print_json({"layout": annex["layout"], "passed": annex["complete"], "points": [
+            {"number": p["number"], "title": p["title"], "status": p["status"], "missing": p["missing"]}
+            for p in annex["points"]]})
+        return bool(annex["complete"])
+    for point in annex["points"]:
+        print(f"{'PASS' if point['status'] == 'complete' else 'MISSING':<8} Annex IV point {point['number']}: "
+              f"{point['title']}")
+        for reason in point["missing"]:
+            print(f"    {reason}")
+    return bool(annex["complete"])
+
+
 def cmd_gate(ctx: Context) -> int:
-    """Exit 1 while a gate is blocked, listing the blockers."""
+    """Exit 1 while a gate is blocked (or, with ``--require annex-iv``, an Annex IV point is missing)."""
     project = ctx.project()
+    if ctx.args.require == "annex-iv":
+        return OK if _annex_iv_gate(ctx, project) else FAILED
     results = ctx.service.gates(project, ctx.args.stage)
     if ctx.args.format == "json":
         _print_json([r.to_json() for r in results])
@@ -280,7 +300,7 @@ def cmd_export(ctx: Context) -> int:
         raise UsageError(f"give --format ({', '.join(FORMATS)}) or an output file ending in one of them")
     project = ctx.project()
     result = export_project(ctx.service, project, fmt, generated_by=ctx.user,
-                            generated_at=_generation_time(a.generated_at))
+                            generated_at=_generation_time(a.generated_at), layout=a.layout)
     if a.output == "-":
         sys.stdout.buffer.write(result.content)
         sys.stdout.buffer.flush()
@@ -379,6 +399,31 @@ def cmd_dataset(ctx: Context) -> int:
     return OK if all(c.status == "ok" for c in checks) else FAILED
 
 
+def cmd_coverage(ctx: Context) -> int:
+    """Per framework: clauses served by satisfied items, by open items, and not served at all (read-only)."""
+    a = ctx.args
+    results, known = coverage_read_only(ctx.service, a.project or Path.cwd(), a.framework or [])
+    if not known:
+        print("note: this store does not know the project yet; every item is counted as to do", file=sys.stderr)
+    if a.format == "json":
+        _print_json([result.to_json() for result in results])
+    elif a.format == "csv":
+        sys.stdout.write(coverage_csv(results))
+    else:
+        for result in results:
+            total = len(result.clauses)
+            print(f"{result.framework.id}  {result.framework.title}")
+            print(f"  {_bar(result.percent / 100)} {result.percent:3d}% satisfied: {result.count('satisfied')}/{total}"
+                  f" · open {result.count('open')} · uncovered {result.count('uncovered')}"
+                  f" · covered {result.covered_percent}%")
+            for clause in result.clauses:
+                keys = ", ".join(item.key for item in clause.items) or "-"
+                status = "excluded" if clause.excluded else clause.status
+                print(f"    {status:<10} {clause.clause.id:<14} {clause.clause.title[:60]:<60}  {keys}")
+            print()
+    return OK
+
+
 # --- parser -------------------------------------------------------------------------------------
 
 Command = Callable[[Context], int]
@@ -442,6 +487,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("gate", cmd_gate, "exit 1 while required items or sign-offs are missing")
     p.add_argument("stage", nargs="?")
     p.add_argument("--format", choices=["table", "json"], default="table")
+    p.add_argument("--require", choices=["annex-iv"],
+                   help="annex-iv: instead of the stage gates, exit 1 while any of Annex IV's nine points is missing")
 
     p = add("rerun", cmd_rerun, "rerun notebooks with papermill and compare their outputs with the saved ones")
     p.add_argument("notebooks", nargs="*", metavar="NOTEBOOK",
@@ -470,6 +517,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--generated-at", metavar="ISO-TIME",
                    help="the generation time to print (default: $SOURCE_DATE_EPOCH, else now); "
                         "the same state and time give byte-identical output")
+    p.add_argument("--layout", choices=LAYOUTS, default="default",
+                   help="default: the lifecycle dossier; annex-iv: the EU AI Act technical documentation in "
+                        "Annex IV's nine points, marking what is missing")
 
     p = add("import", cmd_import, "restore a project from a JSON export into the store")
     p.add_argument("file", metavar="FILE")
@@ -485,6 +535,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("action", choices=["list", "validate"])
     p.add_argument("files", nargs="*", metavar="FILE")
     p.add_argument("--format", choices=["table", "json"], default="table")
+
+    p = add("coverage", cmd_coverage, "how far the checklist covers each framework's clauses (read-only)")
+    p.add_argument("--framework", action="append", metavar="ID",
+                   help="a framework clause table (repeatable; default: the manifest's `frameworks`, else all)")
+    p.add_argument("--format", choices=["table", "json", "csv"], default="table")
 
     p = add("dataset", cmd_dataset, "record a dataset version or verify the recorded ones")
     p.add_argument("action", choices=["add", "verify"])

@@ -32,6 +32,12 @@ MANIFEST_SCHEMA: dict[str, Any] = {
         "template": {"type": "string", "minLength": 1},
         "description": {"type": "string"},
         "notebooks": {"type": "array", "items": {"type": "string", "minLength": 1}},
+        "frameworks": {
+            "type": "array",
+            "description": "ids of framework clause tables whose coverage the project reports (templates/frameworks/)",
+            "items": {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$"},
+            "uniqueItems": True,
+        },
         "rerun": {
             "type": "object",
             "additionalProperties": False,
@@ -81,6 +87,7 @@ class Manifest:
     notebooks: tuple[str, ...] = ()
     description: str = ""
     rerun: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_RERUN))
+    frameworks: tuple[str, ...] = ()
 
     @property
     def path(self) -> Path:
@@ -133,6 +140,7 @@ def read_manifest(directory: str | Path) -> Manifest:
         notebooks=tuple(data.get("notebooks", [])),
         description=data.get("description", ""),
         rerun=_plain(rerun),
+        frameworks=tuple(data.get("frameworks", [])),
     )
 
 

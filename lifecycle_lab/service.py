@@ -15,12 +15,13 @@ from typing import Any
 from . import domain as cl
 from .clock import today as utc_today
 from .clock import utcnow
+from .coverage import framework_coverage
 from .errors import NotFound, ValidationError
 from .fingerprint import Fingerprint, content_hash, fingerprint, notebook_hash
 from .project import Manifest, create_manifest, find_project_dir, read_manifest
 from .scores import template_score
 from .store import DatasetVersion, ProjectRecord, Store
-from .templates import TemplateRegistry
+from .templates import TemplateRegistry, framework_registry
 
 DATASET_ITEM = "data/dataset-versions"
 
@@ -285,7 +286,19 @@ class Lifecycle:
             "status": "ready" if summary.ready else "blocked",
             "datasets": [check.to_json() for check in snap.datasets],
             "seq": snap.seq,
+            "coverage": self.coverage_summaries(project, summary),
         }
+
+    def coverage_summaries(self, project: Project, summary: cl.Summary) -> list[dict[str, Any]]:
+        """Totals of the coverage of the frameworks the manifest lists (none listed: an empty list)."""
+        if not project.manifest.frameworks:
+            return []
+        try:
+            frameworks = framework_registry(tuple(self.templates.search)).select(project.manifest.frameworks)
+        except NotFound as exc:
+            raise ValidationError(f"frameworks: {exc}, in {project.manifest.path}", field="frameworks") from None
+        return [result.summary() for result in
+                framework_coverage(project.template, summary.states, summary.stale, frameworks)]
 
     # --- edits ---------------------------------------------------------------------------------
 

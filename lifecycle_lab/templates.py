@@ -18,6 +18,7 @@ from ._jsonschema import Draft202012Validator
 from .domain import Gate, ItemSpec, Role, Stage, Template
 from .errors import NotFound, TemplateError
 from .evidence import KINDS
+from .frameworks import FrameworkRegistry, parse_ref
 from .yamlmarks import MarkedDict, MarkedList, dotted, line_of, load_marked_file
 
 TEMPLATE_PATH_ENV = "LIFECYCLE_LAB_TEMPLATE_PATH"
@@ -86,6 +87,34 @@ def _semantic_problems(data: MarkedDict, filename: str) -> list[str]:
             at = [*where, "gate", "requires", k_index]
             if key not in keys:
                 problems.append(f"{filename}:{line_of(data, at)}: {dotted(at)}: gate names unknown item {key!r}")
+    return problems
+
+
+@lru_cache(maxsize=8)
+def framework_registry(folders: tuple[Path, ...]) -> FrameworkRegistry:
+    """The clause tables of a template search path (one registry per path, reloading changed files)."""
+    return FrameworkRegistry(folders)
+
+
+def _ref_problems(data: MarkedDict, filename: str, frameworks: FrameworkRegistry) -> list[str]:
+    """Every ``FRAMEWORK:CLAUSE`` reference must name a clause in that framework's table."""
+    problems: list[str] = []
+    tables = {framework.id: framework for framework in frameworks.all()}
+    for s_index, stage in enumerate(data.get("stages", [])):
+        for i_index, item in enumerate(stage.get("items", [])):
+            for r_index, ref in enumerate(item.get("refs", [])):
+                parsed = parse_ref(ref)
+                if parsed is None:
+                    continue
+                at = ["stages", s_index, "items", i_index, "refs", r_index]
+                where = f"{filename}:{line_of(data, at)}: {dotted(at)}"
+                table = tables.get(parsed[0])
+                if table is None:
+                    problems.append(f"{where}: unknown framework {parsed[0]!r} in {ref!r} "
+                                    f"(known: {', '.join(tables) or 'none'})")
+                elif parsed[1] not in table.clause_ids():
+                    problems.append(f"{where}: framework {parsed[0]!r} has no clause {parsed[1]!r} "
+                                    f"(see {table.path})")
     return problems
 
 
@@ -173,19 +202,77 @@ def _build(data: dict[str, Any], path: Path) -> Template:
     )
 
 
-def _validated(data: Any, filename: str) -> None:
+def _validated(data: Any, filename: str, search: Sequence[Path]) -> None:
     problems = _schema_problems(data, filename)
     if not problems and isinstance(data, MarkedDict):
         problems = _semantic_problems(data, filename)
+        problems += _ref_problems(data, filename, framework_registry(tuple(search)))
+    if problems:
+        raise TemplateError(problems)
+
+
+_ITEM_FIELDS = ("title", "evidence", "guidance", "why", "required", "owner_role", "automatable")
+
+
+def _item_from_base(item: MarkedDict, base: ItemSpec) -> MarkedDict:
+    """An item that ``extends`` another template's item: the base's fields, then its own; refs are merged."""
+    inherited = {name: getattr(base, name) for name in _ITEM_FIELDS
+                 if getattr(base, name) not in (None, "", False) or name == "required"}
+    out = MarkedDict({**inherited, **item})
+    out.line = item.line
+    at = item.key_lines.get("extends", item.line)
+    out.key_lines = {**{name: at for name in inherited}, **item.key_lines}
+    own = list(item.get("refs", []))
+    refs = MarkedList([*own, *(ref for ref in base.refs if ref not in own)])
+    own_lines = getattr(item.get("refs"), "item_lines", [])
+    refs.item_lines = [*own_lines, *[at] * (len(refs) - len(own_lines))]
+    refs.line = item.key_lines.get("refs", at)
+    if refs:
+        out["refs"] = refs
+        out.key_lines.setdefault("refs", at)
+    return out
+
+
+def _expand_item_extends(data: Any, path: Path, search: Sequence[Path], chain: tuple[str, ...]) -> None:
+    """Replace, in place, each item with ``extends: TEMPLATE/STAGE/ITEM`` by that item completed with its own fields."""
+    if not isinstance(data, MarkedDict) or not isinstance(data.get("stages"), list):
+        return
+    problems: list[str] = []
+    bases: dict[str, Template] = {}
+    registry = TemplateRegistry(search)
+    for s_index, stage in enumerate(data["stages"]):
+        items = stage.get("items") if isinstance(stage, dict) else None
+        for i_index, item in enumerate(items if isinstance(items, list) else []):
+            if not isinstance(item, MarkedDict) or "extends" not in item:
+                continue
+            at = ["stages", s_index, "items", i_index, "extends"]
+            where = f"{path}:{line_of(data, at)}: {dotted(at)}"
+            parts = item["extends"].split("/") if isinstance(item["extends"], str) else []
+            if len(parts) != 3:
+                problems.append(f"{where}: expected TEMPLATE/STAGE/ITEM, got {item['extends']!r}")
+                continue
+            base_id, key = parts[0], "/".join(parts[1:])
+            if base_id == data.get("id") or base_id in chain:
+                problems.append(f"{where}: {base_id!r} extends itself through "
+                                f"{' -> '.join((*chain, str(data.get('id'))))}")
+                continue
+            try:
+                if base_id not in bases:
+                    base_path = registry.path_of(base_id)
+                    bases[base_id] = _build(_resolved(base_path, search, (*chain, str(data.get("id")))), base_path)
+                items[i_index] = _item_from_base(item, bases[base_id].item(key))
+            except NotFound as exc:
+                problems.append(f"{where}: {exc}")
     if problems:
         raise TemplateError(problems)
 
 
 def _resolved(path: Path, search: Sequence[Path], chain: tuple[str, ...] = ()) -> MarkedDict:
-    """The template's data with any ``extends`` chain merged in, validated."""
+    """The template's data with any ``extends`` chain (of the template or of items) merged in, validated."""
     data = load_marked_file(path)
+    _expand_item_extends(data, path, search, chain)
     if not (isinstance(data, dict) and data.get("extends")):
-        _validated(data, str(path))
+        _validated(data, str(path), search)
         return data
     problems = _schema_problems(data, str(path))
     if problems:
@@ -198,7 +285,7 @@ def _resolved(path: Path, search: Sequence[Path], chain: tuple[str, ...] = ()) -
     except NotFound:
         raise TemplateError([f"{where}: unknown template {base_id!r}"]) from None
     merged = _merge_extension(_resolved(base_path, search, (*chain, data["id"])), data)
-    _validated(merged, f"{path} (extending {base_id})")
+    _validated(merged, f"{path} (extending {base_id})", search)
     return merged
 
 
@@ -218,8 +305,12 @@ class TemplateEntry:
     version: str
 
 
-def _peek(path: Path) -> TemplateEntry | None:
-    """Id, title and version of a template file without validating it (None when unreadable)."""
+@lru_cache(maxsize=256)
+def _peek(path: Path, mtime_ns: int) -> TemplateEntry | None:
+    """Id, title and version of a template file without validating it (None when unreadable).
+
+    Cached per file version for the whole process: every registry (one per template resolution) lists the folders.
+    """
     try:
         data = load_marked_file(path)
     except TemplateError:
@@ -235,15 +326,9 @@ class TemplateRegistry:
     def __init__(self, search: Iterable[Path] | None = None) -> None:
         self.search = list(search) if search is not None else template_search_path()
         self._cache: dict[Path, tuple[int, Template]] = {}
-        self._peeked: dict[Path, tuple[int, TemplateEntry | None]] = {}
 
     def _entry(self, path: Path) -> TemplateEntry | None:
-        mtime = path.stat().st_mtime_ns
-        cached = self._peeked.get(path)
-        if cached is None or cached[0] != mtime:
-            cached = (mtime, _peek(path))
-            self._peeked[path] = cached
-        return cached[1]
+        return _peek(path, path.stat().st_mtime_ns)
 
     def entries(self) -> list[TemplateEntry]:
         """Every template found, first-found per id, in search-path order."""

@@ -203,6 +203,20 @@ def test_sidebar_shows_the_project_of_the_open_notebook(page: Any, lab: Lab) -> 
     assert lab.dialogs == []
 
 
+def test_the_header_shows_the_coverage_of_the_frameworks_the_manifest_lists(page: Any, lab: Lab) -> None:
+    from playwright.sync_api import expect
+
+    sidebar = open_sidebar(page, lab)
+    frameworks = sidebar.locator(".jp-LifecycleLab-coverage li")
+    expect(frameworks).to_have_count(2, timeout=30_000)
+    high_risk = sidebar.locator(".jp-LifecycleLab-coverage li[data-framework='eu-ai-act-high-risk']")
+    expect(high_risk).to_contain_text("EU AI Act, provider of a high-risk AI system")
+    expect(high_risk).to_contain_text("5% · 14 open · 4 uncovered")
+    expect(high_risk.locator("progress")).to_have_attribute("value", "5")
+    expect(sidebar.locator(".jp-LifecycleLab-coverage li[data-framework='iso-42001']")).to_contain_text(
+        "21% · 17 open · 13 uncovered")
+
+
 def test_status_and_due_date_changes_are_persisted(page: Any, lab: Lab) -> None:
     from playwright.sync_api import expect
 

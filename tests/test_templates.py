@@ -127,7 +127,9 @@ def test_search_path_env_adds_folders_and_builtins_win(tmp_path: Path, monkeypat
 
 
 def test_unknown_template_lists_the_known_ones() -> None:
-    with pytest.raises(NotFound, match="known: datasheet, default, minimal, ml-test-score"):
+    known = ("datasheet, default, eu-ai-act-deployer, eu-ai-act-high-risk, iso-42001, minimal, ml-test-score, "
+             "nist-ai-rmf-genai, nist-ai-rmf")
+    with pytest.raises(NotFound, match=f"known: {known}"):
         TemplateRegistry().get("nope")
 
 

@@ -195,6 +195,22 @@ export interface ProjectView {
   status: 'ready' | 'blocked';
   datasets: DatasetCheck[];
   seq: number;
+  /** Coverage totals of the frameworks the manifest lists (older servers omit it). */
+  coverage?: CoverageSummary[];
+}
+
+/** How far the checklist serves one framework's clauses (see docs/frameworks.md). */
+export interface CoverageSummary {
+  id: string;
+  title: string;
+  version: string;
+  clauses: number;
+  satisfied: number;
+  open: number;
+  uncovered: number;
+  excluded: number;
+  percent: number;
+  covered_percent: number;
 }
 
 export interface AuditEvent {

@@ -15,6 +15,10 @@ from ..errors import ValidationError
 from ..service import Lifecycle, Project
 from ..store import ProjectRecord
 from ..store.transfer import import_state
+from ..templates import builtin_template_dir
+from .annex_iv import FRAMEWORK as ANNEX_IV_FRAMEWORK
+from .annex_iv import annex_iv_document
+from .annex_iv_render import render_annex_iv_html, render_annex_iv_markdown
 from .document import gather_report, parse_timestamp
 from .html import render_html
 from .markdown import render_markdown
@@ -28,6 +32,7 @@ MEDIA_TYPES: dict[str, str] = {
     "json": "application/json",
 }
 FORMATS: tuple[str, ...] = tuple(MEDIA_TYPES)
+LAYOUTS: tuple[str, ...] = ("default", "annex-iv")
 
 
 @dataclass(frozen=True)
@@ -39,8 +44,10 @@ class Export:
     filename: str
 
 
-def export_filename(project_name: str, generated_at: str, fmt: str, *, ascii_only: bool = True) -> str:
-    """``<project-slug>-lifecycle-<YYYYMMDD>.<fmt>``: safe in any folder and in a Content-Disposition header.
+def export_filename(
+    project_name: str, generated_at: str, fmt: str, *, ascii_only: bool = True, kind: str = "lifecycle"
+) -> str:
+    """``<project-slug>-<kind>-<YYYYMMDD>.<fmt>``: safe in any folder and in a Content-Disposition header.
 
     The slug keeps letters and digits only: ASCII ones (accents dropped: ``Prüfung`` → ``prufung``), or with
     ``ascii_only=False`` those of any script (``prüfung``, for an RFC 6266 ``filename*``).
@@ -49,15 +56,42 @@ def export_filename(project_name: str, generated_at: str, fmt: str, *, ascii_onl
     if ascii_only:
         name = "".join(c for c in name if not unicodedata.combining(c))
     slug = re.sub(r"[^a-z0-9]+" if ascii_only else r"[\W_]+", "-", name).strip("-")[:60].strip("-") or "project"
-    return f"{slug}-lifecycle-{parse_timestamp(generated_at):%Y%m%d}.{fmt}"
+    return f"{slug}-{kind}-{parse_timestamp(generated_at):%Y%m%d}.{fmt}"
+
+
+def annex_iv(service: Lifecycle, project: Project, *, generated_by: str, generated_at: str | None = None) -> dict:
+    """The project laid out in the nine points of Annex IV (see ``annex_iv.annex_iv_document``)."""
+    doc = gather_report(service, project, generated_at=generated_at or service.clock(), generated_by=generated_by,
+                        frameworks=[ANNEX_IV_FRAMEWORK])
+    return annex_iv_document(doc)
+
+
+def _export_annex_iv(service: Lifecycle, project: Project, fmt: str, *, generated_by: str,
+                     generated_at: str | None) -> Export:
+    annex = annex_iv(service, project, generated_by=generated_by, generated_at=generated_at)
+    if fmt == "pdf":
+        content = render_pdf(annex, builtin_template_dir() / "annex_iv.typ")
+    elif fmt == "md":
+        content = render_annex_iv_markdown(annex).encode("utf-8")
+    elif fmt == "html":
+        content = render_annex_iv_html(annex).encode("utf-8")
+    else:
+        content = render_json(annex)
+    return Export(content, MEDIA_TYPES[fmt],
+                  export_filename(project.record.name, annex["generated_at"], fmt, kind="annex-iv"))
 
 
 def export_project(
-    service: Lifecycle, project: Project, fmt: str, *, generated_by: str, generated_at: str | None = None
+    service: Lifecycle, project: Project, fmt: str, *, generated_by: str, generated_at: str | None = None,
+    layout: str = "default",
 ) -> Export:
-    """Render the project as ``fmt`` (pdf, md, html or json) as of ``generated_at`` (default: now)."""
+    """Render the project as ``fmt`` (pdf, md, html or json) in ``layout`` as of ``generated_at`` (default: now)."""
     if fmt not in MEDIA_TYPES:
         raise ValidationError(f"format: {fmt!r} is not one of {', '.join(FORMATS)}", field="format")
+    if layout not in LAYOUTS:
+        raise ValidationError(f"layout: {layout!r} is not one of {', '.join(LAYOUTS)}", field="layout")
+    if layout == "annex-iv":
+        return _export_annex_iv(service, project, fmt, generated_by=generated_by, generated_at=generated_at)
     doc = gather_report(service, project, generated_at=generated_at or service.clock(), generated_by=generated_by)
     if fmt == "pdf":
         content = render_pdf(doc)
@@ -75,4 +109,5 @@ def import_project(service: Lifecycle, raw: bytes, *, replace: bool = False) -> 
     return import_state(service.store, read_export(raw), replace=replace)
 
 
-__all__ = ["FORMATS", "MEDIA_TYPES", "Export", "export_filename", "export_project", "import_project"]
+__all__ = ["FORMATS", "LAYOUTS", "MEDIA_TYPES", "Export", "annex_iv", "export_filename", "export_project",
+           "import_project"]

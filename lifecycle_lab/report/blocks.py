@@ -84,6 +84,13 @@ def score_table(score: Mapping[str, Any]) -> Block:
                  [[s["title"], show(s["points"]), s["tests"], s["manual"], s["automated"]] for s in score["sections"]])
 
 
+def coverage_table(coverage: list[Mapping[str, Any]]) -> Block:
+    """Framework coverage: clauses served by satisfied items, by open items, not served, and the share satisfied."""
+    return table(["Framework", "Clauses", "Satisfied", "Open", "Uncovered", "Satisfied %"],
+                 [[f"{c['title']} ({c['id']})", c["clauses"], c["satisfied"], c["open"], c["uncovered"],
+                   f"{c['percent']}%"] for c in coverage])
+
+
 def blockers_table(blockers: list[Mapping[str, Any]]) -> Block:
     """Why a stage's gate is closed."""
     return table(["Blocker", "Target", "Why"], [[b["kind"].replace("_", " "), b["target"], b["message"]]

@@ -8,6 +8,7 @@ is; the Markdown and HTML writers walk the same structure.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from .. import __version__
@@ -18,6 +19,7 @@ from ..scores import template_score
 from ..service import DatasetCheck, Lifecycle, Project
 from ..store import DatasetVersion
 from .blocks import evidence_blocks
+from .coverage import project_coverage
 from .reruns import gather_reruns
 
 AUDIT_EVENTS_SHOWN = 200
@@ -137,9 +139,13 @@ def _audit(service: Lifecycle, project: Project) -> dict[str, Any]:
 
 
 def gather_report(
-    service: Lifecycle, project: Project, *, generated_at: str, generated_by: str
+    service: Lifecycle, project: Project, *, generated_at: str, generated_by: str,
+    frameworks: Sequence[str] | None = None,
 ) -> dict[str, Any]:
-    """Everything a report shows, as plain JSON; ``generated_at`` (ISO 8601) also fixes 'today' for overdue."""
+    """Everything a report shows, as plain JSON; ``generated_at`` (ISO 8601) also fixes 'today' for overdue.
+
+    ``coverage`` holds the coverage of ``frameworks`` (default: those the manifest lists; none when it lists none).
+    """
     when = parse_timestamp(generated_at)
     versions, checks = _dataset_index(service, project)
     summary = service.summary(project, today=when.date(), datasets=checks)
@@ -174,4 +180,6 @@ def gather_report(
         "signoffs": _signoffs(project, summary),
         "reruns": gather_reruns(service.store, record.id, list(project.manifest.notebooks)),
         "audit": _audit(service, project),
+        "coverage": [result.to_json() for result in project_coverage(service, project, ids, summary=summary)]
+        if (ids := list(project.manifest.frameworks if frameworks is None else frameworks)) else [],
     }

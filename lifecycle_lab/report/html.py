@@ -10,7 +10,17 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from .blocks import MISSING, audit_table, blockers_table, notebooks_table, percent, score_table, show, signoff_state
+from .blocks import (
+    MISSING,
+    audit_table,
+    blockers_table,
+    coverage_table,
+    notebooks_table,
+    percent,
+    score_table,
+    show,
+    signoff_state,
+)
 
 _STYLE = """
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;color:#1f2328;max-width:72rem;margin:2rem auto;
@@ -104,6 +114,8 @@ def _cover(doc: dict[str, Any]) -> str:
     ])
     if score:
         summary += f"<h4>{h(score['title'])} by section</h4>" + _block(score_table(score))
+    if doc["coverage"]:
+        summary += "<h4>Framework coverage</h4>" + _block(coverage_table(doc["coverage"]))
     status = ready["status"]
     return (f'<header><p class="muted">Model lifecycle dossier</p><h1>{h(project["name"])}</h1>'
             f'<p>{_badge(status.upper(), status)}</p>{_fields(facts)}</header>'
@@ -215,16 +227,21 @@ def _audit(doc: dict[str, Any]) -> str:
     return f"<h2>Audit trail</h2><p>{state}</p>{shown}{_block(audit_table(audit))}"
 
 
-def render_html(doc: dict[str, Any]) -> str:
-    """The report document as one self-contained HTML page."""
-    body = "\n".join([_cover(doc), _stages(doc), _signoffs(doc), _reruns(doc), _audit(doc)])
+def render_page(title: str, body: str, doc: dict[str, Any]) -> str:
+    """One self-contained page around ``body`` (already markup), titled ``title`` (plain text)."""
     return (
         "<!DOCTYPE html>\n"
         '<html lang="en"><head><meta charset="utf-8">'
         f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>Lifecycle dossier: {h(doc['project']['name'])}</title>"
+        f"<title>{h(title)}</title>"
         f"<style>{_STYLE}</style></head>\n<body>\n{body}\n"
         f'<footer class="muted"><p>Generated {h(doc["generated_at"])} by {h(doc["generated_by"])} '
         f"with {h(doc['generator'])}</p></footer>\n</body></html>\n"
     )
+
+
+def render_html(doc: dict[str, Any]) -> str:
+    """The report document as one self-contained HTML page."""
+    body = "\n".join([_cover(doc), _stages(doc), _signoffs(doc), _reruns(doc), _audit(doc)])
+    return render_page(f"Lifecycle dossier: {doc['project']['name']}", body, doc)

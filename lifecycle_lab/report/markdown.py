@@ -12,7 +12,17 @@ import re
 from typing import Any
 from urllib.parse import quote
 
-from .blocks import MISSING, audit_table, blockers_table, notebooks_table, percent, score_table, show, signoff_state
+from .blocks import (
+    MISSING,
+    audit_table,
+    blockers_table,
+    coverage_table,
+    notebooks_table,
+    percent,
+    score_table,
+    show,
+    signoff_state,
+)
 
 _SPECIAL = re.compile(r"([\\`*_{}\[\]<>#!|~$&@])")  # ( and ) are inert once [ and ] are escaped
 _URL_SAFE = ":/?#@!$&()*+,;=%~-._"  # everything else (spaces, <, >, backslash) is percent-encoded
@@ -89,6 +99,7 @@ def _cover(doc: dict[str, Any]) -> list[str]:
             for s in doc["stages"]
         ]),
         *(_score_table(score) if score else []),
+        *(["**Framework coverage**", "", *_block(coverage_table(doc["coverage"]), "")] if doc["coverage"] else []),
     ]
 
 

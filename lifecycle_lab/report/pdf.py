@@ -22,12 +22,12 @@ def report_template() -> Path:
     return builtin_template_dir() / "report.typ"
 
 
-def render_pdf(doc: dict[str, Any]) -> bytes:
-    """The dossier for a gathered report document, as PDF bytes."""
+def render_pdf(doc: dict[str, Any], template: Path | None = None) -> bytes:
+    """A typst ``template`` (default: the dossier's) typeset with a document's data, as PDF bytes."""
     when = parse_timestamp(doc["generated_at"])
     date = {"year": when.year, "month": when.month, "day": when.day,
             "hour": when.hour, "minute": when.minute, "second": when.second}
-    template = report_template()
+    template = template or report_template()
     return typst.compile(
         template,
         root=template.parent,

@@ -8,7 +8,7 @@ from jupyter_server.auth.decorator import authorized
 from tornado import web
 
 from ..errors import ValidationError
-from ..report import FORMATS, Export, export_filename, export_project
+from ..report import FORMATS, LAYOUTS, Export, export_filename, export_project
 from .base import PROJECT_ID, LifecycleHandler
 
 
@@ -24,7 +24,7 @@ def content_disposition(ascii_name: str, unicode_name: str) -> str:
 
 
 class ExportHandler(LifecycleHandler):
-    """``GET /projects/{id}/export?format=pdf|md|html|json``: the project rendered as a file to download."""
+    """``GET /projects/{id}/export?format=pdf|md|html|json[&layout=annex-iv]``: the project as a file to download."""
 
     @web.authenticated
     @authorized
@@ -35,13 +35,17 @@ class ExportHandler(LifecycleHandler):
             raise ValidationError(f"format: required, one of {', '.join(FORMATS)}", field="format")
         if fmt not in FORMATS:
             raise ValidationError(f"format: {fmt!r} is not one of {', '.join(FORMATS)}", field="format")
+        layout = self.get_query_argument("layout", "default")
+        if layout not in LAYOUTS:
+            raise ValidationError(f"layout: {layout!r} is not one of {', '.join(LAYOUTS)}", field="layout")
         actor = self.actor
 
         def render() -> tuple[Export, str]:
             project = self.project(project_id)
             at = self.service.clock()
-            export = export_project(self.service, project, fmt, generated_by=actor, generated_at=at)
-            return export, export_filename(project.record.name, at, fmt, ascii_only=False)
+            export = export_project(self.service, project, fmt, generated_by=actor, generated_at=at, layout=layout)
+            kind = "annex-iv" if layout == "annex-iv" else "lifecycle"
+            return export, export_filename(project.record.name, at, fmt, ascii_only=False, kind=kind)
 
         export, unicode_name = await self.call(render)
         self.set_header("Content-Disposition", content_disposition(export.filename, unicode_name))

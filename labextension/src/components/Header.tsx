@@ -52,6 +52,34 @@ export function Header(props: { view: ProjectView; trans: TranslationBundle }): 
         </span>
         <span className="jp-LifecycleLab-muted">{view.template.title}</span>
       </div>
+      {(view.coverage ?? []).length > 0 && (
+        <ul className="jp-LifecycleLab-coverage" aria-label={trans.__('Framework coverage')}>
+          {(view.coverage ?? []).map(framework => (
+            <li key={framework.id} data-framework={framework.id}>
+              <span className="jp-LifecycleLab-coverageTitle" title={framework.title}>
+                {framework.title}
+              </span>
+              <progress
+                max={100}
+                value={framework.percent}
+                aria-label={trans.__('Clauses satisfied in %1', framework.title)}
+              />
+              <span
+                className="jp-LifecycleLab-muted"
+                title={trans.__(
+                  '%1 of %2 clauses served by satisfied items, %3 by open items, %4 not served by any item',
+                  framework.satisfied,
+                  framework.clauses,
+                  framework.open,
+                  framework.uncovered
+                )}
+              >
+                {trans.__('%1% · %2 open · %3 uncovered', framework.percent, framework.open, framework.uncovered)}
+              </span>
+            </li>
+          ))}
+        </ul>
+      )}
       {blockers.length > 0 && (
         <details className="jp-LifecycleLab-blockers">
           <summary>{trans._n('%1 blocker', '%1 blockers', blockers.length)}</summary>
