@@ -16,6 +16,8 @@ import yaml
 
 from ._jsonschema import Draft202012Validator
 from .errors import Conflict, NotFound, TemplateError, ValidationError
+from .lint.catalog import RULE_IDS
+from .lint.finding import SEVERITIES
 from .yamlmarks import dotted, line_of, load_marked_file
 
 MANIFEST = "lifecycle.yaml"
@@ -32,6 +34,15 @@ MANIFEST_SCHEMA: dict[str, Any] = {
         "template": {"type": "string", "minLength": 1},
         "description": {"type": "string"},
         "notebooks": {"type": "array", "items": {"type": "string", "minLength": 1}},
+        "lint": {
+            "type": "object",
+            "additionalProperties": False,
+            "description": "the reproducibility lint: rules turned off, and the severity `lint` fails on",
+            "properties": {
+                "disable": {"type": "array", "uniqueItems": True, "items": {"enum": list(RULE_IDS)}},
+                "fail_on": {"enum": list(SEVERITIES)},
+            },
+        },
         "rerun": {
             "type": "object",
             "additionalProperties": False,
@@ -60,6 +71,8 @@ MANIFEST_SCHEMA: dict[str, Any] = {
 }
 _VALIDATOR = Draft202012Validator(MANIFEST_SCHEMA)
 
+DEFAULT_LINT: dict[str, Any] = {"disable": [], "fail_on": "warning"}
+
 DEFAULT_RERUN: dict[str, Any] = {
     "parameters": {},
     "kernel": None,
@@ -81,6 +94,7 @@ class Manifest:
     notebooks: tuple[str, ...] = ()
     description: str = ""
     rerun: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_RERUN))
+    lint: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_LINT))
 
     @property
     def path(self) -> Path:
@@ -133,6 +147,7 @@ def read_manifest(directory: str | Path) -> Manifest:
         notebooks=tuple(data.get("notebooks", [])),
         description=data.get("description", ""),
         rerun=_plain(rerun),
+        lint=_plain({**DEFAULT_LINT, **data.get("lint", {})}),
     )
 
 
