@@ -194,7 +194,7 @@ def test_sidebar_shows_the_project_of_the_open_notebook(page: Any, lab: Lab) -> 
     expect(sidebar.locator("[data-status=blocked]")).to_be_visible()
     stages = sidebar.locator("section.jp-LifecycleLab-stage")
     expect(stages).to_have_count(11)
-    expect(sidebar.locator("li.jp-LifecycleLab-item")).to_have_count(74)
+    expect(sidebar.locator("li.jp-LifecycleLab-item")).to_have_count(75)
     expect(sidebar.locator("[role=progressbar]")).to_have_attribute("aria-valuenow", "31")
     expect(page.locator(".jp-LifecycleLab-statusButton")).to_have_text("Lifecycle 31% · blocked")
     overdue = item_row(page, "governance/privacy-controls")

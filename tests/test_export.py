@@ -213,9 +213,9 @@ def test_pdf_has_an_audit_trail_page_numbers_and_a_running_header(sample: Sample
     assert f"The hash chain verifies: {check.events} events, head {check.head}" in pdf_text(content)
     text = pdf_text(content, running=True)
     assert f"Page 1 of {pages}" in text and f"Page {pages} of {pages}" in text
-    assert text.count("Lifecycle dossier · Model lifecycle checklist 1.0.0") == pages - 1  # not on the cover
+    assert text.count("Lifecycle dossier · Model lifecycle checklist 1.1.0") == pages - 1  # not on the cover
     body = pdf_text(content)
-    assert "Page 1 of" not in body and "Lifecycle dossier · Model lifecycle checklist 1.0.0" not in body
+    assert "Page 1 of" not in body and "Lifecycle dossier · Model lifecycle checklist 1.1.0" not in body
     assert reader.metadata.title == "Lifecycle dossier: Credit model" and reader.metadata.author == "auditor"
 
 
@@ -329,7 +329,7 @@ def test_an_empty_project_exports_in_every_format(service: Lifecycle, project: P
     for spec in project.template.items():
         assert spec.title in text
     assert "No sign-offs recorded." in text and "No notebooks are listed for rerun" in text
-    assert "0/74 (0%)" in text
+    assert "0/75 (0%)" in text
     assert "- [ ] **Problem statement**" in export(service, project, "md").decode()
     assert "No sign-offs recorded." in export(service, project, "html").decode()
     state = json.loads(export(service, project, "json"))["state"]

@@ -13,11 +13,12 @@ from typing import Any
 from .. import __version__
 from ..clock import parse_utc
 from ..domain import ItemSpec, Summary, latest_signoffs
-from ..errors import ValidationError
+from ..errors import LifecycleError, ValidationError
+from ..lint import lint_project
 from ..scores import template_score
 from ..service import DatasetCheck, Lifecycle, Project
 from ..store import DatasetVersion
-from .blocks import evidence_blocks
+from .blocks import evidence_blocks, lint_blocks, text
 from .reruns import gather_reruns
 
 AUDIT_EVENTS_SHOWN = 200
@@ -128,6 +129,16 @@ def _audit(service: Lifecycle, project: Project) -> dict[str, Any]:
     }
 
 
+def _lint(project: Project, checks: list[DatasetCheck]) -> dict[str, Any]:
+    """The reproducibility lint of the project's notebooks now, with its display blocks (an unreadable notebook
+    is reported in the section, not as a failed export)."""
+    try:
+        report = lint_project(project.manifest, registered=[c.recorded.path for c in checks]).to_json()
+    except LifecycleError as exc:
+        return {"error": str(exc), "findings": [], "counts": {}, "blocks": [text(f"The lint could not run: {exc}")]}
+    return {**report, "blocks": lint_blocks(report)}
+
+
 def gather_report(
     service: Lifecycle, project: Project, *, generated_at: str, generated_by: str
 ) -> dict[str, Any]:
@@ -165,5 +176,6 @@ def gather_report(
         "stages": stages,
         "signoffs": _signoffs(project, summary),
         "reruns": gather_reruns(service.store, record.id, list(project.manifest.notebooks)),
+        "lint": _lint(project, checks),
         "audit": _audit(service, project),
     }

@@ -203,6 +203,12 @@ def _reruns(doc: dict[str, Any]) -> str:
     return "".join(parts)
 
 
+def _lint(doc: dict[str, Any]) -> str:
+    blocks = "".join(_block(b) for b in doc["lint"]["blocks"])
+    return ("<h2>Reproducibility lint</h2><p>What the static lint finds in the notebooks now (nothing is run).</p>"
+            + blocks)
+
+
 def _audit(doc: dict[str, Any]) -> str:
     audit = doc["audit"]
     if audit["verified"]:
@@ -217,7 +223,7 @@ def _audit(doc: dict[str, Any]) -> str:
 
 def render_html(doc: dict[str, Any]) -> str:
     """The report document as one self-contained HTML page."""
-    body = "\n".join([_cover(doc), _stages(doc), _signoffs(doc), _reruns(doc), _audit(doc)])
+    body = "\n".join([_cover(doc), _stages(doc), _signoffs(doc), _reruns(doc), _lint(doc), _audit(doc)])
     return (
         "<!DOCTYPE html>\n"
         '<html lang="en"><head><meta charset="utf-8">'

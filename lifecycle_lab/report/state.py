@@ -33,6 +33,7 @@ def state_document(store: Store, doc: dict[str, Any]) -> dict[str, Any]:
             "stages": [{"id": s["id"], "title": s["title"], "progress": s["progress"], "gate": s["gate"],
                         "overdue": s["overdue"]} for s in doc["stages"]],
             "audit": {k: doc["audit"][k] for k in ("total", "head", "verified", "message")},
+            "lint": {k: v for k, v in doc["lint"].items() if k != "blocks"},
         },
         "state": export_state(store, doc["project"]["id"]),
     }
