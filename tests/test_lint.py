@@ -96,9 +96,9 @@ def test_names_a_wildcard_import_may_bring_are_not_judged() -> None:
 
 def test_broken_notebook_file_is_a_clear_input_error(fixtures: Path) -> None:
     (fixtures / "broken.ipynb").write_text("{not json", encoding="utf-8")
-    with pytest.raises(ValidationError, match="broken.ipynb: cannot read it as a notebook"):
+    with pytest.raises(ValidationError, match=r"broken\.ipynb: cannot read it as a notebook"):
         lint_project(read_manifest(fixtures), notebooks=["broken.ipynb"])
-    with pytest.raises(ValidationError, match="missing.ipynb: no such notebook"):
+    with pytest.raises(ValidationError, match=r"missing\.ipynb: no such notebook"):
         lint_project(read_manifest(fixtures), notebooks=["missing.ipynb"])
 
 

@@ -111,34 +111,35 @@ def accesses(notebook: Notebook) -> list[Access]:
 
 def _classify(call: ast.Call, cell: Cell, imports: Imports, constants: dict[str, str]) -> Access | None:
     name = imports.call_name(call) or ""
-    shown = ast.unparse(call.func)
     line = cell.line(call)
     shadowed_open = name == "open" and "open" in imports.aliases
     if name in _READERS and not shadowed_open and (imports.is_imported(call.func) or name == "open"):
         position, key = _READERS[name]
         node = argument(call, position, key)
         kind = "write" if name in ("open", "io.open", "codecs.open") and _mode_writes(call) else "read"
-        return Access(kind, shown, name, cell, line, static_string(node, imports, constants),
+        return Access(kind, ast.unparse(call.func), name, cell, line, static_string(node, imports, constants),
                       string_prefix(node, imports, constants))
     if name in _WRITERS and imports.is_imported(call.func):
         position, key = _WRITERS[name]
         node = argument(call, position, key)
-        return Access("write", shown, name, cell, line, static_string(node, imports, constants),
+        return Access("write", ast.unparse(call.func), name, cell, line, static_string(node, imports, constants),
                       string_prefix(node, imports, constants))
     if imports.is_imported(call.func) and (name in _NETWORK_CALLS or name.startswith(_NETWORK_PREFIXES)):
-        return Access("network", shown, name, cell, line)
+        return Access("network", ast.unparse(call.func), name, cell, line)
     shell = _shell_text(call)
     if shell is not None:
         return Access("network", f"!{shell}", "shell", cell, line) if any(s in shell for s in _SHELL_NETWORK) else None
     if isinstance(call.func, ast.Attribute) and not imports.is_imported(call.func):
-        return _method(call, cell, imports, constants, shown, line)
+        return _method(call, cell, imports, constants, line)
     return None
 
 
-def _method(call: ast.Call, cell: Cell, imports: Imports, constants: dict[str, str], shown: str,
-            line: int) -> Access | None:
+def _method(call: ast.Call, cell: Cell, imports: Imports, constants: dict[str, str], line: int) -> Access | None:
     assert isinstance(call.func, ast.Attribute)
     method = call.func.attr
+    if method not in _PATH_READ_METHODS and method not in _WRITE_METHODS:
+        return None
+    shown = ast.unparse(call.func)
     receiver = call.func.value
     if method in _PATH_READ_METHODS or method in ("write_text", "write_bytes"):
         path = static_string(receiver, imports, constants)

@@ -44,7 +44,7 @@ class Cell:
     error: SyntaxError | None = None
     line_offset: int = 0
     magic: str | None = None
-    nodes: tuple[ast.AST, ...] = ()  # the tree's positioned nodes, in source order (one walk, shared by the rules)
+    nodes: tuple[ast.AST, ...] = ()  # calls, assignments, imports and ``global``s in source order (one walk)
 
     @property
     def is_code(self) -> bool:
@@ -61,7 +61,7 @@ class Cell:
         return lines[line - 1] if 0 < line <= len(lines) else ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity: the rules cache per notebook read
 class Notebook:
     """A notebook's cells, in order, with the project-relative ``path`` findings name.
 
@@ -115,6 +115,37 @@ def parse_python(source: str) -> tuple[ast.Module | None, SyntaxError | None, in
         return None, error, 0, None
 
 
+_INDEXED = (ast.Call, ast.Assign, ast.Import, ast.ImportFrom, ast.Global)
+
+
+def _indexed_nodes(tree: ast.AST) -> tuple[ast.AST, ...]:
+    """The nodes the rules look at (calls, assignments, imports, ``global``), in source order.
+
+    A plain stack walk: :func:`ast.walk` spends most of a lint's time in its generic field iteration.
+    """
+    found: list[ast.AST] = []
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, _INDEXED):
+            found.append(node)
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, list):
+                stack.extend(v for v in value if isinstance(v, ast.AST))
+            elif isinstance(value, ast.AST):
+                stack.append(value)
+    return tuple(sorted(found, key=lambda n: (n.lineno, n.col_offset)))  # type: ignore[attr-defined]
+
+
+@lru_cache(maxsize=8192)
+def parse_cell(source: str) -> tuple[ast.Module | None, SyntaxError | None, int, str | None, tuple[ast.AST, ...]]:
+    """:func:`parse_python` plus the indexed nodes, remembered by source: an unchanged cell is parsed once per
+    process (the rules only read the trees)."""
+    tree, error, offset, magic = parse_python(source)
+    return tree, error, offset, magic, _indexed_nodes(tree) if tree is not None else ()
+
+
 def _text(value: Any) -> str:
     if isinstance(value, list):
         return "".join(str(part) for part in value)
@@ -130,10 +161,9 @@ def make_cell(index: int, raw: dict[str, Any], *, python: bool = True) -> Cell:
     count = raw.get("execution_count")
     tree = error = magic = None
     offset = 0
+    nodes: tuple[ast.AST, ...] = ()
     if cell_type == "code" and python:
-        tree, error, offset, magic = parse_python(source)
-    nodes = tuple(sorted((n for n in ast.walk(tree) if hasattr(n, "lineno")),
-                         key=lambda n: (n.lineno, n.col_offset))) if tree is not None else ()
+        tree, error, offset, magic, nodes = parse_cell(source)
     return Cell(index=index, cell_type=cell_type, source=source, tags=tags,
                 execution_count=count if isinstance(count, int) else None,
                 id=raw.get("id") if isinstance(raw.get("id"), str) else None,

@@ -21,6 +21,7 @@ class Imports:
 
     aliases: dict[str, str] = field(default_factory=dict)
     wildcard: bool = False  # ``from x import *`` somewhere: any name may be defined
+    _calls: dict[int, str | None] = field(default_factory=dict, repr=False)  # call_name, by id of the call
 
     @classmethod
     def of(cls, cells: Iterable[Cell]) -> Imports:
@@ -62,7 +63,10 @@ class Imports:
 
     def call_name(self, call: ast.Call) -> str | None:
         """The dotted name a call calls, resolved through the imports (None for ``f()()`` and the like)."""
-        return self.dotted(call.func)
+        key = id(call)
+        if key not in self._calls:
+            self._calls[key] = self.dotted(call.func)
+        return self._calls[key]
 
 
 def keyword(call: ast.Call, name: str) -> ast.expr | None:

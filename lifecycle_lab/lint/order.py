@@ -13,6 +13,7 @@ import builtins
 import itertools
 import re
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 
 from .cells import Cell, Notebook
 from .finding import Finding
@@ -179,13 +180,14 @@ class _Scope(ast.NodeVisitor):
             self._bind(node.rest, node)
 
 
-def _events(cell: Cell) -> list[tuple[bool, str, ast.AST]]:
-    """(is a read, name, node) for every top-level read and bind of a name in the cell, in execution order."""
+@lru_cache(maxsize=8192)
+def _events(tree: ast.Module) -> tuple[tuple[bool, str, ast.AST], ...]:
+    """(is a read, name, node) for every top-level read and bind of a name in a cell, in execution order
+    (remembered per tree, which :func:`~.cells.parse_cell` shares between lints of an unchanged cell)."""
     events: list[tuple[bool, str, ast.AST]] = []
-    assert cell.tree is not None
     _Scope(lambda name, node: events.append((True, name, node)),
-           lambda name, node: events.append((False, name, node))).visit(cell.tree)
-    return events
+           lambda name, node: events.append((False, name, node))).visit(tree)
+    return tuple(events)
 
 
 def _opaque(cell: Cell) -> bool:
@@ -209,7 +211,7 @@ def check_use_before_define(notebook: Notebook, injected: Iterable[str] = ()) ->
     ``injected``: names defined before the first cell runs (the rerun's papermill parameters).
     """
     cells = list(notebook.code_cells())
-    events = {cell.index: _events(cell) for cell in cells}
+    events = {cell.index: _events(cell.tree) for cell in cells if cell.tree is not None}
     first: dict[str, Cell] = {}
     for cell in cells:
         for is_read, name, _node in events[cell.index]:
