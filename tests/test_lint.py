@@ -94,6 +94,15 @@ def test_names_a_wildcard_import_may_bring_are_not_judged() -> None:
     assert [(f.cell, f.data["name"]) for f in check_use_before_define(notebook)] == [(2, "y_defined_later")]
 
 
+def test_unregistered_files_are_offered_with_size_and_reader_even_when_the_rule_is_off(fixtures: Path) -> None:
+    notebooks = ["data-unregistered.ipynb", "data-registered.ipynb", "data-written-here.ipynb"]
+    report = lint_project(read_manifest(fixtures), registered=[REGISTERED], notebooks=notebooks)
+    size = (fixtures / "data/unregistered.csv").stat().st_size
+    assert [f.to_json() for f in report.unregistered] == [
+        {"path": "data/unregistered.csv", "size": size, "reader": "pandas.read_csv"}]
+    assert report.to_json()["unregistered"] == [f.to_json() for f in report.unregistered]
+
+
 def test_broken_notebook_file_is_a_clear_input_error(fixtures: Path) -> None:
     (fixtures / "broken.ipynb").write_text("{not json", encoding="utf-8")
     with pytest.raises(ValidationError, match=r"broken\.ipynb: cannot read it as a notebook"):

@@ -116,16 +116,14 @@ def lint_notebooks(notebooks: Sequence[Notebook], *, project: Path | None = None
         raw += randomness.check_unseeded_random(nb)
         raw += files.check_absolute_paths(nb, found[nb.path]) + files.check_network(nb, found[nb.path])
         if project is not None and pins is not None:
-            raw += files.check_unregistered(nb, found[nb.path], project, registered, written)
+            reads = files.unregistered_files(nb, found[nb.path], project, registered, written)
+            raw += files.check_unregistered(nb, reads)
             raw += environment.check_pins(nb, project, pins)
+            for _, data_file in reads:  # offered for registration even where the finding is off or suppressed
+                unregistered.setdefault(data_file.path, data_file)
         kept, dropped = split_suppressed([f for f in raw if f.rule not in options.disabled], nb)
         findings += kept
         suppressed += dropped
-        for finding in kept:
-            if finding.rule == files.UNREGISTERED_DATA and finding.data:
-                data = finding.data
-                unregistered.setdefault(str(data["file"]), files.DataFile(str(data["file"]), int(data["size"]),
-                                                                          str(data["reader"])))
     if pins is not None and environment.RULE not in options.disabled:
         findings += environment.project_unpinned(manifest_path, pins)
     return LintReport(tuple(sorted(findings, key=sort_key)), tuple(notebooks), tuple(unregistered.values()),

@@ -97,12 +97,11 @@ def unregistered_files(notebook: Notebook, found: list[Access], project: Path, r
     return result
 
 
-def check_unregistered(notebook: Notebook, found: list[Access], project: Path, registered: Collection[str],
-                       written: Collection[str]) -> list[Finding]:
-    """Data files read that are not registered datasets of the project."""
+def check_unregistered(notebook: Notebook, reads: list[tuple[Access, DataFile]]) -> list[Finding]:
+    """Findings for data files read that are not registered datasets (from :func:`unregistered_files`)."""
     return [
         _finding(UNREGISTERED_DATA, notebook, a, f"`{a.call}()` reads {f.path}, which is not a registered dataset: "
                  "a change to it goes unnoticed", f"register it: `jupyter lifecycle dataset add {f.path}` (or "
                  "`jupyter lifecycle dataset discover --add`)", file=f.path, size=f.size, reader=f.reader)
-        for a, f in unregistered_files(notebook, found, project, registered, written)
+        for a, f in reads
     ]
