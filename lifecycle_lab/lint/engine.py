@@ -151,7 +151,8 @@ def lint_project(manifest: Manifest, *, registered: Collection[str] = (),
             file = (directory / name).resolve()
             shown = file.relative_to(directory).as_posix()
         except (ValueError, OSError):  # outside the folder, or not a path at all (a NUL byte)
-            raise ValidationError(f"{name!r}: not a notebook path inside the project folder", field="notebook") from None
+            raise ValidationError(f"{name!r}: not a notebook path inside the project folder",
+                                  field="notebook") from None
         read.append(read_notebook(file, shown))
     options = LintOptions(disabled=frozenset(manifest.lint.get("disable", ())), registered=frozenset(registered),
                           parameters=frozenset(manifest.rerun.get("parameters", {}) or {}))
