@@ -103,12 +103,13 @@ def write_notebook(path: Path, cells: list[tuple[str, int | None, list[str]]]) -
     nbformat.write(nb, str(path))
 
 
-def manifest(name: str, **extra: Any) -> dict[str, Any]:
+def manifest(name: str, template: str = "minimal", **extra: Any) -> dict[str, Any]:
     """A lifecycle.yaml for a fixture project."""
-    return {"id": "00000000-0000-4000-8000-000000000017", "name": name, "template": "minimal", **extra}
+    return {"id": "00000000-0000-4000-8000-000000000017", "name": name, "template": template, **extra}
 
 
-def build_project(root: Path, *, pinned: bool = True, cases: list[Case] | None = None) -> Path:
+def build_project(root: Path, *, pinned: bool = True, cases: list[Case] | None = None,
+                  template: str = "minimal") -> Path:
     """A project folder holding every case's notebook, its data files and (when ``pinned``) requirements.txt."""
     root.mkdir(parents=True, exist_ok=True)
     (root / "data").mkdir(exist_ok=True)
@@ -118,8 +119,8 @@ def build_project(root: Path, *, pinned: bool = True, cases: list[Case] | None =
     if pinned:
         (root / "requirements.txt").write_text("\n".join(PINNED) + "\n", encoding="utf-8")
     chosen = CASES if cases is None else cases
-    (root / "lifecycle.yaml").write_text(yaml.safe_dump(manifest(root.name, notebooks=[c.file for c in chosen])),
-                                         encoding="utf-8")
+    data = manifest(root.name, template, notebooks=[c.file for c in chosen])
+    (root / "lifecycle.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
     for case in chosen:
         write_notebook(root / case.file, case.cells)
     return root
