@@ -4,6 +4,7 @@ evidence renders as counts and a findings table."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -63,3 +64,19 @@ def test_lint_evidence_renders_counts_and_findings() -> None:
                              {})
     assert blocks[0]["rows"][:2] == [["Linted", "2026-12-06T01:00:00Z"], ["Errors", "1"]]
     assert blocks[1]["rows"] == [["a.ipynb", "3", "4", "use-before-define", "error", "`x` …"]]
+
+
+def test_the_example_rerun_differences_are_explained_by_the_lint_in_the_dossier(cli, tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parent.parent
+    shutil.copytree(root / "example_notebooks", tmp_path / "example_notebooks",
+                    ignore=shutil.ignore_patterns("models"))
+    imported = cli(["import", "--skip-existing", "--project", "example_notebooks",
+                    "example_notebooks/.lifecycle/state.json"], cwd=tmp_path)
+    assert imported.returncode == 0, imported.stderr
+    out = tmp_path / "dossier.md"
+    assert cli(["export", "--format", "md", "-o", str(out)], cwd=tmp_path / "example_notebooks").returncode == 0
+    text = out.read_text(encoding="utf-8")
+    reruns = text.split("## Reproducibility reruns", 1)[1].split("## Reproducibility lint")[0]
+    explained = [line for line in reruns.splitlines() if "Explained by the lint" in line]
+    assert len(explained) == 2  # the two cells of nondeterministic.ipynb that differ
+    assert all("unseeded-random" in line and "draws from `rng`" in line.replace("\\", "") for line in explained)

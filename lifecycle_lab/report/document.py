@@ -139,6 +139,19 @@ def _lint(project: Project, checks: list[DatasetCheck]) -> dict[str, Any]:
     return {**report, "blocks": lint_blocks(report)}
 
 
+def explain_differences(reruns: dict[str, Any], findings: list[dict[str, Any]]) -> dict[str, Any]:
+    """Each differing cell of the reruns with ``lint``: the lint findings in that cell that explain it ('' when
+    none). A cell is matched by its id when both sides have one, else by its position."""
+    for nb in reruns["notebooks"]:
+        for cell in nb.get("differing", []):
+            index, cell_id = int(cell["cell"]) - 1, cell.get("cell_id")
+            cell["lint"] = "; ".join(
+                f"{f['rule']}: {f['message']}" for f in findings
+                if f["path"] == nb["path"] and f["cell"] is not None
+                and (f["cell_id"] == cell_id if cell_id and f.get("cell_id") else f["cell"] == index))
+    return reruns
+
+
 def gather_report(
     service: Lifecycle, project: Project, *, generated_at: str, generated_by: str
 ) -> dict[str, Any]:
@@ -148,6 +161,7 @@ def gather_report(
     summary = service.summary(project, today=when.date(), datasets=checks)
     stages = _stages(project, summary, versions)
     record = project.record
+    lint = _lint(project, checks)
     return {
         "generator": f"lifecycle_lab {__version__}",
         "generated_at": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -175,7 +189,8 @@ def gather_report(
         },
         "stages": stages,
         "signoffs": _signoffs(project, summary),
-        "reruns": gather_reruns(service.store, record.id, list(project.manifest.notebooks)),
-        "lint": _lint(project, checks),
+        "reruns": explain_differences(gather_reruns(service.store, record.id, list(project.manifest.notebooks)),
+                                      lint["findings"]),
+        "lint": lint,
         "audit": _audit(service, project),
     }

@@ -170,7 +170,8 @@ def _notebook_detail(nb: dict[str, Any]) -> str:
     if nb["differing"]:
         parts.append(_markup_table(["Cell", "Saved output", "Rerun output"], [
             [f"{h(c['cell'])} · {h(c['status'])}<br><code>{_dash(c['source'])}</code>"
-             + (f"<br>{h(c['difference'])}" if c["difference"] else ""),
+             + (f"<br>{h(c['difference'])}" if c["difference"] else "")
+             + (f"<br>Explained by the lint: {h(c['lint'])}" if c.get("lint") else ""),
              f'<div class="out">{h(c["expected"])}</div>', f'<div class="out">{h(c["actual"])}</div>']
             for c in nb["differing"]
         ]))

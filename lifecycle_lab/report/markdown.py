@@ -156,6 +156,8 @@ def _notebook_detail(nb: dict[str, Any]) -> list[str]:
         lines += [f"- Cell {cell['cell']} ({md(cell['status'])}): {md_or_dash(cell['source'])}"]
         if cell["difference"]:
             lines += [f"  First difference: {md(cell['difference'])}"]
+        if cell.get("lint"):
+            lines += [f"  Explained by the lint: {md(cell['lint'])}"]
         lines += ["", "  Saved output:", "", *_quote(cell["expected"], "  "), "",
                   "  Rerun output:", "", *_quote(cell["actual"], "  "), ""]
     if nb["omitted"]:
