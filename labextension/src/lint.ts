@@ -93,3 +93,38 @@ export function formatSize(bytes: number): string {
   }
   return `${value.toFixed(1)} ${units[unit]}`;
 }
+
+/** The part of a run record the explanation reads: each notebook's differing cells. */
+export interface RunCells {
+  notebooks: {
+    path: string;
+    diffs?: { cells: { index: number; cell_id: string | null; status: string }[] } | null;
+  }[];
+}
+
+/** A differing cell of a rerun with the lint findings that explain it. */
+export interface Explanation {
+  path: string;
+  index: number;
+  findings: LintFinding[];
+}
+
+/** The rerun's differing cells that the lint explains (cells it cannot explain are left out). */
+export function explainRun(report: LintReport | null, run: RunCells | null): Explanation[] {
+  if (!report || !run) {
+    return [];
+  }
+  const explained: Explanation[] = [];
+  for (const notebook of run.notebooks) {
+    for (const cell of notebook.diffs?.cells ?? []) {
+      if (cell.status !== 'differs') {
+        continue;
+      }
+      const findings = explainingFindings(report, notebook.path, cell);
+      if (findings.length > 0) {
+        explained.push({ path: notebook.path, index: cell.index, findings });
+      }
+    }
+  }
+  return explained;
+}

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 
-import { explainingFindings, findingPlace, findingsByFile, formatSize, LintFinding, LintReport } from '../src/lint';
+import {
+  explainingFindings,
+  explainRun,
+  findingPlace,
+  findingsByFile,
+  formatSize,
+  LintFinding,
+  LintReport
+} from '../src/lint';
 
 function finding(over: Partial<LintFinding>): LintFinding {
   return {
@@ -61,5 +69,29 @@ describe('lint findings in the sidebar', () => {
     expect(formatSize(512)).toBe('512 B');
     expect(formatSize(318796)).toBe('318.8 kB');
     expect(formatSize(2_500_000)).toBe('2.5 MB');
+  });
+});
+
+describe('a rerun explained by the lint', () => {
+  it('lists the differing cells that have findings, with them', () => {
+    const r = report([finding({ path: 'n.ipynb', cell: 2, cell_id: 'c3' }), finding({ path: 'n.ipynb', cell: 0 })]);
+    const run = {
+      notebooks: [
+        {
+          path: 'n.ipynb',
+          diffs: {
+            cells: [
+              { index: 1, cell_id: 'c2', status: 'identical' },
+              { index: 2, cell_id: 'c3', status: 'differs' },
+              { index: 3, cell_id: 'c4', status: 'differs' }
+            ]
+          }
+        },
+        { path: 'ok.ipynb', diffs: null }
+      ]
+    };
+    const explained = explainRun(r, run);
+    expect(explained.map(e => [e.path, e.index, e.findings.length])).toEqual([['n.ipynb', 2, 1]]);
+    expect(explainRun(null, run)).toEqual([]);
   });
 });

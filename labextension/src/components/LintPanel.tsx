@@ -2,7 +2,7 @@ import * as React from 'react';
 
 import { TranslationBundle } from '@jupyterlab/translation';
 
-import { findingPlace, findingsByFile, formatSize, LintFinding, LintReport } from '../lint';
+import { explainRun, findingPlace, findingsByFile, formatSize, LintFinding, LintReport, RunCells } from '../lint';
 
 export interface LintActions {
   /** Lint the project's notebooks again. */
@@ -26,10 +26,13 @@ const SEVERITY_CLASS: Record<LintFinding['severity'], string> = {
 export function LintPanel(props: {
   report: LintReport | null;
   error: string | null;
+  /** The rerun shown in the sidebar (its differing cells are explained by the findings in them). */
+  run: RunCells | null;
   actions: LintActions;
   trans: TranslationBundle;
 }): JSX.Element {
-  const { report, error, actions, trans } = props;
+  const { report, error, run, actions, trans } = props;
+  const explained = explainRun(report, run);
   const [busy, setBusy] = React.useState(false);
   const run = async (action: () => Promise<void>): Promise<void> => {
     setBusy(true);
@@ -63,6 +66,30 @@ export function LintPanel(props: {
       {error && (
         <div className="jp-LifecycleLab-error" role="alert">
           {error}
+        </div>
+      )}
+      {explained.length > 0 && (
+        <div className="jp-LifecycleLab-lintExplains" data-lint-explains="">
+          <strong>{trans.__('Why the rerun differs')}</strong>
+          <ul>
+            {explained.map(e => (
+              <li key={`${e.path}:${e.index}`} data-explains={`${e.path}:${e.index}`}>
+                <button
+                  type="button"
+                  className="jp-LifecycleLab-linkButton"
+                  title={trans.__('Open %1 at this cell', e.path)}
+                  onClick={() => void actions.jumpTo(e.findings[0])}
+                >
+                  {trans.__('%1 cell %2', e.path, e.index + 1)}
+                </button>{' '}
+                {e.findings.map(f => (
+                  <div key={f.id}>
+                    <code>{f.rule}</code> {f.message}
+                  </div>
+                ))}
+              </li>
+            ))}
+          </ul>
         </div>
       )}
       {unregistered.length > 0 && (
