@@ -34,7 +34,7 @@ export function LintPanel(props: {
   const { report, error, run, actions, trans } = props;
   const explained = explainRun(report, run);
   const [busy, setBusy] = React.useState(false);
-  const run = async (action: () => Promise<void>): Promise<void> => {
+  const perform = async (action: () => Promise<void>): Promise<void> => {
     setBusy(true);
     try {
       await action();
@@ -47,7 +47,7 @@ export function LintPanel(props: {
   return (
     <section className="jp-LifecycleLab-lint" aria-label={trans.__('Reproducibility lint')}>
       <div className="jp-LifecycleLab-lintHeader">
-        <button type="button" className="jp-mod-styled" disabled={busy} onClick={() => void run(actions.refresh)}>
+        <button type="button" className="jp-mod-styled" disabled={busy} onClick={() => void perform(actions.refresh)}>
           {trans.__('Lint notebooks')}
         </button>{' '}
         {report && (
@@ -106,7 +106,7 @@ export function LintPanel(props: {
             className="jp-mod-styled jp-mod-accept"
             disabled={busy}
             title={unregistered.map(f => `${f.path} (${formatSize(f.size)}, ${f.reader})`).join('\n')}
-            onClick={() => void run(actions.registerData)}
+            onClick={() => void perform(actions.registerData)}
           >
             {trans.__('Register')}
           </button>
