@@ -20,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from . import __version__
 from .errors import Conflict, LifecycleError, NotFound, TemplateError, ValidationError
 from .identity import current_user
+from .lint_cli import add_lint_command, discover_datasets
 from .project import find_project_dir, read_manifest
 from .report import FORMATS, export_project
 from .report.state import read_export
@@ -338,8 +339,10 @@ def cmd_templates(ctx: Context) -> int:
 
 
 def cmd_dataset(ctx: Context) -> int:
-    """Record a dataset version, or verify every recorded dataset against its data."""
+    """Record a dataset version, verify every recorded dataset against its data, or discover unregistered data."""
     project = ctx.project()
+    if ctx.args.action == "discover":
+        return discover_datasets(ctx, project)
     if ctx.args.action == "add":
         if not ctx.args.path:
             raise UsageError("dataset add needs a PATH")
@@ -459,10 +462,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="*", metavar="FILE")
     p.add_argument("--format", choices=["table", "json"], default="table")
 
-    p = add("dataset", cmd_dataset, "record a dataset version or verify the recorded ones")
-    p.add_argument("action", choices=["add", "verify"])
+    add_lint_command(add)
+    p = add("dataset", cmd_dataset, "record a dataset version, verify the recorded ones, or discover unregistered data")
+    p.add_argument("action", choices=["add", "verify", "discover"])
     p.add_argument("path", nargs="?", metavar="PATH")
     p.add_argument("--name", help="dataset name (default: the file or folder name)")
+    p.add_argument("--add", action="store_true", help="discover: register every data file found (named after it)")
     p.add_argument("--format", choices=["table", "json"], default="table")
     return parser
 

@@ -56,7 +56,7 @@ def test_bad_input_exits_2_with_one_line(cli, folder: Path, args: list[str]) -> 
 def test_record_makes_the_result_evidence_of_the_lint_items(cli, folder: Path) -> None:
     done = cli(["lint", "--record", "--fail-on", "error"], cwd=folder)
     assert done.returncode == 1 and "recorded on" in done.stdout
-    status = json.loads(cli(["status", "--json"], cwd=folder).stdout)
+    status = json.loads(cli(["status", "--format", "json"], cwd=folder).stdout)
     lint_items = [k for k, v in status["items"].items() if v["evidence"] and "linted_at" in v["evidence"]]
     assert lint_items == ["experimentation/reproducibility-lint"]
 

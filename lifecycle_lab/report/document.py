@@ -14,7 +14,6 @@ from .. import __version__
 from ..clock import parse_utc
 from ..domain import ItemSpec, Summary, latest_signoffs
 from ..errors import LifecycleError, ValidationError
-from ..lint import lint_project
 from ..scores import template_score
 from ..service import DatasetCheck, Lifecycle, Project
 from ..store import DatasetVersion
@@ -129,11 +128,11 @@ def _audit(service: Lifecycle, project: Project) -> dict[str, Any]:
     }
 
 
-def _lint(project: Project, checks: list[DatasetCheck]) -> dict[str, Any]:
+def _lint(service: Lifecycle, project: Project, checks: list[DatasetCheck]) -> dict[str, Any]:
     """The reproducibility lint of the project's notebooks now, with its display blocks (an unreadable notebook
     is reported in the section, not as a failed export)."""
     try:
-        report = lint_project(project.manifest, registered=[c.recorded.path for c in checks]).to_json()
+        report = service.lint(project, datasets=checks).to_json()
     except LifecycleError as exc:
         return {"error": str(exc), "findings": [], "counts": {}, "blocks": [text(f"The lint could not run: {exc}")]}
     return {**report, "blocks": lint_blocks(report)}
@@ -161,7 +160,7 @@ def gather_report(
     summary = service.summary(project, today=when.date(), datasets=checks)
     stages = _stages(project, summary, versions)
     record = project.record
-    lint = _lint(project, checks)
+    lint = _lint(service, project, checks)
     return {
         "generator": f"lifecycle_lab {__version__}",
         "generated_at": when.strftime("%Y-%m-%dT%H:%M:%SZ"),

@@ -15,14 +15,14 @@ from ..service import Lifecycle
 from ..store import open_store, resolve_db_url
 from ..store.url import DB_URL_ENV
 from ..templates import TemplateRegistry, template_search_path
-from . import export, handlers, runs, spec
+from . import export, handlers, lint, runs, spec
 from .base import API_ROOT, LifecycleHandler
 from .paths import ServerRoot
 from .viewcache import ViewCache
 
 # Every REST module contributes its (pattern relative to API_ROOT, handler) pairs here.
 ROUTES: list[tuple[str, type[LifecycleHandler]]] = [*handlers.HANDLERS, *runs.HANDLERS, *export.HANDLERS,
-                                                    *spec.HANDLERS]
+                                                    *spec.HANDLERS, *lint.HANDLERS]
 
 
 class LifecycleLabApp(ExtensionApp):
