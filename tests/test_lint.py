@@ -194,3 +194,17 @@ def test_cells_are_written_like_saved_notebooks(tmp_path: Path) -> None:
     write_notebook(tmp_path / "n.ipynb", [("x = 1", 3, ["t"])])
     cell = nbformat.read(str(tmp_path / "n.ipynb"), as_version=4).cells[0]
     assert (cell.execution_count, cell.metadata["tags"]) == (3, ["t"])
+
+
+def test_lint_evidence_is_valid_and_fails_the_item_when_the_lint_found_errors(fixtures: Path) -> None:
+    from lifecycle_lab.evidence import evidence_failure, validate_evidence
+
+    manifest = read_manifest(fixtures)
+    at = "2026-12-06T02:00:00Z"
+    clean = lint_project(manifest, registered=[REGISTERED], notebooks=["define-ok.ipynb"]).evidence(at)
+    broken = lint_project(manifest, notebooks=["define-later.ipynb"]).evidence(at)
+    for evidence in (clean, broken):
+        validate_evidence("lint", evidence)
+    assert clean["notebooks"][0]["path"] == "define-ok.ipynb" and len(clean["notebooks"][0]["sha256"]) == 64
+    assert evidence_failure("lint", clean) is None
+    assert evidence_failure("lint", broken) == "the last lint found 1 error"
