@@ -22,6 +22,7 @@ from .anchors import parse_against
 from .coverage import coverage_csv
 from .errors import Conflict, LifecycleError, NotFound, TemplateError, ValidationError
 from .identity import current_user
+from .lint_cli import add_lint_command, discover_datasets
 from .project import find_project_dir, read_manifest
 from .report import FORMATS, LAYOUTS, annex_iv, export_project
 from .report.coverage import coverage_read_only
@@ -377,8 +378,10 @@ def cmd_templates(ctx: Context) -> int:
 
 
 def cmd_dataset(ctx: Context) -> int:
-    """Record a dataset version, or verify every recorded dataset against its data."""
+    """Record a dataset version, verify every recorded dataset against its data, or discover unregistered data."""
     project = ctx.project()
+    if ctx.args.action == "discover":
+        return discover_datasets(ctx, project)
     if ctx.args.action == "add":
         if not ctx.args.path:
             raise UsageError("dataset add needs a PATH")
@@ -541,10 +544,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a framework clause table (repeatable; default: the manifest's `frameworks`, else all)")
     p.add_argument("--format", choices=["table", "json", "csv"], default="table")
 
-    p = add("dataset", cmd_dataset, "record a dataset version or verify the recorded ones")
-    p.add_argument("action", choices=["add", "verify"])
+    add_lint_command(add)
+    p = add("dataset", cmd_dataset, "record a dataset version, verify the recorded ones, or discover unregistered data")
+    p.add_argument("action", choices=["add", "verify", "discover"])
     p.add_argument("path", nargs="?", metavar="PATH")
     p.add_argument("--name", help="dataset name (default: the file or folder name)")
+    p.add_argument("--add", action="store_true", help="discover: register every data file found (named after it)")
     p.add_argument("--format", choices=["table", "json"], default="table")
     return parser
 

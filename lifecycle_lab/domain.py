@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .errors import NotFound, ValidationError
-from .evidence import evidence_failure, has_evidence, validate_evidence
+from .evidence import NOTEBOOK_EVIDENCE, evidence_failure, has_evidence, validate_evidence
 
 STATUSES: tuple[str, ...] = ("todo", "in_progress", "done", "blocked", "not_applicable")
 CLOSED: frozenset[str] = frozenset({"done", "not_applicable"})
@@ -395,10 +395,12 @@ def stale_reasons(spec: ItemSpec, state: ItemState, seen: Observations) -> list[
     refs = evidence.get("versions", []) if spec.evidence == "datasets" else []
     if spec.evidence == "rerun":
         refs = evidence.get("datasets", [])
+    if spec.evidence in NOTEBOOK_EVIDENCE:
+        checked = "the rerun that verified it" if spec.evidence == "rerun" else "the lint that checked it"
         for nb in evidence.get("notebooks", []):
             path, recorded = nb.get("path"), nb.get("sha256")
             if recorded and path in seen.notebooks and seen.notebooks[path] != recorded:
-                reasons.append(f"notebook {path} changed after the rerun that verified it")
+                reasons.append(f"notebook {path} changed after {checked}")
     for ref in refs:
         name, recorded = ref.get("dataset"), ref.get("fingerprint")
         if recorded and name in seen.datasets:

@@ -176,6 +176,50 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             },
         },
     },
+    "lint": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["linted_at", "counts"],
+        "properties": {
+            "linted_at": _SHORT,
+            "counts": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {level: {"type": "integer", "minimum": 0} for level in ("info", "warning", "error")},
+            },
+            "notebooks": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["path"],
+                    "properties": {
+                        "path": _SHORT,
+                        "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+                        "findings": {"type": "integer", "minimum": 0},
+                    },
+                },
+            },
+            "findings": {
+                "type": "array",
+                "maxItems": 1_000,
+                "items": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["rule", "severity", "path", "message"],
+                    "properties": {
+                        "id": _SHORT,
+                        "rule": _SHORT,
+                        "severity": {"type": "string", "enum": ["info", "warning", "error"]},
+                        "path": _SHORT,
+                        "cell": {"type": ["integer", "null"], "minimum": 0},
+                        "line": {"type": ["integer", "null"], "minimum": 1},
+                        "message": _TEXT,
+                    },
+                },
+            },
+        },
+    },
     "test": {
         "type": "object",
         "additionalProperties": False,
@@ -262,7 +306,16 @@ PASSING_RERUN_VERDICTS = frozenset({"reproduced", "within_tolerance"})
 
 
 def evidence_failure(kind: str, value: Any) -> str | None:
-    """Why evidence that is present nonetheless shows a failure (a rerun that did not reproduce), or None."""
+    """Why evidence that is present nonetheless shows a failure (a rerun that did not reproduce, a lint that found
+    errors), or None."""
     if kind == "rerun" and isinstance(value, dict) and value.get("verdict") not in PASSING_RERUN_VERDICTS:
         return f"the last rerun's verdict is {value.get('verdict')}"
+    errors = (value.get("counts") or {}).get("error", 0) if kind == "lint" and isinstance(value, dict) else 0
+    if errors:
+        return f"the last lint found {errors} error{'s' if errors != 1 else ''}"
     return None
+
+
+NOTEBOOK_EVIDENCE: frozenset[str] = frozenset({"rerun", "lint"})
+"""Evidence kinds that record the notebooks they checked (``notebooks[].path/sha256``); such evidence goes stale
+when one of those notebooks changes."""

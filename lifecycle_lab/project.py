@@ -16,6 +16,8 @@ import yaml
 
 from ._jsonschema import Draft202012Validator
 from .errors import Conflict, NotFound, TemplateError, ValidationError
+from .lint.catalog import RULE_IDS
+from .lint.finding import SEVERITIES
 from .yamlmarks import dotted, line_of, load_marked_file
 
 MANIFEST = "lifecycle.yaml"
@@ -37,6 +39,15 @@ MANIFEST_SCHEMA: dict[str, Any] = {
             "description": "ids of framework clause tables whose coverage the project reports (templates/frameworks/)",
             "items": {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$"},
             "uniqueItems": True,
+        },
+        "lint": {
+            "type": "object",
+            "additionalProperties": False,
+            "description": "the reproducibility lint: rules turned off, and the severity `lint` fails on",
+            "properties": {
+                "disable": {"type": "array", "uniqueItems": True, "items": {"enum": list(RULE_IDS)}},
+                "fail_on": {"enum": list(SEVERITIES)},
+            },
         },
         "rerun": {
             "type": "object",
@@ -66,6 +77,8 @@ MANIFEST_SCHEMA: dict[str, Any] = {
 }
 _VALIDATOR = Draft202012Validator(MANIFEST_SCHEMA)
 
+DEFAULT_LINT: dict[str, Any] = {"disable": [], "fail_on": "warning"}
+
 DEFAULT_RERUN: dict[str, Any] = {
     "parameters": {},
     "kernel": None,
@@ -88,6 +101,7 @@ class Manifest:
     description: str = ""
     rerun: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_RERUN))
     frameworks: tuple[str, ...] = ()
+    lint: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_LINT))
 
     @property
     def path(self) -> Path:
@@ -141,6 +155,7 @@ def read_manifest(directory: str | Path) -> Manifest:
         description=data.get("description", ""),
         rerun=_plain(rerun),
         frameworks=tuple(data.get("frameworks", [])),
+        lint=_plain({**DEFAULT_LINT, **data.get("lint", {})}),
     )
 
 

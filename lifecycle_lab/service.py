@@ -7,7 +7,7 @@ the rules themselves live in ``domain.py`` and SQL lives in ``store/``.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,7 +17,9 @@ from .clock import today as utc_today
 from .clock import utcnow
 from .coverage import framework_coverage
 from .errors import NotFound, ValidationError
+from .evidence import NOTEBOOK_EVIDENCE
 from .fingerprint import Fingerprint, content_hash, fingerprint, notebook_hash
+from .lint import LintReport, lint_project
 from .project import Manifest, create_manifest, find_project_dir, read_manifest
 from .scores import template_score
 from .store import DatasetVersion, ProjectRecord, Store
@@ -222,7 +224,7 @@ class Lifecycle:
         notebooks: dict[str, str | None] = {}
         for item in project.template.items():
             state = recorded.get(item.key)
-            if item.evidence == "rerun" and state and isinstance(state.evidence, dict):
+            if item.evidence in NOTEBOOK_EVIDENCE and state and isinstance(state.evidence, dict):
                 for nb in state.evidence.get("notebooks", []):
                     if nb.get("path") and nb["path"] not in notebooks:
                         notebooks[nb["path"]] = notebook_hash(project.directory / nb["path"])
@@ -415,3 +417,30 @@ class Lifecycle:
             DatasetCheck(version, self._current_hash(project, version.path))
             for version in self.store.latest_datasets(project.id)
         ]
+
+    # --- the reproducibility lint ---------------------------------------------------------------
+
+    def lint(self, project: Project, notebooks: Sequence[str] | None = None, *,
+             datasets: list[DatasetCheck] | None = None) -> LintReport:
+        """Lint the project's notebooks (or ``notebooks``, relative to the project or absolute) against its
+        registered datasets; ValidationError names a notebook that is missing or not one."""
+        checks = self.check_datasets(project) if datasets is None else datasets
+        return lint_project(project.manifest, registered=[c.recorded.path for c in checks], notebooks=notebooks)
+
+    def record_lint(self, project: Project, *, actor: str) -> tuple[LintReport, list[str]]:
+        """Lint every notebook and record the result on each item whose evidence kind is ``lint``.
+
+        Returns the report and the keys of the items it was recorded on.
+        """
+        report = self.lint(project)
+        at = self.clock()
+        evidence = report.evidence(at)
+        keys = [item.key for item in project.template.items() if item.evidence == "lint"]
+        for key in keys:
+            change = self.evidence_change(project, key, evidence, actor=actor, at=at)
+            self.store.update_item(project.id, key, change, expected_version=None, actor=actor, at=at)
+        return report, keys
+
+    def register_discovered(self, project: Project, *, actor: str) -> list[tuple[DatasetVersion, bool]]:
+        """Record every data file the notebooks read that is no registered dataset (named after its file)."""
+        return [self.add_dataset(project, found.path, actor=actor) for found in self.lint(project).unregistered]

@@ -194,7 +194,7 @@ def test_sidebar_shows_the_project_of_the_open_notebook(page: Any, lab: Lab) -> 
     expect(sidebar.locator("[data-status=blocked]")).to_be_visible()
     stages = sidebar.locator("section.jp-LifecycleLab-stage")
     expect(stages).to_have_count(11)
-    expect(sidebar.locator("li.jp-LifecycleLab-item")).to_have_count(74)
+    expect(sidebar.locator("li.jp-LifecycleLab-item")).to_have_count(75)
     expect(sidebar.locator("[role=progressbar]")).to_have_attribute("aria-valuenow", "31")
     expect(page.locator(".jp-LifecycleLab-statusButton")).to_have_text("Lifecycle 31% · blocked")
     overdue = item_row(page, "governance/privacy-controls")
@@ -544,3 +544,23 @@ def test_sidebar_follows_the_dark_theme(page: Any, lab: Lab) -> None:
     page.screenshot(path=str(ARTIFACTS / "sidebar-dark.png"))
     use_theme(page, "JupyterLab Light")
     expect(page.locator("body[data-jp-theme-light=true]")).to_have_count(1, timeout=30_000)
+
+
+def test_lint_lists_findings_per_notebook_explains_the_rerun_and_jumps_to_the_cell(page: Any, lab: Lab) -> None:
+    from playwright.sync_api import expect
+
+    sidebar = open_sidebar(page, lab)
+    lint = sidebar.locator("section.jp-LifecycleLab-lint")
+    findings = lint.locator("details[data-lint-file='nondeterministic.ipynb'] li.jp-LifecycleLab-lintFinding")
+    expect(findings).to_have_count(3, timeout=30_000)
+    expect(lint.locator("details[data-lint-file]")).to_have_count(1)  # every other notebook lints clean
+    expect(lint.locator(".jp-LifecycleLab-lintData")).to_have_count(0)  # loans.csv is a registered dataset
+    # The shipped rerun's two differing cells, each explained by the unseeded generator it draws from.
+    explains = lint.locator("[data-lint-explains] li")
+    expect(explains).to_have_count(2)
+    expect(explains.first).to_contain_text("unseeded-random")
+    findings.filter(has_text="rng.choice").get_by_role("button", name="cell 4, line 1").click()
+    active = page.locator(".jp-NotebookPanel:visible .jp-Cell.jp-mod-active")
+    expect(active).to_contain_text("rng.choice", timeout=30_000)
+    expect(page.locator(".jp-NotebookPanel:visible")).to_have_count(1)
+    assert lab.dialogs == []

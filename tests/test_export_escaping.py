@@ -145,7 +145,7 @@ def test_markdown_renders_the_payload_as_text(hostile: Sample) -> None:
     for place in [f"Lifecycle dossier: {PAYLOAD}", *expected_places()]:
         assert place in text, place
     headings = [t for t, _ in page.tags if t in ("h1", "h2")]
-    assert headings == ["h1"] + ["h2"] * 5  # the notes' "# not a heading" stayed text
+    assert headings == ["h1"] + ["h2"] * 6  # the notes' "# not a heading" stayed text
     for line in BLOCK_STARTS.split("\n"):
         assert line.strip() in text, line
     assert "\\#let" in source and "\\*bold\\*" in source and "\\$x^2\\$" in source and "\\<script\\>" in source

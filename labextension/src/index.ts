@@ -20,12 +20,43 @@ import { SidebarActions } from './components/Sidebar';
 import { saveFile } from './download';
 import { ExecutedNotebooksDrive, executedNotebookPath, isExecutedNotebookPath } from './drive';
 import { lifecycleIcon } from './icon';
+import { LintFinding } from './lint';
 import { DEFAULT_SETTINGS, LifecycleModel } from './model';
+import { LintClient, LintModel } from './models/lint';
 import { EXPORT_FORMATS, ExportFormat, ILifecycleModel, Run, RunNotebook } from './tokens';
 import { createAuditWidget } from './widgets/audit';
 import { createDiffWidget } from './widgets/diff';
 import { LifecycleSidebar } from './widgets/sidebar';
 import { LifecycleStatus } from './widgets/status';
+
+/** The parts of a notebook panel the jump to a finding's cell uses (no dependency on @jupyterlab/notebook). */
+interface NotebookLike {
+  revealed?: Promise<void>;
+  content?: {
+    activeCellIndex: number;
+    mode: string;
+    widgets: readonly Widget[];
+    scrollToItem?: (index: number, behavior?: 'auto' | 'smart' | 'center' | 'start' | 'end') => Promise<void>;
+  };
+}
+
+/** Make cell `index` of an opened notebook the active one and bring it into view. */
+async function revealCell(widget: Widget, index: number): Promise<void> {
+  const panel = widget as Widget & NotebookLike;
+  await panel.revealed;
+  const notebook = panel.content;
+  if (!notebook || index >= notebook.widgets.length) {
+    return;
+  }
+  notebook.activeCellIndex = index;
+  notebook.mode = 'command';
+  if (notebook.scrollToItem) {
+    await notebook.scrollToItem(index, 'center');
+  } else {
+    notebook.widgets[index].node.scrollIntoView({ block: 'center' });
+  }
+  widget.node.focus();
+}
 
 /** The id of the main plugin; also the key of its settings schema (`schema/plugin.json`). */
 const PLUGIN_ID = 'lifecycle-lab:plugin';
@@ -78,7 +109,31 @@ const sidebarPlugin: JupyterFrontEndPlugin<ILifecycleModel> = {
       app.shell.activateById(widget.id);
     };
 
+    const lint = new LintModel(new LintClient(app.serviceManager.serverSettings), () => model.project?.id ?? null);
+    let linted: string | null = null;
+    model.changed.connect(() => {
+      const projectId = model.project?.id ?? null;
+      if (projectId !== linted) {
+        linted = projectId;
+        lint.clear();
+        void lint.load();
+      }
+    });
+
     const actions: SidebarActions = {
+      lint,
+      jumpToFinding: async (finding: LintFinding) => {
+        const project = model.project;
+        if (!project || finding.cell === null) {
+          return;
+        }
+        const widget = docManager.openOrReveal(PathExt.join(project.path, finding.path));
+        if (!widget) {
+          return;
+        }
+        await widget.context.ready;
+        await revealCell(widget, finding.cell);
+      },
       openExecuted: async (run: Run, notebook: RunNotebook) => {
         const path = model.project ? executedNotebookPath(model.project.id, run, notebook) : null;
         const widget = path ? docManager.openOrReveal(path) : undefined;

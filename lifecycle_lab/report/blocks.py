@@ -191,6 +191,24 @@ def _rerun(value: Mapping[str, Any], _: Mapping[tuple[str, int], Any]) -> list[B
     return blocks
 
 
+def lint_findings_table(findings: list[Mapping[str, Any]]) -> Block:
+    """Lint findings, one row each: where (notebook, cell, line counted from 1), rule, severity, message."""
+    return table(["Notebook", "Cell", "Line", "Rule", "Severity", "Message"],
+                 [[f.get("path"), None if f.get("cell") is None else f["cell"] + 1, f.get("line"), f.get("rule"),
+                   f.get("severity"), clip(str(f.get("message", "")))] for f in findings])
+
+
+def lint_blocks(value: Mapping[str, Any]) -> list[Block]:
+    """A lint result (a report, or ``lint`` evidence): counts by severity, then its findings."""
+    counts = value.get("counts") or {}
+    blocks = [fields([("Linted", value.get("linted_at")), ("Errors", counts.get("error", 0)),
+                      ("Warnings", counts.get("warning", 0)), ("Notes", counts.get("info", 0)),
+                      ("Suppressed", value.get("suppressed"))])]
+    if value.get("findings"):
+        blocks.append(lint_findings_table(value["findings"]))
+    return blocks
+
+
 def _decision_log(value: Mapping[str, Any], _: Mapping[tuple[str, int], Any]) -> list[Block]:
     keys = ["decision", "rationale", "alternatives", "by", "at"]
     return [table(["Decision", "Rationale", "Alternatives", "By", "At"],
@@ -204,6 +222,7 @@ _KINDS: dict[str, Callable[[Mapping[str, Any], Mapping[tuple[str, int], Any]], l
     "hyperparameters": _hyperparameters,
     "metrics": _metrics,
     "rerun": _rerun,
+    "lint": lambda value, _: lint_blocks(value),
     "decision_log": _decision_log,
     "text": lambda value, _: [text(value.get("text", ""))] if value.get("text") else [],
     "link": lambda value, _: [link(value["url"], value.get("title"))] if value.get("url") else [],

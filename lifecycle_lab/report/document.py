@@ -14,11 +14,11 @@ from typing import Any
 from .. import __version__
 from ..clock import parse_utc
 from ..domain import ItemSpec, Summary, latest_signoffs
-from ..errors import ValidationError
+from ..errors import LifecycleError, ValidationError
 from ..scores import template_score
 from ..service import DatasetCheck, Lifecycle, Project
 from ..store import DatasetVersion
-from .blocks import evidence_blocks
+from .blocks import evidence_blocks, lint_blocks, text
 from .coverage import project_coverage
 from .reruns import gather_reruns
 
@@ -138,6 +138,29 @@ def _audit(service: Lifecycle, project: Project) -> dict[str, Any]:
     }
 
 
+def _lint(service: Lifecycle, project: Project, checks: list[DatasetCheck]) -> dict[str, Any]:
+    """The reproducibility lint of the project's notebooks now, with its display blocks (an unreadable notebook
+    is reported in the section, not as a failed export)."""
+    try:
+        report = service.lint(project, datasets=checks).to_json()
+    except LifecycleError as exc:
+        return {"error": str(exc), "findings": [], "counts": {}, "blocks": [text(f"The lint could not run: {exc}")]}
+    return {**report, "blocks": lint_blocks(report)}
+
+
+def explain_differences(reruns: dict[str, Any], findings: list[dict[str, Any]]) -> dict[str, Any]:
+    """Each differing cell of the reruns with ``lint``: the lint findings in that cell that explain it ('' when
+    none). A cell is matched by its id when both sides have one, else by its position."""
+    for nb in reruns["notebooks"]:
+        for cell in nb.get("differing", []):
+            index, cell_id = int(cell["cell"]) - 1, cell.get("cell_id")
+            cell["lint"] = "; ".join(
+                f"{f['rule']}: {f['message']}" for f in findings
+                if f["path"] == nb["path"] and f["cell"] is not None
+                and (f["cell_id"] == cell_id if cell_id and f.get("cell_id") else f["cell"] == index))
+    return reruns
+
+
 def gather_report(
     service: Lifecycle, project: Project, *, generated_at: str, generated_by: str,
     frameworks: Sequence[str] | None = None,
@@ -151,6 +174,7 @@ def gather_report(
     summary = service.summary(project, today=when.date(), datasets=checks)
     stages = _stages(project, summary, versions)
     record = project.record
+    lint = _lint(service, project, checks)
     return {
         "generator": f"lifecycle_lab {__version__}",
         "generated_at": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -178,7 +202,9 @@ def gather_report(
         },
         "stages": stages,
         "signoffs": _signoffs(project, summary),
-        "reruns": gather_reruns(service.store, record.id, list(project.manifest.notebooks)),
+        "reruns": explain_differences(gather_reruns(service.store, record.id, list(project.manifest.notebooks)),
+                                      lint["findings"]),
+        "lint": lint,
         "audit": _audit(service, project),
         "coverage": [result.to_json() for result in project_coverage(service, project, ids, summary=summary)]
         if (ids := list(project.manifest.frameworks if frameworks is None else frameworks)) else [],

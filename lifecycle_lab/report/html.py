@@ -182,7 +182,8 @@ def _notebook_detail(nb: dict[str, Any]) -> str:
     if nb["differing"]:
         parts.append(_markup_table(["Cell", "Saved output", "Rerun output"], [
             [f"{h(c['cell'])} · {h(c['status'])}<br><code>{_dash(c['source'])}</code>"
-             + (f"<br>{h(c['difference'])}" if c["difference"] else ""),
+             + (f"<br>{h(c['difference'])}" if c["difference"] else "")
+             + (f"<br>Explained by the lint: {h(c['lint'])}" if c.get("lint") else ""),
              f'<div class="out">{h(c["expected"])}</div>', f'<div class="out">{h(c["actual"])}</div>']
             for c in nb["differing"]
         ]))
@@ -215,6 +216,12 @@ def _reruns(doc: dict[str, Any]) -> str:
     return "".join(parts)
 
 
+def _lint(doc: dict[str, Any]) -> str:
+    blocks = "".join(_block(b) for b in doc["lint"]["blocks"])
+    return ("<h2>Reproducibility lint</h2><p>What the static lint finds in the notebooks now (nothing is run).</p>"
+            + blocks)
+
+
 def _audit(doc: dict[str, Any]) -> str:
     audit = doc["audit"]
     if audit["verified"]:
@@ -243,5 +250,5 @@ def render_page(title: str, body: str, doc: dict[str, Any]) -> str:
 
 def render_html(doc: dict[str, Any]) -> str:
     """The report document as one self-contained HTML page."""
-    body = "\n".join([_cover(doc), _stages(doc), _signoffs(doc), _reruns(doc), _audit(doc)])
+    body = "\n".join([_cover(doc), _stages(doc), _signoffs(doc), _reruns(doc), _lint(doc), _audit(doc)])
     return render_page(f"Lifecycle dossier: {doc['project']['name']}", body, doc)

@@ -167,6 +167,8 @@ def _notebook_detail(nb: dict[str, Any]) -> list[str]:
         lines += [f"- Cell {cell['cell']} ({md(cell['status'])}): {md_or_dash(cell['source'])}"]
         if cell["difference"]:
             lines += [f"  First difference: {md(cell['difference'])}"]
+        if cell.get("lint"):
+            lines += [f"  Explained by the lint: {md(cell['lint'])}"]
         lines += ["", "  Saved output:", "", *_quote(cell["expected"], "  "), "",
                   "  Rerun output:", "", *_quote(cell["actual"], "  "), ""]
     if nb["omitted"]:
@@ -202,6 +204,13 @@ def _reruns(doc: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _lint(doc: dict[str, Any]) -> list[str]:
+    lines = ["## Reproducibility lint", "", "What the static lint finds in the notebooks now (nothing is run).", ""]
+    for block in doc["lint"]["blocks"]:
+        lines += _block(block, "")
+    return lines
+
+
 def _audit(doc: dict[str, Any]) -> list[str]:
     audit = doc["audit"]
     if audit["verified"]:
@@ -216,5 +225,5 @@ def _audit(doc: dict[str, Any]) -> list[str]:
 
 def render_markdown(doc: dict[str, Any]) -> str:
     """The report document as GitHub-flavoured Markdown."""
-    lines = [*_cover(doc), *_stages(doc), *_signoffs(doc), *_reruns(doc), *_audit(doc)]
+    lines = [*_cover(doc), *_stages(doc), *_signoffs(doc), *_reruns(doc), *_lint(doc), *_audit(doc)]
     return "\n".join(lines).rstrip("\n") + "\n"

@@ -34,6 +34,7 @@ def state_document(store: Store, doc: dict[str, Any]) -> dict[str, Any]:
                         "overdue": s["overdue"]} for s in doc["stages"]],
             "audit": {k: doc["audit"][k] for k in ("total", "head", "head_seq", "head_at", "mode", "verified",
                                                    "message")},
+            "lint": {k: v for k, v in doc["lint"].items() if k != "blocks"},
         },
         "state": export_state(store, doc["project"]["id"]),
     }

@@ -16,14 +16,14 @@ from ..store import open_store, resolve_db_url
 from ..store.keys import KEY_ENV, KEY_FILE_ENV, resolve_audit_key
 from ..store.url import DB_URL_ENV
 from ..templates import TemplateRegistry, template_search_path
-from . import coverage, export, handlers, runs, spec
+from . import coverage, export, handlers, lint, runs, spec
 from .base import API_ROOT, LifecycleHandler
 from .paths import ServerRoot
 from .viewcache import ViewCache
 
 # Every REST module contributes its (pattern relative to API_ROOT, handler) pairs here.
 ROUTES: list[tuple[str, type[LifecycleHandler]]] = [*handlers.HANDLERS, *runs.HANDLERS, *export.HANDLERS,
-                                                    *spec.HANDLERS, *coverage.HANDLERS]
+                                                    *spec.HANDLERS, *coverage.HANDLERS, *lint.HANDLERS]
 
 
 class LifecycleLabApp(ExtensionApp):

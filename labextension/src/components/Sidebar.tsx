@@ -7,10 +7,11 @@ import { ExportFormat, ProjectView } from '../tokens';
 import { ExportControl } from './ExportControl';
 import { FilterBar, Header } from './Header';
 import { InitProject } from './InitProject';
+import { LintSection, LintSectionActions } from './LintSection';
 import { RerunActions, RerunPanel } from './RerunPanel';
 import { StageSection } from './StageSection';
 
-export interface SidebarActions extends RerunActions {
+export interface SidebarActions extends RerunActions, LintSectionActions {
   exportProject: (format: ExportFormat) => Promise<void>;
   showAudit: () => void;
 }
@@ -46,6 +47,7 @@ function ProjectPanel(props: {
         </button>
       </div>
       <RerunPanel model={model} project={view.project} actions={actions} trans={trans} />
+      <LintSection actions={actions} run={model.currentRun} trans={trans} />
       <FilterBar model={model} trans={trans} />
       <div className="jp-LifecycleLab-stages">
         {view.template.stages.map(stage => (
