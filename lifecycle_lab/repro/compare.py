@@ -162,11 +162,15 @@ class _Outcome:
 
     images: list[ImagePair] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    environment: str | None = None  # what changed in the environment since the expected outputs, if known
 
 
 def _compare_part(position: int, e: Part, a: Part, tol: Tolerance, outcome: _Outcome) -> tuple[str, Difference | None]:
     if e.kind in IMAGE_TYPES:
         result = compare_images(e.payload, a.payload, tol.image)
+        if result.resized and outcome.environment:  # another matplotlib/backend renders at other sizes
+            result = replace(result, status=WITHIN, message=f"{e.kind} rendered at another size ({result.message}) "
+                             f"after the environment changed ({outcome.environment}): not compared by pixels")
         if result.status != IDENTICAL or result.distance is None:
             outcome.images.append(ImagePair(position, e.kind, result, e.payload, a.payload))
         if not result.decoded:
@@ -221,8 +225,13 @@ def compare_cell(
     actual: Sequence[Mapping[str, Any]],
     tolerance: Tolerance,
     sanitizers: Sequence[Sanitizer],
+    environment: str | None = None,
 ) -> tuple[CellComparison, str | None]:
-    """One code cell (``cell`` gives its markers and source) compared; with a warning about its tags, if any."""
+    """One code cell (``cell`` gives its markers and source) compared; with a warning about its tags, if any.
+
+    ``environment`` describes what changed since the expected outputs were made (an image rendered at another
+    size is then within tolerance, with a note, rather than a difference).
+    """
     markers = cell_markers(cell)
     base = CellComparison(index=index, cell_id=cell.get("id"), source=source_text(cell), status=IDENTICAL)
     if markers.skip:
@@ -242,7 +251,7 @@ def compare_cell(
             return _mismatch(base, e_group[0][0], exp, act), warning
     if len(exp_groups) != len(act_groups):
         return _mismatch(base, min(len(exp), len(act)), exp, act), warning
-    outcome = _Outcome()
+    outcome = _Outcome(environment=environment)
     status, widest = IDENTICAL, None
     for e_group, a_group in zip(exp_groups, act_groups, strict=True):
         result, difference = _compare_group(e_group, a_group, tol, outcome)
@@ -295,9 +304,11 @@ def compare_notebooks(
     if len(exp_cells) != len(act_cells):
         notes.append(f"the expected notebook has {len(exp_cells)} code cells, the rerun {len(act_cells)}")
     results: list[CellComparison] = []
+    environment = "; ".join(f"{name} {before or '(absent)'} → {after or '(absent)'}"
+                            for name, (before, after) in sorted((changed or {}).items())[:3]) or None
     for (index, cell), (_, rerun) in zip(exp_cells, act_cells, strict=False):
         result, warning = compare_cell(index, cell, cell.get("outputs", []), rerun.get("outputs", []),
-                                       tolerance, sanitizers)
+                                       tolerance, sanitizers, environment)
         results.append(result)
         notes += [f"cell {index + 1}: {note}" for note in result.notes]
         if warning:

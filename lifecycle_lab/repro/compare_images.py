@@ -80,6 +80,7 @@ class ImageComparison:
     tolerance: float
     message: str
     decoded: bool = True
+    resized: bool = False  # decoded, but of other sizes: not comparable pixel by pixel
 
 
 def compare_images(expected: str, actual: str, tolerance: float) -> ImageComparison:
@@ -94,7 +95,7 @@ def compare_images(expected: str, actual: str, tolerance: float) -> ImageCompari
                                "compared by content hash", decoded=False)
     if (left.width, left.height) != (right.width, right.height):
         return ImageComparison(DIFFERS, None, tolerance, f"{left.width}×{left.height} vs {right.width}×{right.height} "
-                               "pixels")
+                               "pixels", resized=True)
     if left.rgba == right.rgba:
         return ImageComparison(IDENTICAL, 0.0, tolerance, "the same pixels in other bytes")
     distance = rms_distance(left.rgba, right.rgba)

@@ -7,8 +7,9 @@ the tool that defined it (docs/rerun.md lists them):
   (nbclient/papermill), ``nbval-skip`` and a ``# NBVAL_SKIP`` comment;
 - ignore output (executed, not compared): ``lifecycle:ignore-output``,
   ``nbval-ignore-output`` and ``# NBVAL_IGNORE_OUTPUT``;
-- check output (compared even where another marker says ignore, as in nbval):
-  ``nbval-check-output`` and ``# NBVAL_CHECK_OUTPUT``;
+- check output (compared; as in nbval, between check and ignore markers the
+  comments win over the tags and the last one wins): ``nbval-check-output`` and
+  ``# NBVAL_CHECK_OUTPUT``;
 - raises (an exception is expected, execution continues, compared by name and
   message): ``lifecycle:raises``, ``raises-exception`` (nbclient),
   ``nbval-raises-exception`` and ``# NBVAL_RAISES_EXCEPTION``.
@@ -71,12 +72,9 @@ class CellMarkers:
 def cell_markers(cell: Mapping[str, Any]) -> CellMarkers:
     """The markers of one code cell, from its tags and from nbval's comment lines anywhere in its source.
 
-    A check-output marker wins over an ignore-output one, as nbval's does when both are present.
+    Check and ignore markers settle as nbval settles them: tags first, then comments, the last one wins.
     """
-    kinds: dict[str, list[str]] = {}
-    for tag in tags(cell):
-        if tag in _TAGS:
-            kinds.setdefault(_TAGS[tag], []).append(tag)
+    found: list[tuple[str, str]] = [(_TAGS[tag], tag) for tag in tags(cell) if tag in _TAGS]
     source = source_text(cell)
     if "NBVAL_" in source or "PYTEST_VALIDATE_" in source:
         for line in source.splitlines():
@@ -84,10 +82,11 @@ def cell_markers(cell: Mapping[str, Any]) -> CellMarkers:
             if line.startswith("#"):
                 comment = line.lstrip("#").strip()
                 if comment in _COMMENTS:
-                    kinds.setdefault(_COMMENTS[comment], []).append(f"# {comment}")
-    found = tuple(marker for names in kinds.values() for marker in names)
-    return CellMarkers(skip=SKIP in kinds, ignore_output=IGNORE in kinds and CHECK not in kinds,
-                       raises=RAISES in kinds, found=found)
+                    found.append((_COMMENTS[comment], f"# {comment}"))
+    kinds = {kind for kind, _ in found}
+    checked = [kind for kind, _ in found if kind in (CHECK, IGNORE)]
+    return CellMarkers(skip=SKIP in kinds, ignore_output=bool(checked) and checked[-1] == IGNORE,
+                       raises=RAISES in kinds, found=tuple(name for _, name in found))
 
 
 def never_executed(cell: Mapping[str, Any]) -> bool:

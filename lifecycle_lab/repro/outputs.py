@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from .compare_images import IMAGE_TYPES, image_digest, payload_text
@@ -82,38 +82,34 @@ def _mime_part(mime: str, value: Any, output: int, sanitizers: Sequence[Sanitize
 
 
 def normalize_outputs(outputs: Sequence[Mapping[str, Any]], sanitizers: Sequence[Sanitizer]) -> tuple[Part, ...]:
-    """A cell's outputs as comparable parts: consecutive streams coalesced, metadata and counts dropped."""
-    parts: list[Part] = []
-    pending_name, pending_text = None, ""
-    position = 0
+    """A cell's outputs as comparable parts: metadata and counts dropped, each stream's text joined.
 
-    def flush() -> None:
-        nonlocal pending_name, pending_text, position
-        if pending_name is not None:
-            parts.append(Part(pending_name, sanitize(pending_text, sanitizers), position))
-            position += 1
-        pending_name, pending_text = None, ""
-
+    As nbval does, all of a cell's stdout is one part and all its stderr another, each where that stream first
+    appeared: how the two interleave depends on when buffers were flushed, not on what the cell computed.
+    """
+    items: list[Any] = []  # a Part, or a stream name whose joined text is filled in at the end
+    streams: dict[str, list[str]] = {}
     for output in outputs:
         kind = output.get("output_type")
         if kind == "stream":
-            name = output.get("name", "stdout")
-            if name != pending_name:
-                flush()
-                pending_name = name
-            pending_text += text_of(output.get("text", ""))
-            continue
-        flush()
-        if kind in ("execute_result", "display_data", "update_display_data"):
+            name = str(output.get("name", "stdout"))
+            if name not in streams:
+                streams[name] = []
+                items.append(name)
+            streams[name].append(text_of(output.get("text", "")))
+        elif kind in ("execute_result", "display_data", "update_display_data"):
             data = output.get("data") or {}
-            parts.extend(_mime_part(mime, data[mime], position, sanitizers) for mime in sorted(data))
-            position += 1
+            items.append([_mime_part(mime, data[mime], 0, sanitizers) for mime in sorted(data)])
         elif kind == "error":
             message = f"{output.get('ename', '')}: {output.get('evalue', '')}"
             trace = "\n".join(text_of(line) for line in output.get("traceback") or [])
-            parts.append(Part("error", sanitize(message, sanitizers), position, payload=trace))
-            position += 1
-    flush()
+            items.append([Part("error", sanitize(message, sanitizers), 0, payload=trace)])
+    parts: list[Part] = []
+    for position, item in enumerate(items):
+        if isinstance(item, str):
+            parts.append(Part(item, sanitize("".join(streams[item]), sanitizers), position))
+        else:
+            parts.extend(replace(part, output=position) for part in item)
     return tuple(parts)
 
 

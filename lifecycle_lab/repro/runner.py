@@ -244,13 +244,19 @@ def execute(
                  "message": f"execution stopped {where}: {type(exc).__name__}: {first_line(exc)}"}
     finally:
         kill_live_kernels()
-    if error is None and manager.failure is not None:
+    if error is None and manager.failure is not None and not _clean_exit(manager.failure):
         error = _exception_error(nb, manager.current or 0, manager.failure)
     if error is not None and manager.current is not None:
         error["cell_id"] = nb.cells[manager.current].get("id")
     _restore_tags(nb)
     nbformat.write(nb, str(output_path))
     return Execution(notebook=nb, duration=time.monotonic() - started, error=error)
+
+
+def _clean_exit(failure: Any) -> bool:
+    """``sys.exit()``, ``sys.exit(0)`` or ``raise SystemExit``: the notebook stopped there on purpose, as papermill
+    treats it (the cells after it are not executed, and not an error)."""
+    return getattr(failure, "ename", None) == "SystemExit" and getattr(failure, "evalue", None) in ("", "0", "None")
 
 
 def _exception_error(nb: Any, executed_index: int, failure: Any) -> dict[str, Any]:

@@ -1,41 +1,35 @@
 """nbval's sanitize files (``pytest --nbval --nbval-sanitize-with FILE``) read as the manifest's extra sanitizers.
 
-A sanitize file is INI text, one section per pair::
+The format is nbval's: a ``regex:`` line immediately followed by its ``replace:``
+line, any number of pairs, section headers and other lines ignored::
 
-    [timestamps]
+    [Dates and times]
     regex: \\d{2}:\\d{2}:\\d{2}
-    replace: HH:MM:SS
+    replace: TIMESTAMP
 
 Listed in ``lifecycle.yaml`` under ``rerun.sanitize_files`` (relative to the project
-folder), its pairs run after the manifest's own ``sanitizers`` and before the built-in ones.
+folder), their pairs run after the manifest's own ``sanitizers`` and before the built-in ones.
 """
 
 from __future__ import annotations
 
-import configparser
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
 from ..errors import ValidationError
 from .sanitize import manifest_sanitizers
 
+_PAIR = re.compile(r"^regex: (.*)$\n^replace: (.*)$", re.MULTILINE)
+
 
 def parse_sanitize_file(text: str, display: str) -> list[dict[str, str]]:
-    """The ``{regex, replace}`` pairs of a sanitize file's text; ValidationError naming the file and section."""
-    parser = configparser.ConfigParser(interpolation=None, delimiters=(":", "="), comment_prefixes=("#", ";"),
-                                       inline_comment_prefixes=None, strict=False)
-    parser.optionxform = str  # type: ignore[assignment,method-assign]
+    """The ``{regex, replace}`` pairs of a sanitize file's text; ValidationError naming the file and bad pair."""
+    pairs = [{"regex": regex, "replace": replace} for regex, replace in _PAIR.findall(text.replace("\r\n", "\n"))]
     try:
-        parser.read_string(text, source=display)
-    except configparser.Error as exc:
-        raise ValidationError(f"{display}: not an nbval sanitize file ({str(exc).splitlines()[0]})") from None
-    pairs = []
-    for section in parser.sections():
-        values = parser[section]
-        if "regex" not in values:
-            raise ValidationError(f"{display}: section [{section}] has no 'regex:' line")
-        pairs.append({"regex": values["regex"], "replace": values.get("replace", "")})
-    manifest_sanitizers(pairs)  # every regex compiles, or the error names it
+        manifest_sanitizers(pairs)  # every regex compiles, or the error names it
+    except ValidationError as exc:
+        raise ValidationError(f"{display}: {str(exc).replace('rerun.sanitizers', 'pair')}") from None
     return pairs
 
 
