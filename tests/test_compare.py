@@ -227,6 +227,7 @@ def test_a_never_executed_cell_is_unverified_not_a_difference_with_a_hint_to_use
     comparison = compare(notebook(("print(1)", [])), notebook(("print(1)", [stream("1\n")])))
     assert comparison.verdict == "reproduced"
     assert comparison.counts()["unverified"] == 1 and comparison.counts()["differs"] == 0
+    assert "unverified" not in compare(notebook(("a", [stream("1")])), notebook(("a", [stream("1")]))).counts()
     assert any("--twice" in note for note in comparison.notes)
 
 

@@ -16,7 +16,7 @@ from lifecycle_lab.repro.compare_markup import canonical_markup
 from lifecycle_lab.repro.sanitize import BUILTIN_SANITIZERS
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
 TOL = Tolerance()
 

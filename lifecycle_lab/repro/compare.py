@@ -110,10 +110,12 @@ class NotebookComparison:
         return WITHIN if WITHIN in statuses else REPRODUCED
 
     def counts(self) -> dict[str, int]:
-        """How many cells ended in each status."""
+        """How many cells ended in each status (``unverified`` only when there are some: older records lack it)."""
         counts = dict.fromkeys(STATUSES, 0)
         for cell in self.cells:
             counts[cell.status] += 1
+        if not counts[UNVERIFIED]:
+            del counts[UNVERIFIED]
         return counts
 
     def reasons(self) -> dict[str, int]:

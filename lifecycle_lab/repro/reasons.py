@@ -106,6 +106,14 @@ def _reordered(expected: str, actual: str) -> bool:
     return len(items_e) > 1 and sorted(items_e) == sorted(items_a)
 
 
+def _line(parts: Sequence[PartLike], difference: Difference) -> str:
+    """The line of the output where the difference is (numbers alone do not say they are a date)."""
+    if difference.output >= len(parts):
+        return ""
+    lines = parts[difference.output].text.splitlines()
+    return lines[difference.line - 1] if 0 < difference.line <= len(lines) else ""
+
+
 def classify(
     index: int,
     expected: Sequence[PartLike],
@@ -141,7 +149,7 @@ def classify(
         return Reason(IMAGE, image_message)
     if difference is None:
         return Reason(TEXT, "the outputs differ")
-    excerpt = f"{difference.expected} {difference.actual}"
+    excerpt = f"{difference.expected} {difference.actual} {_line(expected, difference)} {_line(actual, difference)}"
     if _TIME.search(excerpt):
         return Reason(TIME, "a date or time in the output changed")
     if _PATH.search(excerpt):
