@@ -58,7 +58,8 @@ def _decode(digest: str, payload: str) -> Decoded:
         raw = base64.b64decode(payload, validate=True)
         with Image.open(io.BytesIO(raw)) as image:
             image.seek(0)  # an animated GIF compares by its first frame
-            rgba = image.convert("RGBA")
+            image.load()
+            rgba = image if image.mode == "RGBA" else image.convert("RGBA")  # matplotlib writes RGBA already
             return Decoded(rgba.width, rgba.height, rgba.tobytes())
     except (binascii.Error, ValueError) as exc:
         return Decoded(error=f"not base64 ({exc})")
