@@ -60,8 +60,11 @@ MANIFEST_SCHEMA: dict[str, Any] = {
                 "tolerance": {
                     "type": "object",
                     "additionalProperties": False,
-                    "properties": {"rel": _NUMBER, "abs": _NUMBER},
+                    "properties": {"rel": _NUMBER, "abs": _NUMBER,
+                                   "image": {**_NUMBER, "description": "RMS pixel distance, 0-255 scale"}},
                 },
+                "sanitize_files": {"type": "array", "items": {"type": "string", "minLength": 1},
+                                   "description": "nbval sanitize files, relative to the project folder"},
                 "sanitizers": {
                     "type": "array",
                     "items": {

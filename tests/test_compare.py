@@ -223,10 +223,20 @@ def test_papermill_injected_parameters_cell_is_not_compared() -> None:
     assert compare(saved, rerun).verdict == "reproduced"
 
 
-def test_no_saved_outputs_differs_with_a_hint_to_use_twice() -> None:
+def test_a_never_executed_cell_is_unverified_not_a_difference_with_a_hint_to_use_twice() -> None:
     comparison = compare(notebook(("print(1)", [])), notebook(("print(1)", [stream("1\n")])))
-    assert comparison.verdict == "differs"
+    assert comparison.verdict == "reproduced"
+    assert comparison.counts()["unverified"] == 1 and comparison.counts()["differs"] == 0
+    assert "unverified" not in compare(notebook(("a", [stream("1")])), notebook(("a", [stream("1")]))).counts()
     assert any("--twice" in note for note in comparison.notes)
+
+
+def test_an_executed_cell_saved_without_output_differs_when_the_rerun_prints() -> None:
+    saved = notebook(("print(1)", []))
+    saved.cells[0].execution_count = 1
+    comparison = compare(saved, notebook(("print(1)", [stream("1\n")])))
+    assert comparison.verdict == "differs"
+    assert comparison.cells[0].reason == "extra-output"
 
 
 def test_the_record_keeps_only_cells_that_are_not_identical_but_counts_all() -> None:

@@ -83,8 +83,8 @@ export class LifecycleClient implements ILifecycleAPI {
     return this._body<AuditLog>(this._project(projectId, 'audit'), { query });
   }
 
-  startRun(projectId: string): Promise<Run> {
-    return this._body<Run>(this._project(projectId, 'runs'), { method: 'POST', json: {} });
+  startRun(projectId: string, twice = false): Promise<Run> {
+    return this._body<Run>(this._project(projectId, 'runs'), { method: 'POST', json: twice ? { twice } : {} });
   }
 
   run(projectId: string, runId: string): Promise<Run> {

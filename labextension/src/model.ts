@@ -351,14 +351,14 @@ export class LifecycleModel implements ILifecycleModel, IDisposable {
   // --- reruns --------------------------------------------------------------------------------
 
   /** Start a rerun of the project's notebooks; its progress is followed by `poll`. */
-  async startRun(): Promise<void> {
+  async startRun(twice = false): Promise<void> {
     const project = this.project;
     if (!project) {
       return;
     }
     this._runError = null;
     try {
-      this._showRun(await this._api.startRun(project.id));
+      this._showRun(await this._api.startRun(project.id, twice));
       this._restartPolling();
     } catch (reason) {
       const running = conflictCurrent<Run>(reason);

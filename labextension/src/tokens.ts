@@ -316,6 +316,23 @@ export interface CellDiff {
   expected: CellOutput[];
   actual: CellOutput[];
   first_difference?: FirstDifference | null;
+  /** Why the cell differs: number, randomness, ordering, environment, time, path, image, error, text… */
+  reason?: string | null;
+  reason_detail?: string | null;
+  /** Images compared by pixels; the pictures are PNG `data:` URIs when the record kept them. */
+  images?: ImageDiff[];
+}
+
+export interface ImageDiff {
+  output: number;
+  kind: string;
+  status: string;
+  distance: number | null;
+  tolerance: number;
+  message: string;
+  expected?: string | null;
+  actual?: string | null;
+  difference?: string | null;
 }
 
 export interface NotebookDiffs {
@@ -419,7 +436,8 @@ export interface ILifecycleAPI {
   changes(projectId: string, since: number): Promise<ChangeFeed>;
   /** Events after `since` (a page of at most 1000); `verify` adds the hash-chain check. */
   audit(projectId: string, since: number, verify: boolean): Promise<AuditLog>;
-  startRun(projectId: string): Promise<Run>;
+  /** `twice`: run each notebook twice from scratch and compare the two runs. */
+  startRun(projectId: string, twice?: boolean): Promise<Run>;
   run(projectId: string, runId: string): Promise<Run>;
   runs(projectId: string): Promise<Run[]>;
   cancelRun(projectId: string, runId: string): Promise<Run>;

@@ -338,7 +338,7 @@ export class FakeAPI implements ILifecycleAPI {
     }
   }
 
-  async startRun(projectId: string): Promise<Run> {
+  async startRun(projectId: string, twice = false): Promise<Run> {
     this.count('startRun');
     this.byId(projectId);
     const active = this.runList.find(run => run.active);

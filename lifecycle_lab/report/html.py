@@ -169,9 +169,20 @@ def _signoffs(doc: dict[str, Any]) -> str:
     ])
 
 
+def _pictures(cell: dict[str, Any]) -> str:
+    """Both images of a compared pair and their difference image, when the record kept them (PNG data URIs)."""
+    shown = []
+    for image in cell.get("images") or []:
+        pictures = "".join(f'<img alt="{h(side)}" src="{image[side]}" style="max-width:30%">'
+                           for side in ("expected", "actual", "difference") if image[side])
+        shown.append(f"<br>{h(image['message'])}<br>{pictures}")
+    return "".join(shown)
+
+
 def _notebook_detail(nb: dict[str, Any]) -> str:
     """What the latest rerun of one notebook found: the comparison, the error, each differing cell."""
     compared = f"; compared with {h(nb['against'])}: {h(nb['counts'])}" if nb["counts"] else ""
+    compared += f"; differing cells by reason: {h(nb['reasons'])}" if nb.get("reasons") else ""
     parts = [f"<h4>{h(nb['path'])}</h4><p>Run {h(nb['run_id'])}: {h(nb['verdict'])}{compared}</p>"]
     parts += [f'<p class="muted">Note: {h(note)}</p>' for note in nb["notes"]]
     error = nb["error"]
@@ -183,7 +194,8 @@ def _notebook_detail(nb: dict[str, Any]) -> str:
         parts.append(_markup_table(["Cell", "Saved output", "Rerun output"], [
             [f"{h(c['cell'])} · {h(c['status'])}<br><code>{_dash(c['source'])}</code>"
              + (f"<br>{h(c['difference'])}" if c["difference"] else "")
-             + (f"<br>Explained by the lint: {h(c['lint'])}" if c.get("lint") else ""),
+             + (f"<br>Reason: {h(c['reason'])}" if c.get("reason") else "")
+             + (f"<br>Explained by the lint: {h(c['lint'])}" if c.get("lint") else "") + _pictures(c),
              f'<div class="out">{h(c["expected"])}</div>', f'<div class="out">{h(c["actual"])}</div>']
             for c in nb["differing"]
         ]))

@@ -157,7 +157,8 @@ def _signoffs(doc: dict[str, Any]) -> list[str]:
 def _notebook_detail(nb: dict[str, Any]) -> list[str]:
     """What the latest rerun of one notebook found: the comparison, the error, each differing cell."""
     lines = [f"**{md(nb['path'])}** (run {md(nb['run_id'])}): {md(nb['verdict'])}"
-             + (f"; compared with {nb['against']}: {md(nb['counts'])}" if nb["counts"] else ""), ""]
+             + (f"; compared with {nb['against']}: {md(nb['counts'])}" if nb["counts"] else "")
+             + (f"; differing cells by reason: {md(nb['reasons'])}" if nb.get("reasons") else ""), ""]
     lines += [*(f"- Note: {md(note)}" for note in nb["notes"]), ""] if nb["notes"] else []
     error = nb["error"]
     if error:
@@ -167,6 +168,8 @@ def _notebook_detail(nb: dict[str, Any]) -> list[str]:
         lines += [f"- Cell {cell['cell']} ({md(cell['status'])}): {md_or_dash(cell['source'])}"]
         if cell["difference"]:
             lines += [f"  First difference: {md(cell['difference'])}"]
+        if cell.get("reason"):
+            lines += [f"  Reason: {md(cell['reason'])}"]
         if cell.get("lint"):
             lines += [f"  Explained by the lint: {md(cell['lint'])}"]
         lines += ["", "  Saved output:", "", *_quote(cell["expected"], "  "), "",

@@ -10,6 +10,7 @@ A record of an unexpected shape (a hand-edited store) is shown as generic blocks
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -18,6 +19,7 @@ from .blocks import MISSING, Block, clip, data_blocks, fields, show, table
 
 MAX_OUTPUT = 1_000  # characters of each side of a differing cell shown in a report
 MAX_SOURCE = 120  # characters of a differing cell's source shown beside it
+_PNG_URI = re.compile(r"data:image/png;base64,[A-Za-z0-9+/=]+")  # pictures a report may embed as they are
 MAX_PACKAGE_CHANGES = 40  # package rows of an environment diff; the rest are counted
 SHORT_HASH = 12
 # Packages that decide whether notebooks reproduce: the execution stack and the usual numeric/ML libraries.
@@ -79,9 +81,18 @@ def _cell(cell: Mapping[str, Any]) -> dict[str, str]:
         "status": _label(cell.get("status")),
         "source": _source_line(cell.get("source") or ""),
         "difference": difference.get("message") or "",
+        "reason": f"{cell['reason']}: {cell.get('reason_detail') or ''}".rstrip(": ") if cell.get("reason") else "",
         "expected": _outputs(cell.get("expected")),
         "actual": _outputs(cell.get("actual")),
+        "images": [_image(image) for image in cell.get("images") or [] if isinstance(image, Mapping)],
     }
+
+
+def _image(image: Mapping[str, Any]) -> dict[str, str]:
+    """An image comparison: its message and, when they are PNG ``data:`` URIs, the pictures (else empty)."""
+    pictures = {side: str(image.get(side) or "") for side in ("expected", "actual", "difference")}
+    return {"message": str(image.get("message") or ""),
+            **{side: uri if _PNG_URI.fullmatch(uri) else "" for side, uri in pictures.items()}}
 
 
 def _counts(counts: Mapping[str, int]) -> str:
@@ -92,13 +103,14 @@ def _counts(counts: Mapping[str, int]) -> str:
 def _comparison(diffs: Any) -> dict[str, Any]:
     """The comparison part of a notebook's result (empty when the notebook was not compared)."""
     if not diffs:
-        return {"against": "", "counts": "", "differing": [], "omitted": 0, "notes": [], "other": []}
+        return {"against": "", "counts": "", "reasons": "", "differing": [], "omitted": 0, "notes": [], "other": []}
     if not isinstance(diffs.get("counts"), Mapping) or not isinstance(diffs.get("cells"), list):
         raise TypeError("not a comparison record")
     against = "the first run (--twice)" if diffs.get("against") == "first_run" else "the saved outputs"
     return {
         "against": against,
         "counts": _counts(diffs.get("counts") or {}),
+        "reasons": ", ".join(f"{n} {reason}" for reason, n in (diffs.get("reasons") or {}).items()),
         "differing": [_cell(cell) for cell in diffs.get("cells") or []],
         "omitted": int(diffs.get("omitted_cells") or 0),
         "notes": [str(n) for n in [*(diffs.get("notes") or []), *(diffs.get("warnings") or [])]],

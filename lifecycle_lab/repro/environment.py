@@ -137,3 +137,23 @@ def diff_environments(before: Mapping[str, Any], after: Mapping[str, Any]) -> di
     if any(packages.values()):
         changes["packages"] = packages
     return changes
+
+
+def changed_versions(diff: Mapping[str, Any] | None) -> dict[str, tuple[str | None, str | None]]:
+    """Package → (version before, version after) from an environment diff (``environment_diff``), for reasons."""
+    changes = ((diff or {}).get("changes") or {}).get("packages") or {}
+    found: dict[str, tuple[str | None, str | None]] = {}
+    found.update({name: (None, version) for name, version in (changes.get("added") or {}).items()})
+    found.update({name: (version, None) for name, version in (changes.get("removed") or {}).items()})
+    found.update({name: (pair[0], pair[1]) for name, pair in (changes.get("changed") or {}).items()})
+    return found
+
+
+def language_change(expected: Mapping[str, Any], actual: Mapping[str, Any]) -> dict[str, tuple[str | None, str | None]]:
+    """The kernel language's version, when the two notebooks' ``language_info`` disagree (e.g. ``python``)."""
+    before = (expected.get("metadata") or {}).get("language_info") or {}
+    after = (actual.get("metadata") or {}).get("language_info") or {}
+    name = str(after.get("name") or before.get("name") or "")
+    if name and before.get("version") and after.get("version") and before["version"] != after["version"]:
+        return {name: (str(before["version"]), str(after["version"]))}
+    return {}

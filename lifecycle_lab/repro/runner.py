@@ -28,11 +28,11 @@ from papermill.parameterize import parameterize_notebook
 from papermill.utils import chdir
 
 from ..errors import ValidationError
-from .compare import INJECTED_TAG, TAG_RAISES, TAG_SKIP, tags
+from .markers import INJECTED_TAG, NBCLIENT_RAISES, TAG_SKIP, cell_markers, tags
 from .notebooks import first_line, read_notebook
 from .sanitize import apply_control_characters
 
-_NBCLIENT_RAISES = "raises-exception"  # the tag nbclient itself honours for cells allowed to fail
+_ADDED_TAGS = "lifecycle_added_tags"  # cell metadata: the tags prepare() added for nbclient, removed after execution
 KERNEL_START_TIMEOUT_S = 60
 
 ProgressCallback = Callable[[int], None]  # called with the number of cells done
@@ -169,9 +169,7 @@ def prepare(path: Path, *, parameters: Mapping[str, Any], kernel: str | None, di
     if parameters:
         nb = parameterize_notebook(nb, dict(parameters), kernel_name=name, language=spec.language)
     for cell in nb.cells:
-        if TAG_RAISES in tags(cell) and _NBCLIENT_RAISES not in cell.metadata["tags"]:
-            cell.metadata["tags"].append(_NBCLIENT_RAISES)
-            cell.metadata["lifecycle_added_tag"] = True
+        _tag_for_nbclient(cell)
     return Prepared(notebook=nb, saved=saved, kernel=name, kernel_spec=kernel_summary(name, spec))
 
 
@@ -181,10 +179,24 @@ def source_index(nb: Any, index: int) -> int:
     return index - injected
 
 
+def _tag_for_nbclient(cell: Any) -> None:
+    """Give nbclient the one skip tag and the one raises tag it knows, whichever marker (markers.py) said so."""
+    if cell.get("cell_type") != "code":
+        return
+    markers = cell_markers(cell)
+    wanted = [tag for tag, on in ((TAG_SKIP, markers.skip), (NBCLIENT_RAISES, markers.raises))
+              if on and tag not in tags(cell)]
+    if wanted:
+        cell.metadata["tags"] = [*tags(cell), *wanted]
+        cell.metadata[_ADDED_TAGS] = wanted
+
+
 def _restore_tags(nb: Any) -> None:
     for cell in nb.cells:
-        if cell.metadata.pop("lifecycle_added_tag", False):
-            cell.metadata["tags"].remove(_NBCLIENT_RAISES)
+        for tag in cell.metadata.pop(_ADDED_TAGS, []):
+            cell.metadata["tags"].remove(tag)
+        if "tags" in cell.metadata and not cell.metadata["tags"]:
+            del cell.metadata["tags"]
 
 
 def execute(
@@ -232,13 +244,19 @@ def execute(
                  "message": f"execution stopped {where}: {type(exc).__name__}: {first_line(exc)}"}
     finally:
         kill_live_kernels()
-    if error is None and manager.failure is not None:
+    if error is None and manager.failure is not None and not _clean_exit(manager.failure):
         error = _exception_error(nb, manager.current or 0, manager.failure)
     if error is not None and manager.current is not None:
         error["cell_id"] = nb.cells[manager.current].get("id")
     _restore_tags(nb)
     nbformat.write(nb, str(output_path))
     return Execution(notebook=nb, duration=time.monotonic() - started, error=error)
+
+
+def _clean_exit(failure: Any) -> bool:
+    """``sys.exit()``, ``sys.exit(0)`` or ``raise SystemExit``: the notebook stopped there on purpose, as papermill
+    treats it (the cells after it are not executed, and not an error)."""
+    return getattr(failure, "ename", None) == "SystemExit" and getattr(failure, "evalue", None) in ("", "0", "None")
 
 
 def _exception_error(nb: Any, executed_index: int, failure: Any) -> dict[str, Any]:

@@ -28,6 +28,7 @@ from ..store.runs import ACTIVE_RUN_STATUSES
 from ..store.url import DB_URL_ENV
 from .processes import RUN_ID_ENV, is_run_worker, stop_run, this_host
 from .sanitize import manifest_sanitizers
+from .sanitize_files import read_sanitize_files
 
 RERUN_ENV = "LIFECYCLE_LAB_RERUN"  # "1" in a rerun kernel: widgets verify instead of record
 WORKER_MODULE = "lifecycle_lab.repro.worker"
@@ -173,6 +174,9 @@ class RunService:
         paths = self.notebook_paths(project, notebooks)
         options = dict(project.manifest.rerun)
         manifest_sanitizers(options.get("sanitizers") or [])  # a bad regex is the caller's error, not the run's
+        if options.get("sanitize_files"):  # nbval's files, read now: the run records the pairs it applied
+            options["sanitizers"] = [*(options.get("sanitizers") or []),
+                                     *read_sanitize_files(project.directory, options["sanitize_files"])]
         run_id = new_run_id()
         with self._starting:
             busy = self.busy_run(project, paths) if exclusive else None

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .reasons import merge_reason_counts
 from .runs import PASSING, is_bad_input
 
 MAX_CELLS_SHOWN = 5
@@ -33,13 +34,16 @@ def _first_line(text: str, width: int = 60) -> str:
 
 
 def _cell_lines(cell: dict[str, Any]) -> list[str]:
-    lines = [f"      cell {cell['index'] + 1}  {_first_line(cell.get('source') or '')}"]
+    reason = f"  [{cell['reason']}]" if cell.get("reason") else ""
+    lines = [f"      cell {cell['index'] + 1}{reason}  {_first_line(cell.get('source') or '')}"]
     difference = cell.get("first_difference")
     if difference:
         lines.append(f"        - {difference['expected']}")
         lines.append(f"        + {difference['actual']}")
         if difference.get("relative") is not None:
             lines[-1] += f"   ({difference['message'].split(', ', 1)[-1]})"
+    if cell.get("reason_detail"):
+        lines.append(f"        why: {cell['reason_detail']}")
     return lines
 
 
@@ -92,6 +96,9 @@ def run_lines(run: dict[str, Any]) -> list[str]:
     for check in changed_datasets(run):
         lines.append(f"data: {check['name']} v{check['version']} {check['status']} since it was recorded "
                      f"({check['path']})")
+    reasons = merge_reason_counts((nb.get("diffs") or {}).get("reasons") or {} for nb in run.get("notebooks") or [])
+    if reasons:
+        lines.append("differing cells by reason: " + ", ".join(f"{n} {code}" for code, n in reasons.items()))
     lines += _environment_lines(run)
     if run.get("status") == "failed" and run.get("error") and not has_bad_input(run):
         lines.append(f"error: {run['error']}")

@@ -30,7 +30,7 @@ from ..project import DEFAULT_RERUN
 from ..service import DatasetCheck, Lifecycle, Project
 from ..store import open_store
 from .compare import Tolerance, compare_notebooks
-from .environment import capture_environment, diff_environments
+from .environment import capture_environment, changed_versions, diff_environments, language_change
 from .processes import Containment, this_host
 from .runner import Execution, Prepared, RunAbandoned, execute, kill_live_kernels, prepare
 from .runs import INPUT_ERROR, PASSING, close_run, executed_notebook_path, is_bad_input, overall_verdict
@@ -95,6 +95,7 @@ class Worker:
         self.run_id = run_id
         self.slots = slots
         self.containment = containment  # swept after each notebook: nothing it started outlives it
+        self.changed_packages: dict[str, tuple[str | None, str | None]] = {}
 
     def claim_slot(self) -> bool:
         """Wait until the run may start; False when it was closed (cancelled) while queued."""
@@ -145,6 +146,7 @@ class Worker:
         previous = self.store.previous_environment(run)
         diff = {"against": previous[0], "changes": diff_environments(previous[1], environment)} if previous else None
         self.store.update_run(self.run_id, environment=environment, environment_diff=diff)
+        self.changed_packages = changed_versions(diff)
 
     def _execute(self, project: Project, nb: dict[str, Any], first: Prepared, settings: Settings, *,
                  twice: bool) -> None:
@@ -181,8 +183,9 @@ class Worker:
             fields.update(verdict="timed_out" if last.timed_out else "failed", error=error)
         else:
             expected, against = (runs[0].notebook, "first_run") if twice else (first.saved, "saved")
+            changed = {**self.changed_packages, **language_change(expected, last.notebook)}
             comparison = compare_notebooks(expected, last.notebook, tolerance=settings.tolerance,
-                                           sanitizers=settings.sanitizers)
+                                           sanitizers=settings.sanitizers, changed=changed)
             diffs = comparison.to_json(against)
             if twice:
                 diffs["other_path"] = _relative(second_output, project)

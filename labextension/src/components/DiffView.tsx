@@ -3,7 +3,7 @@ import * as React from 'react';
 import { TranslationBundle } from '@jupyterlab/translation';
 
 import { compareText, differingCells, runTolerance, Segment } from '../diff';
-import { CellDiff, CellOutput, Run, RunNotebook } from '../tokens';
+import { CellDiff, CellOutput, ImageDiff, Run, RunNotebook } from '../tokens';
 import { badgeClass, cellCountLabel, verdictLabel } from './labels';
 
 function Segments(props: { segments: Segment[] }): JSX.Element {
@@ -39,6 +39,31 @@ function outputText(outputs: CellOutput[], index: number): { kind: string; text:
   return output ? { kind: output.kind, text: output.text } : { kind: '', text: '' };
 }
 
+/** Two images compared by pixels: both pictures, their difference image, the distance and the tolerance. */
+function ImageComparison(props: { image: ImageDiff; trans: TranslationBundle }): JSX.Element {
+  const { image, trans } = props;
+  const pictures: [string, string | null | undefined][] = [
+    [trans.__('Saved'), image.expected],
+    [trans.__('Rerun'), image.actual],
+    [trans.__('Difference'), image.difference]
+  ];
+  return (
+    <div className="jp-LifecycleLab-imageDiff" data-output={image.output}>
+      <p>{image.message}</p>
+      <div className="jp-LifecycleLab-diffRow">
+        {pictures
+          .filter(([, src]) => typeof src === 'string' && src.startsWith('data:image/png;base64,'))
+          .map(([label, src]) => (
+            <figure key={label}>
+              <img src={src as string} alt={label} />
+              <figcaption>{label}</figcaption>
+            </figure>
+          ))}
+      </div>
+    </div>
+  );
+}
+
 function CellComparison(props: { cell: CellDiff; run: Run; trans: TranslationBundle }): JSX.Element {
   const { cell, run, trans } = props;
   const tolerance = runTolerance(run.options);
@@ -59,8 +84,14 @@ function CellComparison(props: { cell: CellDiff; run: Run; trans: TranslationBun
     <section className="jp-LifecycleLab-diffCell" data-cell-index={cell.index}>
       <h3>
         {trans.__('Cell %1', cell.index + 1)}{' '}
-        <span className={badgeClass(false)}>{verdictLabel(trans, cell.status)}</span>
+        <span className={badgeClass(false)}>{verdictLabel(trans, cell.status)}</span>{' '}
+        {cell.reason && (
+          <span className="jp-LifecycleLab-badge jp-LifecycleLab-reason" data-reason={cell.reason} title={cell.reason_detail ?? ''}>
+            {cell.reason}
+          </span>
+        )}
       </h3>
+      {cell.reason_detail && <p className="jp-LifecycleLab-muted">{cell.reason_detail}</p>}
       <pre className="jp-LifecycleLab-diffSource">{cell.source}</pre>
       {cell.first_difference && <p className="jp-LifecycleLab-warning">{cell.first_difference.message}</p>}
       <div className="jp-LifecycleLab-diffRow jp-LifecycleLab-diffHeadings">
@@ -68,6 +99,9 @@ function CellComparison(props: { cell: CellDiff; run: Run; trans: TranslationBun
         <div>{run.twice ? trans.__('Second run') : trans.__('Rerun')}</div>
       </div>
       {rows}
+      {(cell.images ?? []).map(image => (
+        <ImageComparison key={image.output} image={image} trans={trans} />
+      ))}
     </section>
   );
 }

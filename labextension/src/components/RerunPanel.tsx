@@ -35,6 +35,7 @@ export function RerunPanel(props: {
   const run = model.currentRun;
   const active = run?.active ?? false;
   const [starting, setStarting] = React.useState(false);
+  const [twice, setTwice] = React.useState(false);
 
   return (
     <section className="jp-LifecycleLab-rerun" aria-label={trans.__('Reproducibility rerun')}>
@@ -46,12 +47,24 @@ export function RerunPanel(props: {
           title={trans.__('Execute %1 again and compare the outputs', project.notebooks.join(', '))}
           onClick={async () => {
             setStarting(true);
-            await model.startRun();
+            await model.startRun(twice);
             setStarting(false);
           }}
         >
           {trans.__('Rerun notebooks')}
         </button>
+        <label
+          className="jp-LifecycleLab-twice"
+          title={trans.__('Run each notebook twice from scratch and compare the two runs (finds nondeterminism)')}
+        >
+          <input
+            type="checkbox"
+            checked={twice}
+            disabled={active || starting}
+            onChange={event => setTwice(event.currentTarget.checked)}
+          />{' '}
+          {trans.__('Twice')}
+        </label>
         {active && (
           <button type="button" className="jp-mod-styled jp-mod-warn" onClick={() => void model.cancelRun()}>
             {trans.__('Cancel run')}
