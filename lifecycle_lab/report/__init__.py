@@ -18,6 +18,7 @@ from ..store.transfer import import_state
 from .document import gather_report, parse_timestamp
 from .html import render_html
 from .markdown import render_markdown
+from .modelcard import render_model_card
 from .pdf import render_pdf
 from .state import read_export, render_json, state_document
 
@@ -26,6 +27,7 @@ MEDIA_TYPES: dict[str, str] = {
     "md": "text/markdown; charset=utf-8",
     "html": "text/html; charset=utf-8",
     "json": "application/json",
+    "model-card": "text/markdown; charset=utf-8",
 }
 FORMATS: tuple[str, ...] = tuple(MEDIA_TYPES)
 
@@ -49,13 +51,15 @@ def export_filename(project_name: str, generated_at: str, fmt: str, *, ascii_onl
     if ascii_only:
         name = "".join(c for c in name if not unicodedata.combining(c))
     slug = re.sub(r"[^a-z0-9]+" if ascii_only else r"[\W_]+", "-", name).strip("-")[:60].strip("-") or "project"
+    if fmt == "model-card":
+        return f"{slug}-model-card-{parse_timestamp(generated_at):%Y%m%d}.md"
     return f"{slug}-lifecycle-{parse_timestamp(generated_at):%Y%m%d}.{fmt}"
 
 
 def export_project(
     service: Lifecycle, project: Project, fmt: str, *, generated_by: str, generated_at: str | None = None
 ) -> Export:
-    """Render the project as ``fmt`` (pdf, md, html or json) as of ``generated_at`` (default: now)."""
+    """Render the project as ``fmt`` (pdf, md, html, json or model-card) as of ``generated_at`` (default: now)."""
     if fmt not in MEDIA_TYPES:
         raise ValidationError(f"format: {fmt!r} is not one of {', '.join(FORMATS)}", field="format")
     doc = gather_report(service, project, generated_at=generated_at or service.clock(), generated_by=generated_by)
@@ -65,6 +69,8 @@ def export_project(
         content = render_markdown(doc).encode("utf-8")
     elif fmt == "html":
         content = render_html(doc).encode("utf-8")
+    elif fmt == "model-card":
+        content = render_model_card(service, project, doc).encode("utf-8")
     else:
         content = render_json(state_document(service.store, doc))
     return Export(content, MEDIA_TYPES[fmt], export_filename(project.record.name, doc["generated_at"], fmt))
