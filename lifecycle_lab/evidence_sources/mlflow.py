@@ -106,8 +106,13 @@ def current_digest(tracking_uri: str, run_id: str) -> str | None:
     return None if run.info.lifecycle_stage == "deleted" else run_digest(run)
 
 
+_PYTHON_WORDS = {"True": True, "False": False, "None": None}  # str() of Python values, as mlflow.log_params logs
+
+
 def _param(value: str) -> Any:
-    """An MLflow parameter (always text) as the number or boolean it spells, else the text."""
+    """An MLflow parameter (always text) as the number, boolean or null it spells (JSON or Python), else the text."""
+    if value in _PYTHON_WORDS:
+        return _PYTHON_WORDS[value]
     try:
         parsed = json.loads(value)
     except ValueError:

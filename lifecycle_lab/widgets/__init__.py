@@ -10,6 +10,8 @@ from .evaluate import evaluate
 from .failure_modes import failure_modes
 from .hyperparameters import hyperparameters
 from .item import item
+from .mlflow import from_mlflow
 from .problem_statement import problem_statement
 
-__all__ = ["checklist", "dataset", "evaluate", "failure_modes", "hyperparameters", "item", "problem_statement"]
+__all__ = ["checklist", "dataset", "evaluate", "failure_modes", "from_mlflow", "hyperparameters", "item",
+           "problem_statement"]
