@@ -97,10 +97,15 @@ def test_required_items_evidence_must_pass_a_rerun_that_differs_refuses(service:
     project = with_policy(service, project, "  experimentation:\n    roles: [model-owner]\n"
                                             "    require_evidence: required\n")
     key = "experimentation/reproducibility-rerun"
+    for item in project.template.stage("experimentation").items:
+        if item.required and item.key != key:
+            service.set_item(project, item.key, {"status": "not_applicable", "justification": "n/a"}, actor="alice")
     service.set_item(project, key, {"evidence": {"run_id": "r1", "verdict": "differs"}}, actor="alice")
     error = refused("evidence", lambda: service.signoff(project, "experimentation", "model-owner", "approve",
                                                         actor="amara"))
-    assert f"{key}: the last rerun's verdict is differs" in error.message
+    assert error.message.endswith(f"{key}: the last rerun's verdict is differs")
+    service.set_item(project, key, {"evidence": {"run_id": "r2", "verdict": "reproduced"}}, actor="alice")
+    service.signoff(project, "experimentation", "model-owner", "approve", actor="amara")
 
 
 def test_expired_approval_is_outdated_and_closes_the_gate_until_approved_again(tmp_path: Path) -> None:
