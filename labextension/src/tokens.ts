@@ -330,13 +330,14 @@ export interface Run {
   notebooks: RunNotebook[];
 }
 
-export type ExportFormat = 'pdf' | 'md' | 'html' | 'json';
+export type ExportFormat = 'pdf' | 'md' | 'html' | 'json' | 'model-card';
 
 export const EXPORT_FORMATS: readonly ExportFormat[] = [
   'pdf',
   'md',
   'html',
-  'json'
+  'json',
+  'model-card'
 ];
 
 export interface ExportFile {

@@ -297,5 +297,6 @@ def render_model_card(service: Lifecycle, project: Project, doc: Mapping[str, An
     checklist = _Checklist(project, service.store.items(project.id), doc)
     data = _card_data(hub, project, checklist, doc)
     body = "\n".join(_body(service, project, checklist, doc)).rstrip("\n") + "\n"
-    card = hub.ModelCard(f"---\n{data.to_yaml()}\n---\n\n{body}")
-    return str(card)
+    content = f"---\n{data.to_yaml()}\n---\n\n{body}"
+    hub.ModelCard(content)  # parses the metadata back (model-index into EvalResults): raises if it cannot
+    return content

@@ -140,6 +140,8 @@ export function formatLabel(trans: TranslationBundle, format: ExportFormat): str
       return trans.__('HTML');
     case 'json':
       return trans.__('JSON');
+    case 'model-card':
+      return trans.__('Model card (Hugging Face)');
   }
 }
 
