@@ -20,23 +20,22 @@ except ImportError:  # running from a source checkout that was never built
 
 WIDGETS: tuple[str, ...] = (
     "problem_statement", "failure_modes", "dataset", "hyperparameters", "evaluate", "item", "checklist",
+    "from_mlflow",
 )
-# Functions that are not in a module of their own name: name → the widgets module that defines it.
-WIDGET_MODULES: dict[str, str] = {"from_mlflow": "mlflow"}
-__all__ = ["__version__", *WIDGETS, *WIDGET_MODULES]
+__all__ = ["__version__", *WIDGETS]
 
 
 def __getattr__(name: str) -> Any:
     """The notebook forms, imported on first use."""
-    if name in WIDGETS or name in WIDGET_MODULES:
-        value = getattr(importlib.import_module(f".widgets.{WIDGET_MODULES.get(name, name)}", __name__), name)
+    if name in WIDGETS:
+        value = getattr(importlib.import_module(f".widgets.{name}", __name__), name)
         globals()[name] = value
         return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *WIDGETS, *WIDGET_MODULES})
+    return sorted({*globals(), *WIDGETS})
 
 
 def _jupyter_labextension_paths() -> list[dict[str, str]]:

@@ -8,9 +8,9 @@ from .checklist import checklist
 from .dataset import dataset
 from .evaluate import evaluate
 from .failure_modes import failure_modes
+from .from_mlflow import from_mlflow
 from .hyperparameters import hyperparameters
 from .item import item
-from .mlflow import from_mlflow
 from .problem_statement import problem_statement
 
 __all__ = ["checklist", "dataset", "evaluate", "failure_modes", "from_mlflow", "hyperparameters", "item",
