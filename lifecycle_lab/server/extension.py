@@ -8,21 +8,21 @@ from typing import Any
 
 from jupyter_server.extension.application import ExtensionApp
 from jupyter_server.utils import url_path_join
-from traitlets import Integer, List, TraitError, Unicode, validate
+from traitlets import Dict, Integer, List, TraitError, Unicode, observe, validate
 
 from ..repro.runs import RunService
 from ..service import Lifecycle
 from ..store import open_store, resolve_db_url
 from ..store.url import DB_URL_ENV
 from ..templates import TemplateRegistry, template_search_path
-from . import export, handlers, runs, spec
+from . import export, handlers, policy, runs, spec
 from .base import API_ROOT, LifecycleHandler
 from .paths import ServerRoot
 from .viewcache import ViewCache
 
 # Every REST module contributes its (pattern relative to API_ROOT, handler) pairs here.
 ROUTES: list[tuple[str, type[LifecycleHandler]]] = [*handlers.HANDLERS, *runs.HANDLERS, *export.HANDLERS,
-                                                    *spec.HANDLERS]
+                                                    *spec.HANDLERS, *policy.HANDLERS]
 
 
 class LifecycleLabApp(ExtensionApp):
@@ -55,6 +55,17 @@ class LifecycleLabApp(ExtensionApp):
         "database lock.",
     )
 
+    role_members = Dict(
+        key_trait=Unicode(), value_trait=List(Unicode()), default_value={}, config=True,
+        help="Who holds each role for sign-off policies (docs/policy.md): role id → user names and "
+        "'group:NAME' for a JupyterHub group, e.g. {'security': ['eve', 'group:security-team']}.",
+    )
+
+    @observe("role_members")
+    def _role_members_changed(self, change: dict[str, Any]) -> None:
+        if hasattr(self, "service"):
+            self.service.role_members = change["new"]
+
     @validate("db_url")
     def _valid_db_url(self, proposal: dict[str, Any]) -> str:
         value = proposal["value"].strip()
@@ -77,6 +88,7 @@ class LifecycleLabApp(ExtensionApp):
         self.root = ServerRoot(self.serverapp.contents_manager.root_dir)
         templates = TemplateRegistry(template_search_path(self.template_path))
         self.service = Lifecycle(open_store(self.store_url()), templates)
+        self.service.role_members = self.role_members
         self.runs = RunService(self.service, max_concurrent=self.max_concurrent_runs)
         self.executors = {
             kind: ThreadPoolExecutor(self.worker_threads, thread_name_prefix=f"lifecycle-lab-{kind}")
