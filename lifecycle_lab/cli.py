@@ -20,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from . import __version__
 from .errors import Conflict, LifecycleError, NotFound, TemplateError, ValidationError
 from .identity import current_user
+from .policy import PolicyRefused
 from .project import find_project_dir, read_manifest
 from .report import FORMATS, export_project
 from .report.state import read_export
@@ -27,6 +28,7 @@ from .scores import template_score
 from .service import Lifecycle, Project
 from .store import ProjectRecord, open_store
 from .store.transfer import import_state, state_project
+from .store.url import configured_setting
 from .templates import TemplateRegistry, load_template, template_search_path
 
 OK, FAILED, USAGE = 0, 1, 2
@@ -55,11 +57,26 @@ class Context:
         """The service over the resolved store (opened on first use)."""
         if self._service is None:
             self._service = Lifecycle(open_store(self.args.db), TemplateRegistry())
+            self._service.role_members = configured_role_members()
         return self._service
 
     def project(self) -> Project:
         """The project named by ``--project`` or found walking up from the current folder."""
         return self.service.open_project(self.args.project or Path.cwd(), actor=self.user)
+
+
+def configured_role_members() -> dict[str, list[str]]:
+    """``LifecycleLabApp.role_members`` from the Jupyter config files, as the server reads it (docs/policy.md).
+
+    ValidationError naming the setting when it is not a mapping of role id → list of names.
+    """
+    value = configured_setting("role_members") or {}
+    if not isinstance(value, dict) or not all(
+            isinstance(members, list | tuple) and all(isinstance(m, str) for m in members)
+            for members in value.values()):
+        raise ValidationError("LifecycleLabApp.role_members: must map role ids to lists of user names or "
+                              "'group:NAME' (Jupyter config)", field="role_members")
+    return {str(role): list(members) for role, members in value.items()}
 
 
 def _print_json(value: Any) -> None:
@@ -152,6 +169,20 @@ def cmd_signoff(ctx: Context) -> int:
     decision = "approve" if a.approve else "reject"
     signoff = ctx.service.signoff(project, a.stage, a.role, decision, actor=ctx.user, comment=a.comment or "")
     print(f"{signoff.stage}: {decision}d by {signoff.user} as {signoff.role}")
+    return OK
+
+
+def cmd_evidence(ctx: Context) -> int:
+    """Record evidence from where it is produced: ``from-mlflow RUN_ID`` reads an MLflow run."""
+    from .evidence_sources import import_mlflow_run
+
+    a = ctx.args
+    project = ctx.project()
+    done = import_mlflow_run(ctx.service, project, a.run_id, actor=ctx.user, tracking_uri=a.tracking_uri,
+                             items=a.item or ())
+    for target, state in done:
+        metric = f" (metric {target.metric})" if target.metric else ""
+        print(f"{target.key}: recorded MLflow run {a.run_id}{metric}, version {state.version}")
     return OK
 
 
@@ -420,6 +451,16 @@ def build_parser() -> argparse.ArgumentParser:
     decision.add_argument("--reject", action="store_true")
     p.add_argument("--comment", default="")
 
+    p = add("evidence", cmd_evidence, "record evidence from an MLflow run (docs/evidence-sources.md)")
+    p.add_argument("action", choices=["from-mlflow"])
+    p.add_argument("run_id", metavar="RUN_ID")
+    p.add_argument("--tracking-uri", metavar="URI",
+                   help="MLflow tracking store: sqlite:///mlflow.db, a mlruns folder, or a server URL "
+                        "(default: $MLFLOW_TRACKING_URI)")
+    p.add_argument("--item", action="append", metavar="STAGE/ITEM[=METRIC]",
+                   help="an item to record on (repeatable; default: the first hyperparameters, datasets and "
+                        "metrics items); a metrics item names the metric after '='")
+
     p = add("gate", cmd_gate, "exit 1 while required items or sign-offs are missing")
     p.add_argument("stage", nargs="?")
     p.add_argument("--format", choices=["table", "json"], default="table")
@@ -483,6 +524,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         for problem in exc.problems:
             print(f"jupyter lifecycle: error: {problem}", file=sys.stderr)
         return USAGE
+    except PolicyRefused as exc:
+        print(f"jupyter lifecycle: refused ({exc.rule}): {exc}", file=sys.stderr)
+        return FAILED
     except Conflict as exc:
         print(f"jupyter lifecycle: conflict: {exc}", file=sys.stderr)
         return FAILED

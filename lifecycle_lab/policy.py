@@ -242,3 +242,4 @@ def apply_expiry(summary: Summary, template: Template, policies: Mapping[str, St
                                                    f"{days} days (the stage's policy)")
         gates[stage_id] = replace(gate, passed=False, blockers=(*gate.blockers, blocker))
     return replace(summary, gates=gates, outdated_signoffs=summary.outdated_signoffs | old)
+
