@@ -20,6 +20,7 @@ except ImportError:  # running from a source checkout that was never built
 
 WIDGETS: tuple[str, ...] = (
     "problem_statement", "failure_modes", "dataset", "hyperparameters", "evaluate", "item", "checklist",
+    "from_mlflow",
 )
 __all__ = ["__version__", *WIDGETS]
 

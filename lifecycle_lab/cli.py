@@ -23,6 +23,7 @@ from .coverage import coverage_csv
 from .errors import Conflict, LifecycleError, NotFound, TemplateError, ValidationError
 from .identity import current_user
 from .lint_cli import add_lint_command, discover_datasets
+from .policy import PolicyRefused
 from .project import find_project_dir, read_manifest
 from .report import FORMATS, LAYOUTS, annex_iv, export_project
 from .report.coverage import coverage_read_only
@@ -31,6 +32,7 @@ from .scores import template_score
 from .service import Lifecycle, Project
 from .store import ProjectRecord, open_store
 from .store.transfer import import_state, state_project
+from .store.url import configured_setting
 from .templates import TemplateRegistry, load_template, template_search_path
 from .verification import anchor_project, anchor_status, verification_lines, verify_audit
 
@@ -60,11 +62,26 @@ class Context:
         """The service over the resolved store (opened on first use)."""
         if self._service is None:
             self._service = Lifecycle(open_store(self.args.db), TemplateRegistry())
+            self._service.role_members = configured_role_members()
         return self._service
 
     def project(self) -> Project:
         """The project named by ``--project`` or found walking up from the current folder."""
         return self.service.open_project(self.args.project or Path.cwd(), actor=self.user)
+
+
+def configured_role_members() -> dict[str, list[str]]:
+    """``LifecycleLabApp.role_members`` from the Jupyter config files, as the server reads it (docs/policy.md).
+
+    ValidationError naming the setting when it is not a mapping of role id → list of names.
+    """
+    value = configured_setting("role_members") or {}
+    if not isinstance(value, dict) or not all(
+            isinstance(members, list | tuple) and all(isinstance(m, str) for m in members)
+            for members in value.values()):
+        raise ValidationError("LifecycleLabApp.role_members: must map role ids to lists of user names or "
+                              "'group:NAME' (Jupyter config)", field="role_members")
+    return {str(role): list(members) for role, members in value.items()}
 
 
 def _print_json(value: Any) -> None:
@@ -174,6 +191,20 @@ def _annex_iv_gate(ctx: Context, project: Project) -> bool:
         for reason in point["missing"]:
             print(f"    {reason}")
     return bool(annex["complete"])
+
+
+def cmd_evidence(ctx: Context) -> int:
+    """Record evidence from where it is produced: ``from-mlflow RUN_ID`` reads an MLflow run."""
+    from .evidence_sources import import_mlflow_run
+
+    a = ctx.args
+    project = ctx.project()
+    done = import_mlflow_run(ctx.service, project, a.run_id, actor=ctx.user, tracking_uri=a.tracking_uri,
+                             items=a.item or ())
+    for target, state in done:
+        metric = f" (metric {target.metric})" if target.metric else ""
+        print(f"{target.key}: recorded MLflow run {a.run_id}{metric}, version {state.version}")
+    return OK
 
 
 def cmd_gate(ctx: Context) -> int:
@@ -487,6 +518,16 @@ def build_parser() -> argparse.ArgumentParser:
     decision.add_argument("--reject", action="store_true")
     p.add_argument("--comment", default="")
 
+    p = add("evidence", cmd_evidence, "record evidence from an MLflow run (docs/evidence-sources.md)")
+    p.add_argument("action", choices=["from-mlflow"])
+    p.add_argument("run_id", metavar="RUN_ID")
+    p.add_argument("--tracking-uri", metavar="URI",
+                   help="MLflow tracking store: sqlite:///mlflow.db, a mlruns folder, or a server URL "
+                        "(default: $MLFLOW_TRACKING_URI)")
+    p.add_argument("--item", action="append", metavar="STAGE/ITEM[=METRIC]",
+                   help="an item to record on (repeatable; default: the first hyperparameters, datasets and "
+                        "metrics items); a metrics item names the metric after '='")
+
     p = add("gate", cmd_gate, "exit 1 while required items or sign-offs are missing")
     p.add_argument("stage", nargs="?")
     p.add_argument("--format", choices=["table", "json"], default="table")
@@ -570,6 +611,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         for problem in exc.problems:
             print(f"jupyter lifecycle: error: {problem}", file=sys.stderr)
         return USAGE
+    except PolicyRefused as exc:
+        print(f"jupyter lifecycle: refused ({exc.rule}): {exc}", file=sys.stderr)
+        return FAILED
     except Conflict as exc:
         print(f"jupyter lifecycle: conflict: {exc}", file=sys.stderr)
         return FAILED

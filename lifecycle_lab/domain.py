@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .errors import NotFound, ValidationError
-from .evidence import NOTEBOOK_EVIDENCE, evidence_failure, has_evidence, validate_evidence
+from .evidence import NOTEBOOK_EVIDENCE, evidence_failure, has_evidence, origin_key, validate_evidence
 
 STATUSES: tuple[str, ...] = ("todo", "in_progress", "done", "blocked", "not_applicable")
 CLOSED: frozenset[str] = frozenset({"done", "not_applicable"})
@@ -73,6 +73,7 @@ class Stage:
     gate: Gate = Gate()
     description: str = ""
     section: str | None = None
+    policy: Mapping[str, Any] | None = field(default=None, compare=False)  # sign-off policy YAML (policy.py)
 
 
 @dataclass(frozen=True)
@@ -258,12 +259,15 @@ class Observations:
     """What the world looks like now, for staleness: current content hashes by name.
 
     ``datasets`` maps dataset name → current fingerprint (None when the data is
-    missing); ``notebooks`` maps project-relative notebook path → current sha256.
+    missing); ``notebooks`` maps project-relative notebook path → current sha256;
+    ``sources`` maps an imported evidence's origin (``evidence.origin_key``) → the
+    digest of that source now (None when it is gone).
     A name absent from a mapping was not observed and never makes anything stale.
     """
 
     datasets: Mapping[str, str | None] = field(default_factory=dict)
     notebooks: Mapping[str, str | None] = field(default_factory=dict)
+    sources: Mapping[str, str | None] = field(default_factory=dict)  # origin_key → digest of the source now
 
 
 # --- item edits ---------------------------------------------------------------------------
@@ -392,6 +396,13 @@ def stale_reasons(spec: ItemSpec, state: ItemState, seen: Observations) -> list[
     if not isinstance(evidence, dict):
         return []
     reasons: list[str] = []
+    source = origin_key(evidence.get("origin"))
+    if source is not None and source in seen.sources:
+        origin, current = evidence["origin"], seen.sources[source]
+        if current is None:
+            reasons.append(f"{origin['type']} run {origin['run_id']} is gone from {origin.get('tracking_uri')}")
+        elif current != origin.get("digest"):
+            reasons.append(f"{origin['type']} run {origin['run_id']} changed after it was imported")
     refs = evidence.get("versions", []) if spec.evidence == "datasets" else []
     if spec.evidence == "rerun":
         refs = evidence.get("datasets", [])

@@ -46,3 +46,7 @@ class TemplateError(LifecycleError):
     def __init__(self, problems: list[str]) -> None:
         super().__init__("\n".join(problems))
         self.problems = problems
+
+
+class MissingExtra(LifecycleError):
+    """An optional dependency a feature needs is not installed; the message names the extra that installs it."""

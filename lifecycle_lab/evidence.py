@@ -19,6 +19,17 @@ LEVELS: tuple[str, ...] = ("low", "medium", "high", "critical")
 """The levels a failure mode's likelihood and severity may take, lowest first."""
 _LEVEL = {"type": "string", "enum": list(LEVELS)}
 _ISO_DATE = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
+# Where imported evidence came from (evidence_sources/): enough to find the source again and see if it changed.
+_ORIGIN = {
+    "type": "object",
+    "required": ["type", "run_id", "digest"],
+    "properties": {
+        "type": {"type": "string", "enum": ["mlflow"]},
+        "tracking_uri": _SHORT,
+        "run_id": {**_SHORT, "minLength": 1},
+        "digest": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+    },
+}
 
 SCHEMAS: dict[str, dict[str, Any]] = {
     "check": {"type": "null"},
@@ -74,14 +85,18 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                 "items": {
                     "type": "object",
                     "additionalProperties": False,
-                    "required": ["dataset", "version"],
+                    "required": ["dataset"],
+                    "anyOf": [{"required": ["version"]}, {"required": ["digest"]}],
                     "properties": {
                         "dataset": {**_SHORT, "minLength": 1},
                         "version": {"type": "integer", "minimum": 1},
                         "fingerprint": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+                        "digest": _SHORT,  # a dataset logged elsewhere (an MLflow input): its digest and source
+                        "source": _SHORT,
                     },
                 },
-            }
+            },
+            "origin": _ORIGIN,
         },
     },
     "hyperparameters": {
@@ -91,6 +106,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "properties": {
             "params": {"type": "object"},
             "source": _SHORT,
+            "origin": _ORIGIN,
         },
     },
     "metrics": {
@@ -101,6 +117,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "metric": {**_SHORT, "minLength": 1},
             "confidence": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1},
             "method": _SHORT,
+            "origin": _ORIGIN,
             "n_boot": {"type": "integer", "minimum": 0},
             "results": {
                 "type": "array",
@@ -300,6 +317,13 @@ def has_evidence(kind: str, value: Any) -> bool:
     if kind == "text":
         return bool(value.get("text", "").strip())
     return True
+
+
+def origin_key(origin: Any) -> str | None:
+    """The key an imported evidence's source is observed under (``mlflow:URI#RUN``), or None when not imported."""
+    if not isinstance(origin, dict) or not origin.get("run_id"):
+        return None
+    return f"{origin.get('type')}:{origin.get('tracking_uri', '')}#{origin['run_id']}"
 
 
 PASSING_RERUN_VERDICTS = frozenset({"reproduced", "within_tolerance"})

@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -18,12 +18,30 @@ from ._jsonschema import Draft202012Validator
 from .errors import Conflict, NotFound, TemplateError, ValidationError
 from .lint.catalog import RULE_IDS
 from .lint.finding import SEVERITIES
+from .policy import POLICY_SCHEMA, StagePolicy, effective_policies, policy_problems
 from .yamlmarks import dotted, line_of, load_marked_file
+
+if TYPE_CHECKING:
+    from .domain import Template
 
 MANIFEST = "lifecycle.yaml"
 STATE_DIR = ".lifecycle"
 
 _NUMBER = {"type": "number", "minimum": 0}
+_WORDS = {"type": "string", "minLength": 1, "maxLength": 200}
+# What a model card needs that no checklist item records (docs/modelcard.md); all optional, never guessed.
+MODEL_CARD_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "license": _WORDS,
+        "task_type": _WORDS,
+        "library_name": _WORDS,
+        "base_model": _WORDS,
+        "language": {"type": "array", "items": _WORDS},
+        "tags": {"type": "array", "items": _WORDS},
+    },
+}
 MANIFEST_SCHEMA: dict[str, Any] = {
     "type": "object",
     "additionalProperties": False,
@@ -76,6 +94,8 @@ MANIFEST_SCHEMA: dict[str, Any] = {
                 },
             },
         },
+        "model_card": MODEL_CARD_SCHEMA,
+        "policy": POLICY_SCHEMA,
     },
 }
 _VALIDATOR = Draft202012Validator(MANIFEST_SCHEMA)
@@ -105,6 +125,8 @@ class Manifest:
     rerun: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_RERUN))
     frameworks: tuple[str, ...] = ()
     lint: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_LINT))
+    model_card: dict[str, Any] = field(default_factory=dict)
+    policy: dict[str, Any] = field(default_factory=dict)
 
     @property
     def path(self) -> Path:
@@ -159,6 +181,8 @@ def read_manifest(directory: str | Path) -> Manifest:
         rerun=_plain(rerun),
         frameworks=tuple(data.get("frameworks", [])),
         lint=_plain({**DEFAULT_LINT, **data.get("lint", {})}),
+        model_card=_plain(data.get("model_card", {})),
+        policy=_plain(data.get("policy", {})),
     )
 
 
@@ -212,3 +236,17 @@ def create_manifest(
     if not ignore.exists():
         ignore.write_text("# rerun outputs are evidence in the store, not source\nruns/\n", encoding="utf-8")
     return read_manifest(directory)
+
+
+def stage_policies(manifest: Manifest, template: Template) -> dict[str, StagePolicy]:
+    """Each stage's sign-off policy (the template's, overridden by the manifest's ``policy:``).
+
+    TemplateError naming ``lifecycle.yaml`` and the line when the manifest's policy names a stage, role or item
+    the template lacks.
+    """
+    problems = policy_problems(manifest.policy, template)
+    if problems:
+        data = load_marked_file(manifest.path)
+        raise TemplateError([f"{manifest.path}:{line_of(data, ['policy', *path])}: {dotted(['policy', *path])}: "
+                             f"{message}" for path, message in problems])
+    return effective_policies(template, manifest.policy)

@@ -13,14 +13,16 @@ from pathlib import Path
 from typing import Any
 
 from . import domain as cl
+from .clock import parse_utc, utcnow
 from .clock import today as utc_today
-from .clock import utcnow
 from .coverage import framework_coverage
-from .errors import NotFound, ValidationError
+from .errors import Conflict, NotFound, ValidationError
 from .evidence import NOTEBOOK_EVIDENCE
+from .evidence_sources import observe_sources
 from .fingerprint import Fingerprint, content_hash, fingerprint, notebook_hash
 from .lint import LintReport, lint_project
-from .project import Manifest, create_manifest, find_project_dir, read_manifest
+from .policy import StagePolicy, apply_expiry, approval_refusal, approvers, role_refusal, roles_of
+from .project import Manifest, create_manifest, find_project_dir, read_manifest, stage_policies
 from .scores import template_score
 from .store import DatasetVersion, ProjectRecord, Store
 from .templates import TemplateRegistry, framework_registry
@@ -139,6 +141,7 @@ class Lifecycle:
         self.templates = templates or TemplateRegistry()
         self.clock = clock
         self.today = today
+        self.role_members: Mapping[str, list[str]] = {}  # role → users and ``group:NAME``s (server settings)
 
     # --- projects ------------------------------------------------------------------------
 
@@ -228,7 +231,8 @@ class Lifecycle:
                 for nb in state.evidence.get("notebooks", []):
                     if nb.get("path") and nb["path"] not in notebooks:
                         notebooks[nb["path"]] = notebook_hash(project.directory / nb["path"])
-        return cl.Observations(datasets={c.recorded.name: c.current for c in datasets}, notebooks=notebooks)
+        return cl.Observations(datasets={c.recorded.name: c.current for c in datasets}, notebooks=notebooks,
+                               sources=observe_sources(recorded.values()))
 
     def snapshot(
         self, project: Project, *, datasets: list[DatasetCheck] | None = None, seq: int | None = None
@@ -252,13 +256,15 @@ class Lifecycle:
     ) -> cl.Summary:
         """Progress, gates, overdue and stale items, from the store and the files now (or ``snapshot``)."""
         snap = snapshot or self.snapshot(project, datasets=datasets)
-        return cl.summarize(
+        summary = cl.summarize(
             project.template,
             snap.recorded,
             self.store.signoffs(project.id),
             today=today or self.today(),
             seen=snap.seen,
         )
+        policies = stage_policies(project.manifest, project.template)
+        return apply_expiry(summary, project.template, policies, parse_utc(self.clock()))
 
     def view(
         self, project: Project, *, today: dt.date | None = None, snapshot: Snapshot | None = None
@@ -338,18 +344,68 @@ class Lifecycle:
         return lambda current: cl.record_evidence(spec, current, evidence, actor=actor, at=at)
 
     def signoff(
-        self, project: Project, stage: str, role: str, decision: str, *, actor: str, comment: str = ""
+        self, project: Project, stage: str, role: str, decision: str, *, actor: str, comment: str = "",
+        groups: Sequence[str] = (),
     ) -> cl.Signoff:
-        """Record a reviewer's approve/reject of a stage as it is now."""
+        """Record a reviewer's approve/reject of a stage as it is now, if the stage's policy allows it.
+
+        ``groups`` are the user's JupyterHub groups (for ``role_members`` entries ``group:NAME``).
+        PolicyRefused names the rule that refused; Conflict when the stage changed while the rules were checked.
+        """
         cl.check_signoff(project.template, stage, role, decision, comment)
+        policy = stage_policies(project.manifest, project.template).get(stage)
+        checked: str | None = None
+        if policy is not None:
+            checked = self._check_policy(project, stage, role, decision, policy, actor, groups)
         at = self.clock()
 
         def make(states: dict[str, cl.ItemState]) -> cl.Signoff:
             snapshot = cl.stage_snapshot(project.template, stage, cl.states_for(project.template, states))
+            if checked is not None and snapshot != checked:
+                raise Conflict(f"stage {stage!r} changed while its policy was checked; reload it and sign again")
             return cl.Signoff(stage=stage, role=role, decision=decision, comment=comment, user=actor, at=at,
                               snapshot=snapshot)
 
         return self.store.add_signoff(project.id, make, actor=actor, at=at)
+
+    def _check_policy(self, project: Project, stage: str, role: str, decision: str, policy: StagePolicy,
+                      actor: str, groups: Sequence[str]) -> str:
+        """Raise PolicyRefused unless the policy lets ``actor`` sign; the stage snapshot the rules judged."""
+        user_roles = roles_of(actor, groups, self.role_members)
+        summary = self.summary(project)
+        if decision == "approve":
+            keys = [item.key for item in project.template.stage(stage).items]
+            editors = self.store.stage_editors(project.id, stage, role, keys) if policy.separation_of_duties else set()
+            refused = approval_refusal(project.template, stage, role, policy, user=actor, user_roles=user_roles,
+                                       states=summary.states, stale=summary.stale, editors=editors)
+        else:
+            refused = role_refusal(project.template, stage, role, policy, actor, user_roles)
+        if refused is not None:
+            raise refused
+        return summary.snapshots[stage]
+
+    def signable(self, project: Project, *, actor: str, groups: Sequence[str] = ()) -> dict[str, Any]:
+        """What ``actor`` may sign now, per stage and role: ``approve``/``reject`` allowed, else the refusing rule."""
+        policies = stage_policies(project.manifest, project.template)
+        user_roles = roles_of(actor, groups, self.role_members)
+        summary = self.summary(project)
+        stages: dict[str, Any] = {}
+        for stage in project.template.stages:
+            policy = policies.get(stage.id)
+            keys = [item.key for item in stage.items]
+            roles = []
+            for role in approvers(project.template, stage.id, policy):
+                reject = role_refusal(project.template, stage.id, role, policy, actor, user_roles)
+                editors = (self.store.stage_editors(project.id, stage.id, role, keys)
+                           if policy is not None and policy.separation_of_duties and reject is None else set())
+                approve = reject or approval_refusal(
+                    project.template, stage.id, role, policy, user=actor, user_roles=user_roles,
+                    states=summary.states, stale=summary.stale, editors=editors)
+                roles.append({"role": role, "required": role in stage.gate.signoffs,
+                              "approve": approve is None, "reject": reject is None,
+                              **({"rule": approve.rule, "message": approve.message} if approve else {})})
+            stages[stage.id] = {"policy": policy.to_json() if policy else None, "roles": roles}
+        return {"user": actor, "roles": sorted(user_roles), "stages": stages}
 
     def gates(self, project: Project, stage: str | None = None) -> list[cl.GateResult]:
         """Every gate (or one stage's), with its blockers."""

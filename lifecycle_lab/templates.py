@@ -87,6 +87,15 @@ def _semantic_problems(data: MarkedDict, filename: str) -> list[str]:
             at = [*where, "gate", "requires", k_index]
             if key not in keys:
                 problems.append(f"{filename}:{line_of(data, at)}: {dotted(at)}: gate names unknown item {key!r}")
+        policy = stage.get("policy") or {}
+        named = [(["roles", n], role, roles, "role") for n, role in enumerate(policy.get("roles") or [])]
+        evidence = policy.get("require_evidence")
+        named += [(["require_evidence", n], key, keys, "item")
+                  for n, key in enumerate(evidence if isinstance(evidence, list) else [])]
+        for path, name, known, what in named:
+            at = [*where, "policy", *path]
+            if name not in known:
+                problems.append(f"{filename}:{line_of(data, at)}: {dotted(at)}: policy names unknown {what} {name!r}")
     return problems
 
 
@@ -159,6 +168,13 @@ def _merge_extension(base: MarkedDict, ext: MarkedDict) -> MarkedDict:
     return merged
 
 
+def _plain_policy(policy: Any) -> dict[str, Any] | None:
+    """A stage's policy mapping as plain data (lists, not marked YAML sequences)."""
+    if not policy:
+        return None
+    return {key: list(value) if isinstance(value, list) else value for key, value in policy.items()}
+
+
 def _build(data: dict[str, Any], path: Path) -> Template:
     roles = tuple(Role(r["id"], r["title"], r.get("description", "")) for r in data.get("roles", []))
     stages = []
@@ -187,6 +203,7 @@ def _build(data: dict[str, Any], path: Path) -> Template:
                 gate=Gate(tuple(gate.get("signoffs", [])), tuple(gate.get("requires", []))),
                 description=s.get("description", "").strip(),
                 section=s.get("section"),
+                policy=_plain_policy(s.get("policy")),
             )
         )
     return Template(

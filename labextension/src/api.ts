@@ -4,6 +4,7 @@ import { PartialJSONObject } from '@lumino/coreutils';
 import { APIError } from './errors';
 import { requestAPI, RequestOptions } from './request';
 import {
+  AllowedSignoffs,
   AuditLog,
   ChangeFeed,
   ExecutedNotebook,
@@ -72,6 +73,10 @@ export class LifecycleClient implements ILifecycleAPI {
 
   signoff(projectId: string, signoff: NewSignoff): Promise<Signoff> {
     return this._body<Signoff>(this._project(projectId, 'signoffs'), { method: 'POST', json: signoff });
+  }
+
+  allowedSignoffs(projectId: string): Promise<AllowedSignoffs> {
+    return this._body<AllowedSignoffs>(this._project(projectId, 'signoffs', 'allowed'));
   }
 
   changes(projectId: string, since: number): Promise<ChangeFeed> {

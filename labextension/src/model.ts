@@ -8,6 +8,7 @@ import { ISignal, Signal } from '@lumino/signaling';
 
 import { conflictCurrent, errorMessage } from './errors';
 import {
+  AllowedSignoffs,
   AuditLog,
   Decision,
   ExportFile,
@@ -346,6 +347,12 @@ export class LifecycleModel implements ILifecycleModel, IDisposable {
     }
     await this._api.signoff(project.id, { stage, role, decision, comment });
     await this.refresh();
+  }
+
+  /** What the current user may sign in the project, by stage (null without a project). */
+  async allowedSignoffs(): Promise<AllowedSignoffs | null> {
+    const project = this.project;
+    return project ? this._api.allowedSignoffs(project.id) : null;
   }
 
   // --- reruns --------------------------------------------------------------------------------

@@ -133,7 +133,8 @@ export interface Blocker {
     | 'stale_evidence'
     | 'signoff_missing'
     | 'signoff_rejected'
-    | 'signoff_outdated';
+    | 'signoff_outdated'
+    | 'signoff_expired';
   target: string;
   message: string;
 }
@@ -384,13 +385,14 @@ export interface Run {
   notebooks: RunNotebook[];
 }
 
-export type ExportFormat = 'pdf' | 'md' | 'html' | 'json';
+export type ExportFormat = 'pdf' | 'md' | 'html' | 'json' | 'model-card';
 
 export const EXPORT_FORMATS: readonly ExportFormat[] = [
   'pdf',
   'md',
   'html',
-  'json'
+  'json',
+  'model-card'
 ];
 
 export interface ExportFile {
@@ -433,6 +435,8 @@ export interface ILifecycleAPI {
     version: number
   ): Promise<ItemState>;
   signoff(projectId: string, signoff: NewSignoff): Promise<Signoff>;
+  /** What the current user may sign, per stage and role (the stages' sign-off policies applied). */
+  allowedSignoffs(projectId: string): Promise<AllowedSignoffs>;
   changes(projectId: string, since: number): Promise<ChangeFeed>;
   /** Events after `since` (a page of at most 1000); `verify` adds the hash-chain check. */
   audit(projectId: string, since: number, verify: boolean): Promise<AuditLog>;
@@ -449,6 +453,22 @@ export interface ILifecycleAPI {
     position: number,
     execution: Execution
   ): Promise<ExecutedNotebook>;
+}
+
+/** Whether the current user may sign a stage as a role, and the policy rule that refuses when not. */
+export interface AllowedRole {
+  role: string;
+  required: boolean;
+  approve: boolean;
+  reject: boolean;
+  rule?: 'role' | 'separation_of_duties' | 'evidence';
+  message?: string;
+}
+
+export interface AllowedSignoffs {
+  user: string;
+  roles: string[];
+  stages: Record<string, { policy: Record<string, unknown> | null; roles: AllowedRole[] }>;
 }
 
 /** The sidebar's model as other plugins (status bar, commands) see it. */

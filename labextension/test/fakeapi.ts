@@ -4,6 +4,7 @@
  */
 import { APIError, ErrorBody } from '../src/errors';
 import {
+  AllowedSignoffs,
   AuditLog,
   ChangeFeed,
   ExecutedNotebook,
@@ -241,6 +242,21 @@ export class FakeAPI implements ILifecycleAPI {
       throw apiError(400, { message: 'justification: required for not_applicable', field: 'justification' });
     }
     return { ...this.externalUpdate(key, changes, 'alice') };
+  }
+
+  /** No sign-off policy: every gate role (or every template role) may approve and reject. */
+  async allowedSignoffs(projectId: string): Promise<AllowedSignoffs> {
+    this.byId(projectId);
+    const everyRole = TEMPLATE.roles.map(role => role.id);
+    const stages: AllowedSignoffs['stages'] = {};
+    for (const stage of TEMPLATE.stages) {
+      const roles = stage.gate.signoffs.length > 0 ? stage.gate.signoffs : everyRole;
+      stages[stage.id] = {
+        policy: null,
+        roles: roles.map(role => ({ role, required: stage.gate.signoffs.includes(role), approve: true, reject: true }))
+      };
+    }
+    return { user: this.user.username, roles: [], stages };
   }
 
   async signoff(projectId: string, signoff: NewSignoff): Promise<Signoff> {

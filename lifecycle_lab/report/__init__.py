@@ -22,6 +22,7 @@ from .annex_iv_render import render_annex_iv_html, render_annex_iv_markdown
 from .document import gather_report, parse_timestamp
 from .html import render_html
 from .markdown import render_markdown
+from .modelcard import render_model_card
 from .pdf import render_pdf
 from .state import read_export, render_json, state_document
 
@@ -30,6 +31,7 @@ MEDIA_TYPES: dict[str, str] = {
     "md": "text/markdown; charset=utf-8",
     "html": "text/html; charset=utf-8",
     "json": "application/json",
+    "model-card": "text/markdown; charset=utf-8",
 }
 FORMATS: tuple[str, ...] = tuple(MEDIA_TYPES)
 LAYOUTS: tuple[str, ...] = ("default", "annex-iv")
@@ -56,6 +58,8 @@ def export_filename(
     if ascii_only:
         name = "".join(c for c in name if not unicodedata.combining(c))
     slug = re.sub(r"[^a-z0-9]+" if ascii_only else r"[\W_]+", "-", name).strip("-")[:60].strip("-") or "project"
+    if fmt == "model-card":
+        return f"{slug}-model-card-{parse_timestamp(generated_at):%Y%m%d}.md"
     return f"{slug}-{kind}-{parse_timestamp(generated_at):%Y%m%d}.{fmt}"
 
 
@@ -85,7 +89,8 @@ def export_project(
     service: Lifecycle, project: Project, fmt: str, *, generated_by: str, generated_at: str | None = None,
     layout: str = "default",
 ) -> Export:
-    """Render the project as ``fmt`` (pdf, md, html or json) in ``layout`` as of ``generated_at`` (default: now)."""
+    """Render the project as ``fmt`` (pdf, md, html, json or model-card) in ``layout`` as of ``generated_at``
+    (default: now)."""
     if fmt not in MEDIA_TYPES:
         raise ValidationError(f"format: {fmt!r} is not one of {', '.join(FORMATS)}", field="format")
     if layout not in LAYOUTS:
@@ -99,6 +104,8 @@ def export_project(
         content = render_markdown(doc).encode("utf-8")
     elif fmt == "html":
         content = render_html(doc).encode("utf-8")
+    elif fmt == "model-card":
+        content = render_model_card(service, project, doc).encode("utf-8")
     else:
         content = render_json(state_document(service.store, doc))
     return Export(content, MEDIA_TYPES[fmt], export_filename(project.record.name, doc["generated_at"], fmt))

@@ -230,3 +230,13 @@ def render_markdown(doc: dict[str, Any]) -> str:
     """The report document as GitHub-flavoured Markdown."""
     lines = [*_cover(doc), *_stages(doc), *_signoffs(doc), *_reruns(doc), *_lint(doc), *_audit(doc)]
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def block_lines(block: dict[str, Any], indent: str = "") -> list[str]:
+    """One display block as Markdown lines, escaped as everywhere in this export (used by the model card)."""
+    return _block(block, indent)
+
+
+def table_lines(columns: list[str], rows: list[list[Any]], indent: str = "") -> list[str]:
+    """A table of display strings as escaped Markdown lines (used by the model card)."""
+    return _table(columns, rows, indent)

@@ -18,7 +18,8 @@ from jupyter_server.base.handlers import APIHandler
 from jupyter_server.extension.handler import ExtensionHandlerMixin
 from tornado import web
 
-from ..errors import Conflict, LifecycleError, NotFound, ValidationError
+from ..errors import Conflict, LifecycleError, MissingExtra, NotFound, ValidationError
+from ..policy import PolicyRefused
 from ..service import Lifecycle, Project
 from ..store import ProjectRecord
 from .bodies import parse_json_object
@@ -37,6 +38,7 @@ _VERSION = re.compile(r'(?:W/)?("?)([0-9]{1,9})\1')  # 3, "3", W/"3" (quotes bal
 _FLAGS = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
 
 STATUS_OF: tuple[tuple[type[LifecycleError], int], ...] = (
+    (MissingExtra, 501),  # the server lacks an optional package; the message names the extra
     (NotFound, 404),
     (Conflict, 409),
     (LifecycleError, 400),  # ValidationError, TemplateError and anything else the input caused
@@ -44,7 +46,9 @@ STATUS_OF: tuple[tuple[type[LifecycleError], int], ...] = (
 
 
 def status_of(error: LifecycleError) -> int:
-    """The HTTP status a service error answers with."""
+    """The HTTP status a service error answers with (a policy refusal: 403 or 409, by its rule)."""
+    if isinstance(error, PolicyRefused):
+        return error.status
     return next(status for cls, status in STATUS_OF if isinstance(error, cls))
 
 
@@ -54,6 +58,8 @@ def error_body(error: BaseException, status: int) -> dict[str, Any]:
         body: dict[str, Any] = {"message": error.message}
         if isinstance(error, ValidationError) and error.field:
             body["field"] = error.field
+        if isinstance(error, PolicyRefused):
+            body["rule"] = error.rule
         if isinstance(error, Conflict) and error.current is not None:
             current = error.current
             body["current"] = current.to_json() if hasattr(current, "to_json") else current
@@ -89,6 +95,12 @@ class LifecycleHandler(ExtensionHandlerMixin, APIHandler):
     def actor(self) -> str:
         """The authenticated user, recorded on every change."""
         return self.current_user.username
+
+    @property
+    def groups(self) -> list[str]:
+        """The user's JupyterHub groups (none outside JupyterHub), for roles granted to ``group:NAME``."""
+        hub_user = getattr(self.current_user, "hub_user", None) or {}
+        return [str(group) for group in hub_user.get("groups") or []]
 
     async def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run a blocking service call on a bounded worker pool (GETs and writes apart) and await its result."""

@@ -8,7 +8,7 @@ from typing import Any
 
 from jupyter_server.extension.application import ExtensionApp
 from jupyter_server.utils import url_path_join
-from traitlets import Integer, List, TraitError, Unicode, validate
+from traitlets import Dict, Integer, List, TraitError, Unicode, observe, validate
 
 from ..repro.runs import RunService
 from ..service import Lifecycle
@@ -16,14 +16,15 @@ from ..store import open_store, resolve_db_url
 from ..store.keys import KEY_ENV, KEY_FILE_ENV, resolve_audit_key
 from ..store.url import DB_URL_ENV
 from ..templates import TemplateRegistry, template_search_path
-from . import coverage, export, handlers, lint, runs, spec
+from . import coverage, export, handlers, lint, policy, runs, spec
 from .base import API_ROOT, LifecycleHandler
 from .paths import ServerRoot
 from .viewcache import ViewCache
 
 # Every REST module contributes its (pattern relative to API_ROOT, handler) pairs here.
 ROUTES: list[tuple[str, type[LifecycleHandler]]] = [*handlers.HANDLERS, *runs.HANDLERS, *export.HANDLERS,
-                                                    *spec.HANDLERS, *coverage.HANDLERS, *lint.HANDLERS]
+                                                    *spec.HANDLERS, *coverage.HANDLERS, *lint.HANDLERS,
+                                                    *policy.HANDLERS]
 
 
 class LifecycleLabApp(ExtensionApp):
@@ -63,6 +64,17 @@ class LifecycleLabApp(ExtensionApp):
         "database lock.",
     )
 
+    role_members = Dict(
+        key_trait=Unicode(), value_trait=List(Unicode()), default_value={}, config=True,
+        help="Who holds each role for sign-off policies (docs/policy.md): role id → user names and "
+        "'group:NAME' for a JupyterHub group, e.g. {'security': ['eve', 'group:security-team']}.",
+    )
+
+    @observe("role_members")
+    def _role_members_changed(self, change: dict[str, Any]) -> None:
+        if hasattr(self, "service"):
+            self.service.role_members = change["new"]
+
     @validate("db_url")
     def _valid_db_url(self, proposal: dict[str, Any]) -> str:
         value = proposal["value"].strip()
@@ -87,6 +99,7 @@ class LifecycleLabApp(ExtensionApp):
         if self.audit_key_file and not (os.environ.get(KEY_ENV) or os.environ.get(KEY_FILE_ENV)):
             os.environ[KEY_FILE_ENV] = self.audit_key_file  # every process this server starts keys alike
         self.service = Lifecycle(open_store(self.store_url(), resolve_audit_key()), templates)
+        self.service.role_members = self.role_members
         self.runs = RunService(self.service, max_concurrent=self.max_concurrent_runs)
         self.executors = {
             kind: ThreadPoolExecutor(self.worker_threads, thread_name_prefix=f"lifecycle-lab-{kind}")

@@ -179,11 +179,12 @@ class SignoffsHandler(LifecycleHandler):
         unknown = sorted(set(body) - {"stage", "role", "decision", "comment"})
         if unknown:
             raise ValidationError(f"{unknown[0]}: not a field of a sign-off", field=unknown[0])
-        actor = self.actor
+        actor, groups = self.actor, self.groups
 
         def sign() -> dict[str, Any]:
             project = self.project(project_id)
-            signoff = self.service.signoff(project, stage, role, decision, actor=actor, comment=comment)
+            signoff = self.service.signoff(project, stage, role, decision, actor=actor, comment=comment,
+                                           groups=groups)
             return {**signoff.to_json(), "outdated": False}
 
         self.write_json(await self.call(sign), status=201)

@@ -430,6 +430,25 @@ class Store(DatasetRecords, RunRecords, CheckpointRecords):
                          before=None, after=signoff.to_json())
         return signoff
 
+    def stage_editors(self, project_id: str, stage: str, role: str, keys: list[str]) -> set[str]:
+        """Who changed any item in ``keys`` since ``role``'s latest approval of ``stage`` (ever, if none)."""
+        ev = t.audit_events
+        with self._read() as conn:
+            approvals = conn.execute(
+                sa.select(ev.c.seq, ev.c.after)
+                .where(ev.c.project_id == project_id, ev.c.action == "signoff", ev.c.target == stage)
+                .order_by(ev.c.seq.desc())
+            )
+            since = next((row.seq for row in approvals
+                          if isinstance(after := decode(row.after), dict) and after.get("role") == role
+                          and after.get("decision") == "approve"), 0)
+            rows = conn.execute(
+                sa.select(ev.c.actor).distinct()
+                .where(ev.c.project_id == project_id, ev.c.seq > since, ev.c.target.in_(keys),
+                       ev.c.action.like("item.%"))
+            )
+            return {row.actor for row in rows}
+
 
 _OPEN: dict[tuple[str, AuditKey | None], Store] = {}
 _OPEN_LOCK = threading.Lock()

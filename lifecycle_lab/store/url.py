@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 from jupyter_core.paths import jupyter_config_path, jupyter_data_dir
 from traitlets.config.loader import ConfigFileNotFound, JSONFileConfigLoader, PyFileConfigLoader
@@ -23,9 +24,15 @@ def default_db_url() -> str:
     return f"sqlite:///{Path(jupyter_data_dir()) / 'lifecycle_lab.sqlite'}"
 
 
-def configured_setting(name: str) -> str | None:
-    """``LifecycleLabApp.<name>`` from the Jupyter config files, if any sets it to a string (later paths win)."""
-    found: str | None = None
+def configured_db_url() -> str | None:
+    """``LifecycleLabApp.db_url`` from the Jupyter config files, if any sets it (later paths win)."""
+    value = configured_setting("db_url")
+    return value if isinstance(value, str) and value else None
+
+
+def configured_setting(name: str) -> Any:
+    """``LifecycleLabApp.<name>`` from the Jupyter config files, if any sets it (later paths win), else None."""
+    found: Any = None
     for directory in reversed(jupyter_config_path()):  # lowest priority first
         for base in _CONFIG_BASENAMES:
             for loader_cls, ext in ((JSONFileConfigLoader, ".json"), (PyFileConfigLoader, ".py")):
@@ -35,15 +42,10 @@ def configured_setting(name: str) -> str | None:
                     config = loader_cls(f"{base}{ext}", path=directory).load_config()
                 except (ConfigFileNotFound, ValueError, SyntaxError):
                     continue
-                value = config.get("LifecycleLabApp", {}).get(name)
-                if isinstance(value, str) and value:
-                    found = value
+                section = config.get("LifecycleLabApp", {})
+                if name in section:
+                    found = section[name]
     return found
-
-
-def configured_db_url() -> str | None:
-    """``LifecycleLabApp.db_url`` from the Jupyter config files, if any sets it."""
-    return configured_setting("db_url")
 
 
 def resolve_db_url(explicit: str | None = None) -> str:

@@ -8,8 +8,10 @@ from .checklist import checklist
 from .dataset import dataset
 from .evaluate import evaluate
 from .failure_modes import failure_modes
+from .from_mlflow import from_mlflow
 from .hyperparameters import hyperparameters
 from .item import item
 from .problem_statement import problem_statement
 
-__all__ = ["checklist", "dataset", "evaluate", "failure_modes", "hyperparameters", "item", "problem_statement"]
+__all__ = ["checklist", "dataset", "evaluate", "failure_modes", "from_mlflow", "hyperparameters", "item",
+           "problem_statement"]

@@ -5,7 +5,7 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import { latestSignoffs, signoffRoles } from '../derive';
 import { errorMessage } from '../errors';
 import { LifecycleModel } from '../model';
-import { Decision, ProjectView, Stage } from '../tokens';
+import { AllowedRole, Decision, ProjectView, Stage } from '../tokens';
 import { formatTime } from './labels';
 
 /**
@@ -27,6 +27,31 @@ export function Signoffs(props: {
   const [comment, setComment] = React.useState('');
   const [busy, setBusy] = React.useState(false);
   const [error, setError] = React.useState<string | null>(null);
+  // What the server's sign-off policy lets this user do, asked each time the form opens (null: not known yet).
+  const [allowed, setAllowed] = React.useState<AllowedRole[] | null>(null);
+  const offered = allowed ? allowed.filter(r => r.approve || r.reject).map(r => r.role) : roles;
+  const current = allowed?.find(r => r.role === role);
+
+  React.useEffect(() => {
+    if (!open) {
+      return;
+    }
+    let live = true;
+    model
+      .allowedSignoffs()
+      .then(answer => {
+        const forStage = answer?.stages[stage.id]?.roles ?? null;
+        if (live && forStage) {
+          setAllowed(forStage);
+          const first = forStage.find(r => r.approve || r.reject);
+          setRole(first ? first.role : '');
+        }
+      })
+      .catch(reason => live && setError(errorMessage(reason)));
+    return () => {
+      live = false;
+    };
+  }, [open, model, stage.id]);
 
   const sign = async (decision: Decision) => {
     setBusy(true);
@@ -88,13 +113,23 @@ export function Signoffs(props: {
           <label>
             {trans.__('As')}
             <select value={role} aria-label={trans.__('Role signing %1', stage.title)} onChange={e => setRole(e.target.value)}>
-              {roles.map(id => (
+              {offered.map(id => (
                 <option key={id} value={id}>
                   {roleTitle(id)}
                 </option>
               ))}
             </select>
           </label>
+          {allowed && offered.length === 0 && (
+            <div className="jp-LifecycleLab-muted" role="status">
+              {trans.__('The sign-off policy lets you sign this stage as none of its roles.')}
+            </div>
+          )}
+          {current && !current.approve && current.message && (
+            <div className="jp-LifecycleLab-muted" role="status">
+              {trans.__('You may not approve: %1', current.message)}
+            </div>
+          )}
           <textarea
             value={comment}
             rows={2}
@@ -103,13 +138,17 @@ export function Signoffs(props: {
             onChange={e => setComment(e.target.value)}
           />
           <div className="jp-LifecycleLab-buttons">
-            <button type="submit" className="jp-mod-styled jp-mod-accept" disabled={busy || !role}>
+            <button
+              type="submit"
+              className="jp-mod-styled jp-mod-accept"
+              disabled={busy || !role || (current !== undefined && !current.approve)}
+            >
               {trans.__('Approve')}
             </button>
             <button
               type="button"
               className="jp-mod-styled jp-mod-warn"
-              disabled={busy || !role || !comment.trim()}
+              disabled={busy || !role || !comment.trim() || (current !== undefined && !current.reject)}
               onClick={() => void sign('reject')}
             >
               {trans.__('Reject')}

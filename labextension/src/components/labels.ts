@@ -127,6 +127,8 @@ export function blockerLabel(trans: TranslationBundle, kind: Blocker['kind']): s
       return trans.__('sign-off rejected');
     case 'signoff_outdated':
       return trans.__('sign-off outdated');
+    case 'signoff_expired':
+      return trans.__('sign-off expired');
   }
 }
 
@@ -140,6 +142,8 @@ export function formatLabel(trans: TranslationBundle, format: ExportFormat): str
       return trans.__('HTML');
     case 'json':
       return trans.__('JSON');
+    case 'model-card':
+      return trans.__('Model card (Hugging Face)');
   }
 }
 
