@@ -26,6 +26,7 @@ from ..evidence import PASSING_RERUN_VERDICTS
 from ..service import Lifecycle, Project
 from ..store.runs import ACTIVE_RUN_STATUSES
 from ..store.url import DB_URL_ENV
+from .executors import ExecutorChoice
 from .processes import RUN_ID_ENV, is_run_worker, stop_run, this_host
 from .sanitize import manifest_sanitizers
 
@@ -113,10 +114,12 @@ class RunService:
     """Reproducibility runs of projects: non-blocking start, get, list, cancel."""
 
     def __init__(
-        self, lifecycle: Lifecycle, *, max_concurrent: int = DEFAULT_MAX_CONCURRENT, python: str = sys.executable
+        self, lifecycle: Lifecycle, *, max_concurrent: int = DEFAULT_MAX_CONCURRENT, python: str = sys.executable,
+        executor: ExecutorChoice | None = None,
     ) -> None:
         if max_concurrent < 1:
             raise ValueError("max_concurrent must be at least 1")
+        self.executor = executor or ExecutorChoice()
         self.lifecycle = lifecycle
         self.store = lifecycle.store
         self.max_concurrent = max_concurrent
@@ -187,7 +190,8 @@ class RunService:
             run_dir.mkdir(parents=True, exist_ok=True)
             with open(run_dir / "worker.log", "ab") as log:
                 process = subprocess.Popen(
-                    [self.python, "-m", WORKER_MODULE, run_id, "--slots", str(self.max_concurrent)],
+                    [self.python, "-m", WORKER_MODULE, run_id, "--slots", str(self.max_concurrent),
+                     *self.executor.argv()],
                     cwd=project.directory, env=self._worker_env(run_id), stdin=subprocess.DEVNULL, stdout=log,
                     stderr=subprocess.STDOUT, start_new_session=True,
                 )
