@@ -47,8 +47,8 @@ class RunAbandoned(Exception):
 # Which execution a kernel belongs to, and the variables its environment gets: one process (a Dask worker
 # with several threads) may run several notebooks at once, and each must stop only its own kernel.
 _OWNER: contextvars.ContextVar[str | None] = contextvars.ContextVar("lifecycle_lab_kernel_owner", default=None)
-_KERNEL_ENV: contextvars.ContextVar[Mapping[str, str]] = contextvars.ContextVar("lifecycle_lab_kernel_env",
-                                                                               default={})
+_KERNEL_ENV: contextvars.ContextVar[Mapping[str, str] | None] = contextvars.ContextVar("lifecycle_lab_kernel_env",
+                                                                                      default=None)
 
 
 @contextmanager

@@ -274,6 +274,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         closed = Worker(lifecycle, args.run_id, max(1, args.slots), _EXECUTOR).run()
     except Exception as exc:  # a bug or a vanished project must still close the run, never leave it 'running'
         traceback.print_exc()
+        if _EXECUTOR is not None:
+            _EXECUTOR.abort()
         kill_live_kernels()
         run = lifecycle.store.get_run(args.run_id)
         close_run(lifecycle, args.run_id, "failed", "failed", f"the rerun worker failed: {exc}",

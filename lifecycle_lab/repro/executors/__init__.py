@@ -96,7 +96,7 @@ class Executor(ABC):
     def abort(self) -> None:
         """Stop what executes now and end its kernel, from a SIGTERM handler (the run was cancelled)."""
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 (most executors hold nothing)
         """Release what the executor holds (connections)."""
 
 

@@ -165,7 +165,6 @@ class DaskExecutor(Executor):
     def _attempt(self, job: NotebookJob, events: queue.SimpleQueue[dict[str, Any]], deaths: list[str],
                  on_cell: Progress, on_start: Started) -> NotebookOutcome | None:
         """One submission of the task; None when Dask gave up on it after a worker death and it must go again."""
-        from distributed import wait
         from distributed.scheduler import KilledWorker
 
         future = self._current = self.client.submit(execute_on_worker, job, pure=False,
@@ -173,10 +172,12 @@ class DaskExecutor(Executor):
         running_on: str | None = None
         checked = 0.0
         while True:
-            wait([future], timeout=POLL_S)
+            time.sleep(POLL_S)
             while not events.empty():
                 event = events.get()
                 if event.get("kind") == "start":
+                    if running_on is not None:  # Dask runs a started task again only when its worker was lost
+                        deaths.append(running_on)
                     running_on = event["worker"]
                     on_start(running_on, len(deaths) + 1)
                 elif event.get("kind") == "cell":
@@ -192,9 +193,9 @@ class DaskExecutor(Executor):
                 if running_on not in self.client.scheduler_info()["workers"]:
                     deaths.append(running_on)
                     running_on = None
-                    if len(deaths) >= MAX_WORKER_DEATHS:
-                        self._stop(future, job.run_id)
-                        return self._lost(deaths)
+            if len(deaths) >= MAX_WORKER_DEATHS:
+                self._stop(future, job.run_id)
+                return self._lost(deaths)
         try:
             result = future.result()
         except KilledWorker as exc:  # the scheduler's own limit (distributed.scheduler.allowed-failures) was hit
