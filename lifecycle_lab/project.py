@@ -16,6 +16,7 @@ import yaml
 
 from ._jsonschema import Draft202012Validator
 from .errors import Conflict, NotFound, TemplateError, ValidationError
+from .notify.webhooks import WEBHOOK_SCHEMA
 from .yamlmarks import dotted, line_of, load_marked_file
 
 MANIFEST = "lifecycle.yaml"
@@ -56,6 +57,23 @@ MANIFEST_SCHEMA: dict[str, Any] = {
                 },
             },
         },
+        "notify": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {"webhooks": {"type": "array", "items": WEBHOOK_SCHEMA}},
+        },
+        "revalidate": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["every"],
+            "properties": {
+                "every": {"type": "string", "pattern": "^[1-9][0-9]{0,3}[dw]$",
+                          "description": "the cadence: days (30d) or weeks (4w)"},
+                "notebooks": {"type": "array", "items": {"type": "string", "minLength": 1}, "minItems": 1},
+                "datasets": {"type": "array", "items": {"type": "string", "minLength": 1},
+                             "description": "registered datasets whose current data is recorded before the rerun"},
+            },
+        },
     },
 }
 _VALIDATOR = Draft202012Validator(MANIFEST_SCHEMA)
@@ -81,6 +99,8 @@ class Manifest:
     notebooks: tuple[str, ...] = ()
     description: str = ""
     rerun: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_RERUN))
+    revalidate: dict[str, Any] | None = None  # {every, notebooks, datasets}: the scheduled revalidation, if any
+    webhooks: tuple[dict[str, Any], ...] = ()  # notify.webhooks: [{url, events, secret | secret_env}]
 
     @property
     def path(self) -> Path:
@@ -133,7 +153,17 @@ def read_manifest(directory: str | Path) -> Manifest:
         notebooks=tuple(data.get("notebooks", [])),
         description=data.get("description", ""),
         rerun=_plain(rerun),
+        revalidate=_revalidate(data.get("revalidate"), data.get("notebooks", [])),
+        webhooks=tuple(_plain(data.get("notify", {}).get("webhooks", []))),
     )
+
+
+def _revalidate(section: Any, notebooks: list[str]) -> dict[str, Any] | None:
+    """The ``revalidate`` section with its defaults: the manifest's notebooks, no dataset to refresh."""
+    if section is None:
+        return None
+    return {"every": str(section["every"]), "notebooks": list(section.get("notebooks") or notebooks),
+            "datasets": list(section.get("datasets") or [])}
 
 
 def _plain(value: Any) -> Any:

@@ -16,7 +16,7 @@ import pytest
 from conftest import require
 from dask_cluster import DaskCluster, dask_available, hold
 from rerun_support import configure, kernels_of_run, write_notebook
-from test_examples import NOTEBOOKS, copy_examples
+from test_examples import NOTEBOOKS, PASSING, copy_examples
 
 from lifecycle_lab.errors import ValidationError
 from lifecycle_lab.repro.executors import ExecutorChoice
@@ -67,6 +67,7 @@ def wait_until(condition: Callable[[], Any], timeout: float = 60, what: str = "c
     return value
 
 
+@pytest.mark.timeout(900)
 def test_the_example_project_reruns_on_dask_with_the_same_verdicts_as_local(
     service: Lifecycle, cluster: DaskCluster, dask_runs: RunService, tmp_path: Path, cli: Callable[..., Any],
 ) -> None:
@@ -74,27 +75,21 @@ def test_the_example_project_reruns_on_dask_with_the_same_verdicts_as_local(
     assert cli(["import", "--skip-existing", "--project", folder.name, f"{folder.name}/.lifecycle/state.json"],
                cwd=folder.parent).returncode == 0
     project = service.open_project(folder, actor="chen")
-    local_runs = RunService(service)
 
-    local = local_runs.wait(local_runs.start(project, actor="chen")["id"], timeout=600)
-    on_dask = dask_runs.wait(dask_runs.start(project, actor="chen")["id"], timeout=600)
+    run = dask_runs.wait(dask_runs.start(project, actor="chen")["id"], timeout=800)
 
-    def verdicts(run: dict[str, Any]) -> dict[str, str]:
-        return {nb["path"]: nb["verdict"] for nb in run["notebooks"]}
-
-    assert list(verdicts(on_dask)) == NOTEBOOKS
-    assert verdicts(on_dask) == verdicts(local) and on_dask["verdict"] == local["verdict"] == "differs"
-    assert [c["cell_id"] for c in on_dask["notebooks"][-1]["diffs"]["cells"]] == ["nondet-03", "nondet-04"]
-    assert [(c["name"], c["status"]) for c in on_dask["data_checks"]] == [("loans", "ok")]
-    workers = set(cluster.worker_pids())
-    assert {nb["executor"] for nb in on_dask["notebooks"]} == {"dask"}
-    assert {nb["worker"] for nb in on_dask["notebooks"]} <= workers
-    assert {nb["executor"] for nb in local["notebooks"]} == {"local"}
-    assert all(f"(pid {local['worker_pid']})" in nb["worker"] for nb in local["notebooks"])
-    assert on_dask["environment"]["packages"]["distributed"]  # captured on a worker, which runs distributed
-    assert (folder / on_dask["notebooks"][3]["output_path"]).is_file()
+    # the verdicts test_examples pins for the local executor: all reproduce but the nondeterministic notebook
+    verdicts = {nb["path"]: nb["verdict"] for nb in run["notebooks"]}
+    assert list(verdicts) == NOTEBOOKS and run["status"] == "finished" and run["verdict"] == "differs"
+    assert all(verdicts[nb] in PASSING for nb in NOTEBOOKS[:-1]), verdicts
+    assert [c["cell_id"] for c in run["notebooks"][-1]["diffs"]["cells"]] == ["nondet-03", "nondet-04"]
+    assert [(c["name"], c["status"]) for c in run["data_checks"]] == [("loans", "ok")]
+    assert {nb["executor"] for nb in run["notebooks"]} == {"dask"}
+    assert {nb["worker"] for nb in run["notebooks"]} <= set(cluster.worker_pids())
+    assert run["environment"]["packages"]["distributed"]  # captured on a worker, which runs distributed
+    assert (folder / "models" / "credit-default.joblib").is_file()  # 04-evaluate read what 03-train wrote
     evidence = service.store.item(project.id, "experimentation/reproducibility-rerun").evidence
-    assert evidence["run_id"] == on_dask["id"] and evidence["verdict"] == "differs"
+    assert evidence["run_id"] == run["id"] and evidence["verdict"] == "differs"
 
 
 def test_cancelling_a_dask_run_ends_the_kernel_on_the_worker(

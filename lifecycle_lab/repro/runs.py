@@ -10,6 +10,7 @@ whose worker died is closed as ``failed`` the next time anyone looks at it.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import secrets
 import subprocess
@@ -23,6 +24,7 @@ from typing import Any
 from ..clock import parse_utc
 from ..errors import Conflict, NotFound, ValidationError
 from ..evidence import PASSING_RERUN_VERDICTS
+from ..notify.webhooks import WEBHOOKS_ENV
 from ..service import Lifecycle, Project
 from ..store.runs import ACTIVE_RUN_STATUSES
 from ..store.url import DB_URL_ENV
@@ -209,6 +211,9 @@ class RunService:
         env[DB_URL_ENV] = self.store.url
         env[RUN_ID_ENV] = run_id
         env[RERUN_ENV] = "1"
+        hooks = self.lifecycle.notifications.deployment_hooks()
+        if hooks:  # the server's own webhooks (traitlets) reach the worker that closes the run
+            env[WEBHOOKS_ENV] = json.dumps([hook.to_json() for hook in hooks])
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(_PACKAGE_ROOT), env.get("PYTHONPATH")) if p)
         return env
 

@@ -28,6 +28,7 @@ from ..fingerprint import notebook_content_hash
 from ..project import DEFAULT_RERUN
 from ..service import DatasetCheck, Lifecycle, Project
 from ..store import open_store
+from ..store.url import DB_URL_ENV
 from .compare import Tolerance, compare_notebooks
 from .environment import diff_environments
 from .executors import EXECUTORS, Executor, ExecutorChoice, NotebookJob, make_executor
@@ -169,6 +170,7 @@ class Worker:
             sha256=notebook_content_hash(prepared.saved), output_path=str(output),
             second_output_path=str(second_output) if twice else None, parameters=settings.parameters,
             kernel=settings.kernel, timeout=settings.timeout, cell_timeout=settings.cell_timeout,
+            kernel_env=NotebookJob.environment(self.run_id) | {DB_URL_ENV: self.store.url},
         )
         total = prepared.cells * job.passes
         progress = _Progress(self.lifecycle, self.run_id, position, total)
@@ -213,8 +215,11 @@ class Worker:
         actor, at = run["requested_by"], self.lifecycle.clock()
         evidence = {} if bad_input else self._evidence_changes(project, notebooks, checks, verdict=verdict,
                                                                 actor=actor, at=at)
-        return self.store.finish_run(self.run_id, actor=actor, at=at, status="failed" if bad_input else "finished",
-                                     verdict=verdict, error=error, item_changes=evidence)
+        before = self.lifecycle.notifications.watch(project)
+        closed = self.store.finish_run(self.run_id, actor=actor, at=at, status="failed" if bad_input else "finished",
+                                       verdict=verdict, error=error, item_changes=evidence)
+        self.lifecycle.notifications.changed(project, before, actor=actor)
+        return closed
 
     def _evidence_changes(
         self, project: Project, notebooks: list[dict[str, Any]], checks: list[DatasetCheck], *, verdict: str,
@@ -284,6 +289,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         if _EXECUTOR is not None:
             _EXECUTOR.close()
+        lifecycle.notifications.flush()
     if closed is not None:
         print(f"run {args.run_id} {closed['status']}: {closed['verdict']}", flush=True)
         return 0 if closed["verdict"] in PASSING else 1

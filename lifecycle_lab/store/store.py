@@ -34,6 +34,7 @@ from .audit import GENESIS, AuditEvent, ChainCheck, decode, event_hash, verify_e
 from .columns import check_values
 from .datasets import DatasetRecords
 from .migrate import HEAD_REVISION, current_revision, known_revisions, upgrade
+from .notices import NoticeRecords
 from .runs import RunRecords
 
 BUSY_TIMEOUT_S = 60
@@ -136,7 +137,7 @@ def _event_from_row(row: Any) -> AuditEvent:
     )
 
 
-class Store(DatasetRecords, RunRecords):
+class Store(DatasetRecords, RunRecords, NoticeRecords):
     """Persistence for projects, item states, sign-offs, the audit chain, datasets and runs."""
 
     def __init__(self, url: str) -> None:

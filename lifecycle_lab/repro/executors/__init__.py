@@ -44,6 +44,16 @@ class NotebookJob:
     kernel: str | None = None
     timeout: float = 1800.0
     cell_timeout: float = 600.0
+    kernel_env: dict[str, str] = field(default_factory=dict)  # added to the kernel's environment where it runs
+
+    @staticmethod
+    def environment(run_id: str, environ: Mapping[str, str] | None = None) -> dict[str, str]:
+        """What a rerun kernel needs wherever it runs: this process's ``LIFECYCLE_LAB_*`` settings (the store's
+        URL, so widgets verify against the same store), the run's id and the rerun flag."""
+        env = os.environ if environ is None else environ
+        found = {k: v for k, v in env.items() if k.startswith("LIFECYCLE_LAB_") and k not in (EXECUTOR_ENV,
+                                                                                              SCHEDULER_ENV)}
+        return {**found, "LIFECYCLE_LAB_RUN_ID": run_id, "LIFECYCLE_LAB_RERUN": "1"}
 
     @property
     def passes(self) -> int:

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ...errors import LifecycleError, ValidationError
-from ..processes import RUN_ID_ENV
+from ..notebooks import first_line
 from ..runner import Prepared, RunAbandoned, kernel_context, kernel_summary, kill_live_kernels
 from . import Executor, NotebookJob, NotebookOutcome, Observation, Progress, Started
 from .jobs import execute_passes, observe_here, read_job
@@ -34,7 +34,6 @@ POLL_S = 0.2
 WORKER_CHECK_S = 1.0  # how often the coordinator asks the scheduler whether the task's worker is still there
 ABORT_WAIT_S = 5.0
 MAX_WORKER_DEATHS = 2  # the first death is retried (Dask reschedules the task), the second fails the notebook
-_RERUN_ENV = "LIFECYCLE_LAB_RERUN"  # runs.RERUN_ENV, spelled here so the task imports nothing of the service
 
 
 class ExecutorUnavailable(LifecycleError):
@@ -88,7 +87,7 @@ def execute_on_worker(job: NotebookJob) -> dict[str, Any]:
         worker.log_event(topic, {"kind": "cell", "done": cells})
 
     try:
-        with kernel_context(owner, {RUN_ID_ENV: job.run_id, _RERUN_ENV: "1"}):
+        with kernel_context(owner, job.kernel_env):
             executions = execute_passes(job, prepared, on_cell)
     finally:
         done.set()
@@ -202,6 +201,10 @@ class DaskExecutor(Executor):
             last = getattr(exc, "last_worker", None)
             deaths.append(getattr(last, "address", None) or running_on or "an unknown worker")
             return self._lost(deaths) if len(deaths) >= MAX_WORKER_DEATHS else None
+        except Exception as exc:  # the scheduler went away, the task itself broke: this notebook fails, clearly
+            return NotebookOutcome(executions=[], worker=running_on or self.scheduler, attempts=len(deaths) + 1,
+                                   error={"kind": "executor", "message": f"the Dask task failed: "
+                                                                         f"{type(exc).__name__}: {first_line(exc)}"})
         if "error" in result:
             return NotebookOutcome(executions=[], worker=result["worker"], attempts=len(deaths) + 1,
                                    error={"kind": "executor", "message": result["error"]})
