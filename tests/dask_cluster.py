@@ -1,7 +1,7 @@
 """A real Dask cluster for tests: ``dask scheduler`` and ``dask worker`` processes on loopback, stopped by pid.
 
 Started as ``python -m dask scheduler|worker`` (the ``dask`` command of this interpreter), with this checkout
-on PYTHONPATH so the workers import the lifecycle_lab under test.
+on PYTHONPATH so the workers import the lifecycle_lab under test. Also used by ``benchmarks/dask_bench.py``.
 """
 
 from __future__ import annotations
@@ -14,8 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import ROOT
-
+ROOT = Path(__file__).resolve().parent.parent  # the checkout: the workers import its lifecycle_lab
 START_TIMEOUT_S = 60
 
 
