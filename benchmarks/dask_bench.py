@@ -17,31 +17,20 @@ from __future__ import annotations
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
 from dask_cluster import DaskCluster  # noqa: E402
+from examples_bench import _run  # noqa: E402 (the same timed subprocess: benchmarks/ is on sys.path)
 
 EXAMPLES = ROOT / "example_notebooks"
 REPEAT = int(os.environ.get("DASK_BENCH_REPEAT", "2"))
 PROJECTS = int(os.environ.get("DASK_BENCH_PROJECTS", "20"))
 CLI = [sys.executable, "-m", "lifecycle_lab.cli"]
-
-
-def _run(command: list[str], cwd: Path, env: dict[str, str], ok: tuple[int, ...] = (0,)) -> float:
-    started = time.perf_counter()
-    done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
-    elapsed = time.perf_counter() - started
-    if done.returncode not in ok:
-        raise SystemExit(f"{' '.join(command)} failed ({done.returncode}):\n{done.stdout[-2000:]}\n"
-                         f"{done.stderr[-2000:]}")
-    return elapsed
 
 
 def _env(root: Path) -> dict[str, str]:
