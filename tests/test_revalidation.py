@@ -99,6 +99,9 @@ def test_revalidate_due_reruns_exactly_the_due_projects_of_the_store(
     weekly = service.open_project(tmp_path / "weekly", actor="alice")
     evidence = service.store.item(weekly.id, "evaluation/reproducibility-rerun").evidence
     assert evidence["run_id"] == outcomes["weekly"]["run_id"]  # recorded as the rerun item's evidence
+    ran = service.store.get_run(outcomes["weekly"]["run_id"])
+    assert ran["notebooks"][0]["executor"] == "local"  # the default executor, in the run's own worker process
+    assert ran["notebooks"][0]["worker"].endswith(f"(pid {ran['worker_pid']})")
     status = service.revalidation(weekly, today=TODAY)
     assert status.last == TODAY and status.next_due == TODAY + dt.timedelta(days=7)
 

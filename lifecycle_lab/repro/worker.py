@@ -1,12 +1,15 @@
-"""The rerun worker process: ``python -m lifecycle_lab.repro.worker RUN_ID [--slots N]``.
+"""The rerun worker process: ``python -m lifecycle_lab.repro.worker RUN_ID [--slots N] [--executor E]``.
 
 Spawned by :class:`~lifecycle_lab.repro.runs.RunService` as the leader of its
-own session, with the store's URL and the run id in its environment. It waits
-for a free slot on this host, re-fingerprints the registered datasets, records
-the environment, executes each notebook into ``.lifecycle/runs/<run-id>/`` (twice
-with ``--twice``), compares, and closes the run, making it the evidence of the
-template's ``rerun`` items in the same transaction. SIGTERM (cancel) kills its
-kernel and exits at once.
+own session, with the store's URL and the run id in its environment, it
+coordinates one run: it waits for a free slot on this host (local executor),
+reads and checks each notebook, has its executor observe the environment and
+re-fingerprint the registered datasets where the notebooks run, hands each
+notebook to the executor (executed here with ``local``, as a task on a Dask
+cluster with ``dask``; outputs into ``.lifecycle/runs/<run-id>/``, twice with
+``--twice``), compares, and closes the run, making it the evidence of the
+template's ``rerun`` items in the same transaction. SIGTERM (cancel) stops the
+notebook's kernel wherever it runs and exits at once.
 """
 
 from __future__ import annotations
