@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..revalidation import RevalidationStatus
 from .events import Event, Watched, transitions, watched
-from .webhooks import Notifier, Webhook, webhooks_from_env
+from .webhooks import Notifier, Webhook, log, webhooks_from_env
 
 if TYPE_CHECKING:
     from ..service import Lifecycle, Project
@@ -47,12 +47,17 @@ class Notifications:
         return [Webhook.from_json(entry) for entry in project.manifest.webhooks] + self.deployment_hooks()
 
     def watch(self, project: Project) -> Watched | None:
-        """The watched state of ``project`` now; None when nobody listens (then nothing is read)."""
-        if not self.hooks(project):
+        """The watched state of ``project`` now; None when nobody listens (then nothing is read). Never raises."""
+        try:
+            if not self.hooks(project):
+                return None
+            revalidation = self.lifecycle.revalidation(project)
+            runs = self.lifecycle.store.list_runs(project.id, 20)
+            latest = next((r for r in runs if r["status"] == "finished"), None)
+            return watched(self.lifecycle.summary(project), latest, revalidation)
+        except Exception:  # bad webhook settings, a store hiccup: the action goes on without notifications
+            log.exception("could not watch project %s for notifications", project.id)
             return None
-        revalidation = self.lifecycle.revalidation(project)
-        latest = next((r for r in self.lifecycle.store.list_runs(project.id, 20) if r["status"] == "finished"), None)
-        return watched(self.lifecycle.summary(project), latest, revalidation)
 
     def changed(self, project: Project, before: Watched | None, *, actor: str) -> None:
         """Send the events between ``before`` (from :meth:`watch`) and now; never raises."""
@@ -64,8 +69,6 @@ class Notifications:
                 titles = {stage.id: stage.title for stage in project.template.stages}
                 self.emit(project, transitions(before, after, titles), actor=actor)
         except Exception:  # a notification must never fail the action that caused it
-            from .webhooks import log
-
             log.exception("could not work out the notifications of project %s", project.id)
 
     def overdue(self, project: Project, status: RevalidationStatus | None, *, actor: str) -> bool:
@@ -111,6 +114,4 @@ class Notifications:
                 actor=NOTIFIER_ACTOR, at=self.lifecycle.clock(),
             )
         except Exception:  # the store unreachable too: the log line is all that is left
-            from .webhooks import log
-
             log.exception("could not record the failed webhook in the audit log")
