@@ -33,6 +33,7 @@ CONNECT_TIMEOUT_S = 20
 POLL_S = 0.2
 WORKER_CHECK_S = 1.0  # how often the coordinator asks the scheduler whether the task's worker is still there
 ABORT_WAIT_S = 5.0
+CANCEL_POLL_S = 3.0
 MAX_WORKER_DEATHS = 2  # the first death is retried (Dask reschedules the task), the second fails the notebook
 
 
@@ -58,8 +59,8 @@ def _watch_cancel(name: str, owner: str, done: threading.Event) -> None:
 
     cancelled = Event(name)
     while not done.is_set():
-        try:
-            if cancelled.wait(timeout=0.5):
+        try:  # a long poll: it returns the moment the Event is set, and asks the scheduler again every few seconds
+            if cancelled.wait(timeout=CANCEL_POLL_S):
                 kill_live_kernels(owner)
                 return
         except Exception:  # the scheduler briefly unreachable: keep watching
