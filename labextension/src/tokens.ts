@@ -133,7 +133,8 @@ export interface Blocker {
     | 'stale_evidence'
     | 'signoff_missing'
     | 'signoff_rejected'
-    | 'signoff_outdated';
+    | 'signoff_outdated'
+    | 'revalidation_overdue';
   target: string;
   message: string;
 }

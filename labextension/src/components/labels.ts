@@ -127,6 +127,8 @@ export function blockerLabel(trans: TranslationBundle, kind: Blocker['kind']): s
       return trans.__('sign-off rejected');
     case 'signoff_outdated':
       return trans.__('sign-off outdated');
+    case 'revalidation_overdue':
+      return trans.__('revalidation overdue');
   }
 }
 
