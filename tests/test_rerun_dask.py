@@ -136,9 +136,15 @@ def test_a_notebook_the_worker_does_not_see_fails_clearly(
     assert "sees another notebook" in other["error"]["message"]
 
 
-def test_the_dask_executor_needs_a_scheduler_address() -> None:
+def test_the_dask_executor_needs_a_scheduler_address(
+    service: Lifecycle, project_dir: Path, cli: Callable[..., Any],
+) -> None:
     with pytest.raises(ValidationError, match="needs a scheduler address"):
         ExecutorChoice("dask")
+    service.init_project(project_dir, actor="alice", template="minimal", notebooks=[])
+    done = cli(["rerun", "--executor", "dask"], cwd=project_dir)
+    assert done.returncode == 2 and "executor dask needs a scheduler address" in done.stderr
+    assert "Traceback" not in done.stderr
     assert ExecutorChoice.resolve(environ={"LIFECYCLE_LAB_EXECUTOR": "dask",
                                            "LIFECYCLE_LAB_DASK_SCHEDULER": "tcp://h:1"}).scheduler == "tcp://h:1"
 
