@@ -30,8 +30,7 @@ from . import Executor, NotebookJob, NotebookOutcome, Observation, Progress, Sta
 from .jobs import execute_passes, observe_here, read_job
 
 CONNECT_TIMEOUT_S = 20
-POLL_S = 0.2
-WORKER_CHECK_S = 1.0  # how often the coordinator asks the scheduler whether the task's worker is still there
+WORKER_CHECK_S = 2.0  # how often the coordinator asks the scheduler whether the task's worker is still there
 ABORT_WAIT_S = 5.0
 CANCEL_POLL_S = 3.0
 MAX_WORKER_DEATHS = 2  # the first death is retried (Dask reschedules the task), the second fails the notebook
@@ -169,12 +168,17 @@ class DaskExecutor(Executor):
 
         future = self._current = self.client.submit(execute_on_worker, job, pure=False,
                                                     key=f"lifecycle-lab-{job.run_id}-{job.position}-{uuid.uuid4().hex[:8]}")
+        future.add_done_callback(lambda _: events.put({"kind": "done"}))  # wakes the loop the moment it ends
         running_on: str | None = None
-        checked = 0.0
+        checked = time.monotonic()
         while True:
-            time.sleep(POLL_S)
+            try:
+                pending = [events.get(timeout=WORKER_CHECK_S)]
+            except queue.Empty:
+                pending = []
             while not events.empty():
-                event = events.get()
+                pending.append(events.get())
+            for event in pending:
                 if event.get("kind") == "start":
                     if running_on is not None:  # Dask runs a started task again only when its worker was lost
                         deaths.append(running_on)
