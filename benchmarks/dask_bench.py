@@ -101,6 +101,8 @@ def main() -> None:
             print(f"dask_overhead_ratio: {dask_s / local_s:.3f}", flush=True)
             print(f"examples_rerun_local_s: {local_s:.1f}", flush=True)
             print(f"examples_rerun_dask_s: {dask_s:.1f}", flush=True)
+            if PROJECTS < 1:  # DASK_BENCH_PROJECTS=0: the overhead ratio only
+                return
             one_s, all_s = revalidation(cluster, root / "revalidate")
             print(f"revalidate_projects_per_min: {PROJECTS / all_s * 60:.1f}", flush=True)
             print(f"revalidate_one_at_a_time_projects_per_min: {PROJECTS / one_s * 60:.1f}", flush=True)
