@@ -142,6 +142,11 @@ def cmd_status(ctx: Context) -> int:
         print(f"\noverdue: {', '.join(summary.overdue)}")
     for key, reasons in summary.stale.items():
         print(f"stale: {key}: {'; '.join(reasons)}")
+    revalidation = ctx.service.revalidation(project)
+    if revalidation is not None:
+        last = revalidation.last.isoformat() if revalidation.last else "never"
+        print(f"revalidation every {revalidation.every}: last {last}, next due {revalidation.next_due.isoformat()}"
+              f"{' · OVERDUE' if revalidation.overdue else ''}")
     return OK
 
 
@@ -234,7 +239,7 @@ def cmd_rerun(ctx: Context) -> int:
 
     a = ctx.args
     project = ctx.project()
-    runs = RunService(ctx.service)
+    runs = RunService(ctx.service, executor=_executor(a))
     notebooks = [str(Path(nb).expanduser().resolve()) for nb in a.notebooks]  # named relative to the current folder
     run = runs.start(project, notebooks, twice=a.twice, actor=ctx.user)
     tty = not a.json and sys.stderr.isatty()
@@ -262,6 +267,44 @@ def cmd_rerun(ctx: Context) -> int:
     if has_bad_input(run):
         return USAGE
     return OK if passed(run) else FAILED
+
+
+def _executor(args: argparse.Namespace) -> Any:
+    """The executor named by ``--executor``/``--scheduler``, else by the environment, else local."""
+    from .repro.executors import ExecutorChoice
+
+    return ExecutorChoice.resolve(args.executor, args.scheduler)
+
+
+def cmd_revalidate(ctx: Context) -> int:
+    """Rerun every due project (or all): a table of project, verdict, duration; 1 when any does not reproduce."""
+    from .repro import revalidate as rv
+    from .repro.runs import RunService
+
+    a = ctx.args
+    today = dt.date.fromisoformat(a.as_of) if a.as_of else ctx.service.today()
+    if a.all_projects:
+        candidates = rv.known_projects(ctx.service, today)
+    else:
+        candidates = [rv.candidate(ctx.service, ctx.project(), today)]
+    chosen = rv.select(candidates, due_only=a.due, scheduled_only=a.all_projects)
+    for c in candidates:  # announce each schedule that has just become overdue, once
+        if c.project is not None:
+            ctx.service.notifications.overdue(c.project, c.status, actor=ctx.user)
+    runs = RunService(ctx.service, executor=_executor(a))
+    outcomes = rv.revalidate(ctx.service, runs, chosen, actor=ctx.user)
+    if a.format == "json":
+        _print_json([o.to_json() for o in outcomes])
+    elif not outcomes:
+        print(f"nothing to revalidate ({'none due' if a.due else 'no project with a revalidate: section'} "
+              f"as of {today.isoformat()})")
+    else:
+        width = max(len(o.candidate.name) for o in outcomes)
+        print(f"{'project':<{width}}  {'verdict':<16}  duration  run")
+        for o in outcomes:
+            duration = f"{o.duration:7.1f}s" if o.duration is not None else "       -"
+            print(f"{o.candidate.name:<{width}}  {o.verdict:<16}  {duration}  {(o.run or {}).get('id') or o.error}")
+    return OK if all(o.passed for o in outcomes) else FAILED
 
 
 def cmd_audit(ctx: Context) -> int:
@@ -475,6 +518,20 @@ def _common() -> argparse.ArgumentParser:
     return common
 
 
+def _date(text: str) -> str:
+    try:
+        return dt.date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _executor_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--executor", choices=["local", "dask"],
+                   help="where notebooks execute (default: $LIFECYCLE_LAB_EXECUTOR, else local)")
+    p.add_argument("--scheduler", metavar="ADDR",
+                   help="the Dask scheduler, e.g. tcp://10.0.0.5:8786 (default: $LIFECYCLE_LAB_DASK_SCHEDULER)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``jupyter lifecycle`` argument parser."""
     common = _common()
@@ -540,6 +597,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--twice", action="store_true",
                    help="run each notebook twice from scratch and compare the two runs (finds nondeterminism)")
     p.add_argument("--json", action="store_true", help="print the whole run record as JSON")
+    _executor_options(p)
+
+    p = add("revalidate", cmd_revalidate, "rerun projects on their revalidation schedule (for cron or CI)")
+    p.add_argument("--due", action="store_true", help="only projects whose revalidation is due or overdue")
+    p.add_argument("--all-projects", action="store_true",
+                   help="every project the store knows (default: this project)")
+    p.add_argument("--as-of", metavar="YYYY-MM-DD", type=_date, help="judge what is due on this date (default: today)")
+    p.add_argument("--format", choices=["table", "json"], default="table")
+    _executor_options(p)
 
     p = add("audit", cmd_audit, "the audit log; --verify checks it, --anchor anchors its head in the project")
     p.add_argument("--verify", action="store_true",
@@ -606,7 +672,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not getattr(args, "func", None):
             parser.print_help()
             return USAGE
-        return args.func(Context(args))
+        ctx = Context(args)
+        try:
+            return args.func(ctx)
+        finally:
+            if ctx._service is not None:
+                ctx._service.notifications.flush()  # deliver this command's webhooks before the process ends
     except TemplateError as exc:
         for problem in exc.problems:
             print(f"jupyter lifecycle: error: {problem}", file=sys.stderr)

@@ -18,6 +18,7 @@ from ._jsonschema import Draft202012Validator
 from .errors import Conflict, NotFound, TemplateError, ValidationError
 from .lint.catalog import RULE_IDS
 from .lint.finding import SEVERITIES
+from .notify.webhooks import WEBHOOK_SCHEMA
 from .policy import POLICY_SCHEMA, StagePolicy, effective_policies, policy_problems
 from .yamlmarks import dotted, line_of, load_marked_file
 
@@ -96,6 +97,23 @@ MANIFEST_SCHEMA: dict[str, Any] = {
         },
         "model_card": MODEL_CARD_SCHEMA,
         "policy": POLICY_SCHEMA,
+        "notify": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {"webhooks": {"type": "array", "items": WEBHOOK_SCHEMA}},
+        },
+        "revalidate": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["every"],
+            "properties": {
+                "every": {"type": "string", "pattern": "^[1-9][0-9]{0,3}[dw]$",
+                          "description": "the cadence: days (30d) or weeks (4w)"},
+                "notebooks": {"type": "array", "items": {"type": "string", "minLength": 1}, "minItems": 1},
+                "datasets": {"type": "array", "items": {"type": "string", "minLength": 1},
+                             "description": "registered datasets whose current data is recorded before the rerun"},
+            },
+        },
     },
 }
 _VALIDATOR = Draft202012Validator(MANIFEST_SCHEMA)
@@ -127,6 +145,8 @@ class Manifest:
     lint: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_LINT))
     model_card: dict[str, Any] = field(default_factory=dict)
     policy: dict[str, Any] = field(default_factory=dict)
+    revalidate: dict[str, Any] | None = None  # {every, notebooks, datasets}: the scheduled revalidation, if any
+    webhooks: tuple[dict[str, Any], ...] = ()  # notify.webhooks: [{url, events, secret | secret_env}]
 
     @property
     def path(self) -> Path:
@@ -183,7 +203,17 @@ def read_manifest(directory: str | Path) -> Manifest:
         lint=_plain({**DEFAULT_LINT, **data.get("lint", {})}),
         model_card=_plain(data.get("model_card", {})),
         policy=_plain(data.get("policy", {})),
+        revalidate=_revalidate(data.get("revalidate"), data.get("notebooks", [])),
+        webhooks=tuple(_plain(data.get("notify", {}).get("webhooks", []))),
     )
+
+
+def _revalidate(section: Any, notebooks: list[str]) -> dict[str, Any] | None:
+    """The ``revalidate`` section with its defaults: the manifest's notebooks, no dataset to refresh."""
+    if section is None:
+        return None
+    return {"every": str(section["every"]), "notebooks": list(section.get("notebooks") or notebooks),
+            "datasets": list(section.get("datasets") or [])}
 
 
 def _plain(value: Any) -> Any:

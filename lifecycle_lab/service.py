@@ -21,13 +21,17 @@ from .evidence import NOTEBOOK_EVIDENCE
 from .evidence_sources import observe_sources
 from .fingerprint import Fingerprint, content_hash, fingerprint, notebook_hash
 from .lint import LintReport, lint_project
+from .notify.watch import Notifications
+from .notify.webhooks import Webhook
 from .policy import StagePolicy, apply_expiry, approval_refusal, approvers, role_refusal, roles_of
 from .project import Manifest, create_manifest, find_project_dir, read_manifest, stage_policies
+from .revalidation import RevalidationStatus, revalidation_status, with_revalidation
 from .scores import template_score
 from .store import DatasetVersion, ProjectRecord, Store
 from .templates import TemplateRegistry, framework_registry
 
 DATASET_ITEM = "data/dataset-versions"
+REVALIDATION_LOOKBACK = 200  # runs searched for the last revalidation
 
 
 def dataset_item(template: cl.Template) -> str | None:
@@ -136,12 +140,14 @@ class Lifecycle:
         *,
         clock: Callable[[], str] = utcnow,
         today: Callable[[], dt.date] = utc_today,
+        webhooks: Sequence[Webhook] | None = None,
     ) -> None:
         self.store = store
         self.templates = templates or TemplateRegistry()
         self.clock = clock
         self.today = today
         self.role_members: Mapping[str, list[str]] = {}  # role → users and ``group:NAME``s (server settings)
+        self.notifications = Notifications(self, webhooks)  # webhooks None: $LIFECYCLE_LAB_WEBHOOKS
 
     # --- projects ------------------------------------------------------------------------
 
@@ -256,15 +262,33 @@ class Lifecycle:
     ) -> cl.Summary:
         """Progress, gates, overdue and stale items, from the store and the files now (or ``snapshot``)."""
         snap = snapshot or self.snapshot(project, datasets=datasets)
-        summary = cl.summarize(
-            project.template,
-            snap.recorded,
-            self.store.signoffs(project.id),
-            today=today or self.today(),
-            seen=snap.seen,
-        )
+        today = today or self.today()
+        return self._summarize(project, snap, today, self.revalidation(project, today=today))
+
+    def _summarize(self, project: Project, snap: Snapshot, today: dt.date,
+                   revalidation: RevalidationStatus | None) -> cl.Summary:
+        summary = cl.summarize(project.template, snap.recorded, self.store.signoffs(project.id), today=today,
+                               seen=snap.seen)
         policies = stage_policies(project.manifest, project.template)
-        return apply_expiry(summary, project.template, policies, parse_utc(self.clock()))
+        summary = apply_expiry(summary, project.template, policies, parse_utc(self.clock()))
+        return with_revalidation(summary, project.template, revalidation)
+
+    def revalidation(self, project: Project, *, today: dt.date | None = None) -> RevalidationStatus | None:
+        """The project's revalidation schedule as of ``today`` (None without a ``revalidate:`` section).
+
+        The last revalidation is the latest finished run that reran every notebook the section names.
+        """
+        section = project.manifest.revalidate
+        if section is None:
+            return None
+        wanted = set(section["notebooks"])
+        last = next((run for run in self.store.list_runs(project.id, REVALIDATION_LOOKBACK, notebooks=True)
+                     if run["status"] == "finished" and wanted <= {nb["path"] for nb in run["notebooks"]}), None)
+        return revalidation_status(
+            section, last=parse_utc(last["finished_at"]).date() if last else None,
+            since=parse_utc(project.record.created_at).date(), today=today or self.today(),
+            last_run=last["id"] if last else None,
+        )
 
     def view(
         self, project: Project, *, today: dt.date | None = None, snapshot: Snapshot | None = None
@@ -274,7 +298,9 @@ class Lifecycle:
         ``snapshot`` lets a caller that already read the inputs (the server's view cache) pass them in.
         """
         snap = snapshot or self.snapshot(project)
-        summary = self.summary(project, today=today, snapshot=snap)
+        today = today or self.today()
+        revalidation = self.revalidation(project, today=today)
+        summary = self._summarize(project, snap, today, revalidation)
         return {
             "project": self.project_json(project),
             "template": template_json(project.template),
@@ -293,6 +319,7 @@ class Lifecycle:
             "ready": summary.ready,
             "status": "ready" if summary.ready else "blocked",
             "datasets": [check.to_json() for check in snap.datasets],
+            "revalidation": revalidation.to_json() if revalidation else None,
             "seq": snap.seq,
             "coverage": self.coverage_summaries(project, summary),
         }
@@ -324,7 +351,8 @@ class Lifecycle:
         if not changes:
             raise ValidationError("no changes given", field=None)
         at = self.clock()
-        return self.store.update_item(
+        before = self.notifications.watch(project)
+        state = self.store.update_item(
             project.id,
             key,
             lambda current: cl.apply_changes(spec, current, changes, actor=actor, at=at),
@@ -332,6 +360,8 @@ class Lifecycle:
             actor=actor,
             at=at,
         )
+        self.notifications.changed(project, before, actor=actor)
+        return state
 
     def evidence_change(
         self, project: Project, key: str, evidence: Any, *, actor: str, at: str
@@ -366,7 +396,10 @@ class Lifecycle:
             return cl.Signoff(stage=stage, role=role, decision=decision, comment=comment, user=actor, at=at,
                               snapshot=snapshot)
 
-        return self.store.add_signoff(project.id, make, actor=actor, at=at)
+        before = self.notifications.watch(project)
+        signoff = self.store.add_signoff(project.id, make, actor=actor, at=at)
+        self.notifications.changed(project, before, actor=actor)
+        return signoff
 
     def _check_policy(self, project: Project, stage: str, role: str, decision: str, policy: StagePolicy,
                       actor: str, groups: Sequence[str]) -> str:
@@ -449,12 +482,14 @@ class Lifecycle:
             fp = known
         else:
             fp = fingerprint(absolute, self.store)
+        before = self.notifications.watch(project)
         version, created = self.store.record_dataset_version(
             project.id, name, relative, fp, actor=actor, at=self.clock()
         )
         link_item = dataset_item(project.template) if link else None
         if link_item:
             self._link_dataset(project, link_item, version, actor)
+        self.notifications.changed(project, before, actor=actor)
         return version, created
 
     def _link_dataset(self, project: Project, key: str, version: DatasetVersion, actor: str) -> None:

@@ -134,7 +134,8 @@ export interface Blocker {
     | 'signoff_missing'
     | 'signoff_rejected'
     | 'signoff_outdated'
-    | 'signoff_expired';
+    | 'signoff_expired'
+    | 'revalidation_overdue';
   target: string;
   message: string;
 }

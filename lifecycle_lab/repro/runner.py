@@ -8,12 +8,14 @@ that remembers them, so a cancelled worker can kill its kernel before it exits.
 
 from __future__ import annotations
 
+import contextvars
 import os
 import signal
 import sys
+import threading
 import time
-from collections.abc import Callable, Mapping
-from contextlib import suppress
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -42,14 +44,39 @@ class RunAbandoned(Exception):
     """Raised by a progress callback to stop executing at once (the kernel is still shut down)."""
 
 
+# Which execution a kernel belongs to, and the variables its environment gets: one process (a Dask worker
+# with several threads) may run several notebooks at once, and each must stop only its own kernel.
+_OWNER: contextvars.ContextVar[str | None] = contextvars.ContextVar("lifecycle_lab_kernel_owner", default=None)
+_KERNEL_ENV: contextvars.ContextVar[Mapping[str, str] | None] = contextvars.ContextVar("lifecycle_lab_kernel_env",
+                                                                                      default=None)
+
+
+@contextmanager
+def kernel_context(owner: str, env: Mapping[str, str] | None = None) -> Iterator[None]:
+    """Kernels started inside are ``owner``'s (see :func:`kill_live_kernels`) and get ``env`` added."""
+    tokens = _OWNER.set(owner), _KERNEL_ENV.set(dict(env or {}))
+    try:
+        yield
+    finally:
+        _OWNER.reset(tokens[0])
+        _KERNEL_ENV.reset(tokens[1])
+
+
 class TrackedKernelManager(AsyncKernelManager):
     """A kernel manager whose live kernels the worker can find (and kill) when it is told to stop."""
 
     live: ClassVar[set[TrackedKernelManager]] = set()
+    _lock: ClassVar[threading.RLock] = threading.RLock()  # re-entrant: a SIGTERM handler may take it
+    owner: str | None = None
 
     async def start_kernel(self, **kw: Any) -> None:
         """Remember the kernel, then start it (remembered first: a stop during start-up still finds it)."""
-        TrackedKernelManager.live.add(self)
+        self.owner = _OWNER.get()
+        extra = _KERNEL_ENV.get()
+        if extra:
+            kw["env"] = {**(kw.get("env") or os.environ), **extra}
+        with TrackedKernelManager._lock:
+            TrackedKernelManager.live.add(self)
         await super().start_kernel(**kw)
 
     async def shutdown_kernel(self, now: bool = False, restart: bool = False) -> None:
@@ -68,11 +95,14 @@ class TrackedKernelManager(AsyncKernelManager):
                 os.killpg(pid, signal.SIGKILL)
 
 
-def kill_live_kernels() -> None:
-    """Kill every kernel this process started and has not shut down."""
-    for manager in list(TrackedKernelManager.live):
+def kill_live_kernels(owner: str | None = None) -> int:
+    """Kill every kernel this process started and has not shut down (only ``owner``'s when given); how many."""
+    with TrackedKernelManager._lock:
+        chosen = [m for m in TrackedKernelManager.live if owner is None or m.owner == owner]
+        TrackedKernelManager.live.difference_update(chosen)
+    for manager in chosen:
         manager.kill_now()
-        TrackedKernelManager.live.discard(manager)
+    return len(chosen)
 
 
 class _ReportingManager(NotebookExecutionManager):
@@ -243,7 +273,7 @@ def execute(
         error = {"kind": "execution", "cell_index": index,
                  "message": f"execution stopped {where}: {type(exc).__name__}: {first_line(exc)}"}
     finally:
-        kill_live_kernels()
+        kill_live_kernels(_OWNER.get())
     if error is None and manager.failure is not None and not _clean_exit(manager.failure):
         error = _exception_error(nb, manager.current or 0, manager.failure)
     if error is not None and manager.current is not None:

@@ -10,6 +10,7 @@ whose worker died is closed as ``failed`` the next time anyone looks at it.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import secrets
 import subprocess
@@ -23,9 +24,11 @@ from typing import Any
 from ..clock import parse_utc
 from ..errors import Conflict, NotFound, ValidationError
 from ..evidence import PASSING_RERUN_VERDICTS
+from ..notify.webhooks import WEBHOOKS_ENV
 from ..service import Lifecycle, Project
 from ..store.runs import ACTIVE_RUN_STATUSES
 from ..store.url import DB_URL_ENV
+from .executors import ExecutorChoice
 from .processes import RUN_ID_ENV, is_run_worker, stop_run, this_host
 from .sanitize import manifest_sanitizers
 from .sanitize_files import read_sanitize_files
@@ -114,10 +117,12 @@ class RunService:
     """Reproducibility runs of projects: non-blocking start, get, list, cancel."""
 
     def __init__(
-        self, lifecycle: Lifecycle, *, max_concurrent: int = DEFAULT_MAX_CONCURRENT, python: str = sys.executable
+        self, lifecycle: Lifecycle, *, max_concurrent: int = DEFAULT_MAX_CONCURRENT, python: str = sys.executable,
+        executor: ExecutorChoice | None = None,
     ) -> None:
         if max_concurrent < 1:
             raise ValueError("max_concurrent must be at least 1")
+        self.executor = executor or ExecutorChoice()
         self.lifecycle = lifecycle
         self.store = lifecycle.store
         self.max_concurrent = max_concurrent
@@ -191,7 +196,8 @@ class RunService:
             run_dir.mkdir(parents=True, exist_ok=True)
             with open(run_dir / "worker.log", "ab") as log:
                 process = subprocess.Popen(
-                    [self.python, "-m", WORKER_MODULE, run_id, "--slots", str(self.max_concurrent)],
+                    [self.python, "-m", WORKER_MODULE, run_id, "--slots", str(self.max_concurrent),
+                     *self.executor.argv()],
                     cwd=project.directory, env=self._worker_env(run_id), stdin=subprocess.DEVNULL, stdout=log,
                     stderr=subprocess.STDOUT, start_new_session=True,
                 )
@@ -209,6 +215,9 @@ class RunService:
         env[DB_URL_ENV] = self.store.url
         env[RUN_ID_ENV] = run_id
         env[RERUN_ENV] = "1"
+        hooks = self.lifecycle.notifications.deployment_hooks()
+        if hooks:  # the server's own webhooks (traitlets) reach the worker that closes the run
+            env[WEBHOOKS_ENV] = json.dumps([hook.to_json() for hook in hooks])
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(_PACKAGE_ROOT), env.get("PYTHONPATH")) if p)
         return env
 

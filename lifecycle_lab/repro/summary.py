@@ -47,10 +47,18 @@ def _cell_lines(cell: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _where(nb: dict[str, Any]) -> str:
+    """Which executor and worker ran the notebook, e.g. ``  · dask tcp://10.0.0.7:40123 (retried)``."""
+    if not nb.get("worker"):
+        return ""
+    retried = " (retried)" if (nb.get("attempts") or 1) > 1 else ""
+    return f"  · {nb.get('executor') or 'local'} {nb['worker']}{retried}"
+
+
 def _notebook_lines(nb: dict[str, Any]) -> list[str]:
     verdict = (nb.get("verdict") or nb.get("status") or "").upper().replace("_", " ")
     duration = f"  {nb['duration']:.1f} s" if nb.get("duration") else ""
-    head = f"  {verdict:<17} {nb['path']}{duration}"
+    head = f"  {verdict:<17} {nb['path']}{duration}{_where(nb)}"
     error = nb.get("error")
     if error:
         return [head, f"      {error.get('message', '')}"]

@@ -1,25 +1,27 @@
-"""The rerun worker process: ``python -m lifecycle_lab.repro.worker RUN_ID [--slots N]``.
+"""The rerun worker process: ``python -m lifecycle_lab.repro.worker RUN_ID [--slots N] [--executor E]``.
 
 Spawned by :class:`~lifecycle_lab.repro.runs.RunService` as the leader of its
-own session, with the store's URL and the run id in its environment. It waits
-for a free slot on this host, re-fingerprints the registered datasets, records
-the environment, executes each notebook into ``.lifecycle/runs/<run-id>/`` (twice
-with ``--twice``), compares, and closes the run, making it the evidence of the
-template's ``rerun`` items in the same transaction. SIGTERM (cancel) kills its
-kernel and exits at once.
+own session, with the store's URL and the run id in its environment, it
+coordinates one run: it waits for a free slot on this host (local executor),
+reads and checks each notebook, has its executor observe the environment and
+re-fingerprint the registered datasets where the notebooks run, hands each
+notebook to the executor (executed here with ``local``, as a task on a Dask
+cluster with ``dask``; outputs into ``.lifecycle/runs/<run-id>/``, twice with
+``--twice``), compares, and closes the run, making it the evidence of the
+template's ``rerun`` items in the same transaction. SIGTERM (cancel) stops the
+notebook's kernel wherever it runs and exits at once.
 """
 
 from __future__ import annotations
 
 import argparse
-import copy
 import os
 import signal
 import sys
 import time
 import traceback
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,16 +31,22 @@ from ..fingerprint import notebook_content_hash
 from ..project import DEFAULT_RERUN
 from ..service import DatasetCheck, Lifecycle, Project
 from ..store import open_store
+from ..store.url import DB_URL_ENV
 from .compare import Tolerance, compare_notebooks
-from .environment import capture_environment, changed_versions, diff_environments, language_change
+from .environment import changed_versions, diff_environments, language_change
+from .executors import EXECUTORS, Executor, ExecutorChoice, NotebookJob, make_executor
+from .executors.local import LocalExecutor
 from .processes import Containment, this_host
-from .runner import Execution, Prepared, RunAbandoned, execute, kill_live_kernels, prepare
+from .runner import Prepared, RunAbandoned, kill_live_kernels, prepare
 from .runs import INPUT_ERROR, PASSING, close_run, executed_notebook_path, is_bad_input, overall_verdict
 from .sanitize import Sanitizer, sanitizer_chain
 
 SLOT_POLL_S = 0.5
 PROGRESS_EVERY_S = 0.25  # progress writes are throttled so fast cells do not queue on the store's write lock
 EXIT_CANCELLED = 143
+
+
+CLUSTER_SLOTS = 1_000_000  # runs on a cluster are not limited per host: the cluster's workers queue them
 
 
 class _Progress:
@@ -50,14 +58,13 @@ class _Progress:
 
     def __init__(self, lifecycle: Lifecycle, run_id: str, position: int, total: int) -> None:
         self.store, self.run_id, self.position, self.total = lifecycle.store, run_id, position, total
-        self.offset = 0
         self._last = 0.0
 
     def __call__(self, done: int) -> None:
         now = time.monotonic()
-        if now - self._last >= PROGRESS_EVERY_S or self.offset + done >= self.total:
+        if now - self._last >= PROGRESS_EVERY_S or done >= self.total:
             self._last = now
-            if not self.store.update_run_notebook(self.run_id, self.position, cells_done=self.offset + done):
+            if not self.store.update_run_notebook(self.run_id, self.position, cells_done=done):
                 raise RunAbandoned(f"run {self.run_id} was closed while it ran")
 
 
@@ -87,20 +94,26 @@ class Settings:
 
 
 class Worker:
-    """Executes one run from start to finish."""
+    """Coordinates one run from start to finish; its executor executes the notebooks."""
 
-    def __init__(self, lifecycle: Lifecycle, run_id: str, slots: int, containment: Containment) -> None:
+    def __init__(self, lifecycle: Lifecycle, run_id: str, slots: int, containment: Containment,
+                 executor: Executor | None = None) -> None:
         self.lifecycle = lifecycle
         self.store = lifecycle.store
         self.run_id = run_id
         self.slots = slots
         self.containment = containment  # swept after each notebook: nothing it started outlives it
         self.changed_packages: dict[str, tuple[str | None, str | None]] = {}
+        self.executor = executor or LocalExecutor(cache=lifecycle.store)
 
     def claim_slot(self) -> bool:
-        """Wait until the run may start; False when it was closed (cancelled) while queued."""
+        """Wait until the run may start; False when it was closed (cancelled) while queued.
+
+        Local runs take one of ``slots`` on this host; a cluster's runs are limited by its workers, not here.
+        """
+        limit = self.slots if self.executor.name == "local" else CLUSTER_SLOTS
         while True:
-            status = self.store.claim_run(self.run_id, limit=self.slots, host=this_host(), at=self.lifecycle.clock())
+            status = self.store.claim_run(self.run_id, limit=limit, host=this_host(), at=self.lifecycle.clock())
             if status == "running":
                 return True
             if status != "queued":
@@ -114,10 +127,8 @@ class Worker:
         run = self.store.get_run(self.run_id)
         project = self.lifecycle.project(run["project_id"])
         settings = Settings.from_options(run["options"])
-        checks = self.lifecycle.check_datasets(project)
-        self.store.update_run(self.run_id, data_checks=[c.to_json() for c in checks])
         prepared = {nb["position"]: self._prepare(project, nb, settings) for nb in run["notebooks"]}
-        self._record_environment(project, run, [p for p in prepared.values() if p is not None])
+        checks = self._observe(project, run, [p for p in prepared.values() if p is not None])
         try:
             for nb in run["notebooks"]:
                 if prepared[nb["position"]] is not None:
@@ -138,53 +149,64 @@ class Worker:
             )
             return None
         self.store.update_run_notebook(self.run_id, nb["position"], kernel=prepared.kernel, cells_total=prepared.cells,
-                                       sha256=notebook_content_hash(prepared.saved))  # the content that runs
+                                       sha256=notebook_content_hash(prepared.saved), executor=self.executor.name)
         return prepared
 
-    def _record_environment(self, project: Project, run: dict[str, Any], prepared: Sequence[Prepared]) -> None:
-        environment = capture_environment(project.directory, {p.kernel: p.kernel_spec for p in prepared})
+    def _observe(self, project: Project, run: dict[str, Any], prepared: Sequence[Prepared]) -> list[DatasetCheck]:
+        """Record the environment and data checks, taken where the notebooks execute; the checks."""
+        versions = self.store.latest_datasets(project.id)
+        seen = self.executor.observe(project.directory, {p.kernel: p.kernel_spec for p in prepared},
+                                     {v.name: str(project.directory / v.path) for v in versions})
+        checks = [DatasetCheck(v, seen.datasets.get(v.name)) for v in versions]
         previous = self.store.previous_environment(run)
-        diff = {"against": previous[0], "changes": diff_environments(previous[1], environment)} if previous else None
-        self.store.update_run(self.run_id, environment=environment, environment_diff=diff)
+        diff = ({"against": previous[0], "changes": diff_environments(previous[1], seen.environment)}
+                if previous else None)
+        self.store.update_run(self.run_id, environment=seen.environment, environment_diff=diff,
+                              data_checks=[c.to_json() for c in checks])
         self.changed_packages = changed_versions(diff)
+        return checks
 
-    def _execute(self, project: Project, nb: dict[str, Any], first: Prepared, settings: Settings, *,
+    def _execute(self, project: Project, nb: dict[str, Any], prepared: Prepared, settings: Settings, *,
                  twice: bool) -> None:
-        """Execute one notebook (twice with --twice), compare, record its verdict."""
+        """Have the executor execute one notebook (twice with --twice), compare, record its verdict."""
         position, relative = nb["position"], nb["path"]
-        source = project.directory / relative
         output = executed_notebook_path(project, self.run_id, relative)
         second_output = executed_notebook_path(project, self.run_id, relative, 2)
-        output.parent.mkdir(parents=True, exist_ok=True)
-        # executing fills the notebook in place: the second pass starts from its own untouched copy
-        passes = [(first, output)] + ([(replace(first, notebook=copy.deepcopy(first.notebook)), second_output)]
-                                      if twice else [])
-        total = first.cells * len(passes)
+        job = NotebookJob(
+            run_id=self.run_id, position=position, path=str(project.directory / relative), display=relative,
+            sha256=notebook_content_hash(prepared.saved), output_path=str(output),
+            second_output_path=str(second_output) if twice else None, parameters=settings.parameters,
+            kernel=settings.kernel, timeout=settings.timeout, cell_timeout=settings.cell_timeout,
+            kernel_env=NotebookJob.environment(self.run_id) | {DB_URL_ENV: self.store.url},
+        )
+        total = prepared.cells * job.passes
         progress = _Progress(self.lifecycle, self.run_id, position, total)
         self.store.update_run_notebook(self.run_id, position, status="running", started_at=self.lifecycle.clock(),
                                        cells_total=total, output_path=_relative(output, project))
-        runs: list[Execution] = []
-        for attempt, (prepared, target) in enumerate(passes):
-            progress.offset = attempt * first.cells
-            try:
-                runs.append(execute(prepared, cwd=source.parent, output_path=target,
-                                    cell_timeout=settings.cell_timeout, timeout=settings.timeout, on_cell=progress))
-            finally:
-                self.containment.sweep()
-            if runs[-1].error is not None:
-                break
-        last = runs[-1]
+
+        def started(worker: str, attempt: int) -> None:
+            if not self.store.update_run_notebook(self.run_id, position, worker=worker, attempts=attempt):
+                raise RunAbandoned(f"run {self.run_id} was closed while it ran")
+
+        try:
+            outcome = self.executor.execute(job, prepared, on_cell=progress, on_start=started)
+        finally:
+            self.containment.sweep()
+        runs = outcome.executions
         fields: dict[str, Any] = {"status": "finished", "finished_at": self.lifecycle.clock(),
-                                  "duration": sum(r.duration for r in runs)}
-        if last.error is not None:
-            error = dict(last.error)
+                                  "duration": sum(r.duration for r in runs), "worker": outcome.worker,
+                                  "attempts": outcome.attempts}
+        if outcome.error is not None:
+            fields.update(verdict="failed", error=outcome.error)
+        elif runs[-1].error is not None:
+            error = dict(runs[-1].error)
             if len(runs) == 2:
                 error["message"] = f"second run: {error['message']}"
-            fields.update(verdict="timed_out" if last.timed_out else "failed", error=error)
+            fields.update(verdict="timed_out" if runs[-1].timed_out else "failed", error=error)
         else:
-            expected, against = (runs[0].notebook, "first_run") if twice else (first.saved, "saved")
-            changed = {**self.changed_packages, **language_change(expected, last.notebook)}
-            comparison = compare_notebooks(expected, last.notebook, tolerance=settings.tolerance,
+            expected, against = (runs[0].notebook, "first_run") if twice else (prepared.saved, "saved")
+            changed = {**self.changed_packages, **language_change(expected, runs[-1].notebook)}
+            comparison = compare_notebooks(expected, runs[-1].notebook, tolerance=settings.tolerance,
                                            sanitizers=settings.sanitizers, changed=changed)
             diffs = comparison.to_json(against)
             if twice:
@@ -204,8 +226,11 @@ class Worker:
         actor, at = run["requested_by"], self.lifecycle.clock()
         evidence = {} if bad_input else self._evidence_changes(project, notebooks, checks, verdict=verdict,
                                                                 actor=actor, at=at)
-        return self.store.finish_run(self.run_id, actor=actor, at=at, status="failed" if bad_input else "finished",
-                                     verdict=verdict, error=error, item_changes=evidence)
+        before = self.lifecycle.notifications.watch(project)
+        closed = self.store.finish_run(self.run_id, actor=actor, at=at, status="failed" if bad_input else "finished",
+                                       verdict=verdict, error=error, item_changes=evidence)
+        self.lifecycle.notifications.changed(project, before, actor=actor)
+        return closed
 
     def _evidence_changes(
         self, project: Project, notebooks: list[dict[str, Any]], checks: list[DatasetCheck], *, verdict: str,
@@ -239,11 +264,14 @@ def _relative(path: Path, project: Project) -> str:
 
 
 _CONTAINMENT: Containment | None = None
+_EXECUTOR: Executor | None = None  # the executor of the run this process coordinates, for the SIGTERM handler
 
 
 def _on_terminate(_signum: int, _frame: Any) -> None:
-    """Cancelled: kill our kernel and everything the run started, and leave now; whoever cancelled has already
-    closed the run."""
+    """Cancelled: stop our notebook's kernel (here or on the cluster), kill everything the run started, and
+    leave now; whoever cancelled has already closed the run."""
+    if _EXECUTOR is not None:
+        _EXECUTOR.abort()
     kill_live_kernels()
     if _CONTAINMENT is not None:
         _CONTAINMENT.sweep()
@@ -254,23 +282,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Execute the run named on the command line; exit 0 when it closed normally."""
     parser = argparse.ArgumentParser(prog="python -m lifecycle_lab.repro.worker")
     parser.add_argument("run_id")
-    parser.add_argument("--slots", type=int, default=2, help="runs executing at once on this host")
+    parser.add_argument("--slots", type=int, default=2, help="runs executing at once on this host (local executor)")
+    parser.add_argument("--executor", choices=EXECUTORS, default="local", help="where the notebooks execute")
+    parser.add_argument("--scheduler", help="the Dask scheduler's address (dask executor)")
     args = parser.parse_args(argv)
-    global _CONTAINMENT
+    global _CONTAINMENT, _EXECUTOR
     containment = _CONTAINMENT = Containment(args.run_id).start()
     signal.signal(signal.SIGTERM, _on_terminate)
     lifecycle = Lifecycle(open_store())
     try:
-        closed = Worker(lifecycle, args.run_id, max(1, args.slots), containment).run()
+        _EXECUTOR = make_executor(ExecutorChoice(args.executor, args.scheduler), cache=lifecycle.store)
+        closed = Worker(lifecycle, args.run_id, max(1, args.slots), containment, _EXECUTOR).run()
     except Exception as exc:  # a bug or a vanished project must still close the run, never leave it 'running'
         traceback.print_exc()
+        if _EXECUTOR is not None:
+            _EXECUTOR.abort()
         kill_live_kernels()
-        containment.stop()
         run = lifecycle.store.get_run(args.run_id)
         close_run(lifecycle, args.run_id, "failed", "failed", f"the rerun worker failed: {exc}",
                   actor=run["requested_by"])
         return 1
-    containment.stop()
+    finally:
+        if _EXECUTOR is not None:
+            _EXECUTOR.close()
+        containment.stop()
+        lifecycle.notifications.flush()
     if closed is not None:
         print(f"run {args.run_id} {closed['status']}: {closed['verdict']}", flush=True)
         return 0 if closed["verdict"] in PASSING else 1

@@ -10,6 +10,9 @@ from jupyter_server.extension.application import ExtensionApp
 from jupyter_server.utils import url_path_join
 from traitlets import Dict, Integer, List, TraitError, Unicode, observe, validate
 
+from ..errors import ValidationError
+from ..notify.webhooks import parse_webhooks
+from ..repro.executors import ExecutorChoice
 from ..repro.runs import RunService
 from ..service import Lifecycle
 from ..store import open_store, resolve_db_url
@@ -75,6 +78,31 @@ class LifecycleLabApp(ExtensionApp):
         if hasattr(self, "service"):
             self.service.role_members = change["new"]
 
+    # --- issue 20: executors and webhooks -------------------------------------------------------
+    executor = Unicode(
+        "", config=True,
+        help="Where reruns execute: 'local' (worker processes on this host) or 'dask' (a task per notebook on a "
+        "Dask cluster). Empty: $LIFECYCLE_LAB_EXECUTOR, else local.",
+    )
+    dask_scheduler = Unicode(
+        "", config=True, help="The Dask scheduler's address for executor 'dask', e.g. tcp://10.0.0.5:8786. "
+        "Empty: $LIFECYCLE_LAB_DASK_SCHEDULER.",
+    )
+    webhooks = List(
+        Dict(), config=True,
+        help="Webhooks told about every project's events: [{'url': ..., 'events': [verdict_changed, gate_changed, "
+        "signoff_outdated, revalidation_overdue], 'secret' or 'secret_env': ...}] (events: all when omitted). "
+        "Empty: $LIFECYCLE_LAB_WEBHOOKS (a JSON list).",
+    )
+
+    @validate("webhooks")
+    def _valid_webhooks(self, proposal: dict[str, Any]) -> list[dict[str, Any]]:
+        try:
+            parse_webhooks(proposal["value"], "LifecycleLabApp.webhooks")
+        except ValidationError as exc:
+            raise TraitError(str(exc)) from None
+        return proposal["value"]
+
     @validate("db_url")
     def _valid_db_url(self, proposal: dict[str, Any]) -> str:
         value = proposal["value"].strip()
@@ -98,9 +126,11 @@ class LifecycleLabApp(ExtensionApp):
         templates = TemplateRegistry(template_search_path(self.template_path))
         if self.audit_key_file and not (os.environ.get(KEY_ENV) or os.environ.get(KEY_FILE_ENV)):
             os.environ[KEY_FILE_ENV] = self.audit_key_file  # every process this server starts keys alike
-        self.service = Lifecycle(open_store(self.store_url(), resolve_audit_key()), templates)
+        webhooks = parse_webhooks(self.webhooks, "LifecycleLabApp.webhooks") if self.webhooks else None
+        self.service = Lifecycle(open_store(self.store_url(), resolve_audit_key()), templates, webhooks=webhooks)
         self.service.role_members = self.role_members
-        self.runs = RunService(self.service, max_concurrent=self.max_concurrent_runs)
+        self.runs = RunService(self.service, max_concurrent=self.max_concurrent_runs,
+                               executor=ExecutorChoice.resolve(self.executor or None, self.dask_scheduler or None))
         self.executors = {
             kind: ThreadPoolExecutor(self.worker_threads, thread_name_prefix=f"lifecycle-lab-{kind}")
             for kind in ("read", "write")

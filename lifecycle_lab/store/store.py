@@ -35,6 +35,7 @@ from .checkpoints import CHECKPOINT_EVERY, ChainHead, CheckpointRecords
 from .columns import check_values
 from .datasets import DatasetRecords
 from .migrate import HEAD_REVISION, current_revision, known_revisions, upgrade
+from .notices import NoticeRecords
 from .runs import RunRecords
 
 BUSY_TIMEOUT_S = 60
@@ -138,7 +139,7 @@ def _event_from_row(row: Any) -> AuditEvent:
     )
 
 
-class Store(DatasetRecords, RunRecords, CheckpointRecords):
+class Store(DatasetRecords, RunRecords, CheckpointRecords, NoticeRecords):
     """Persistence for projects, item states, sign-offs, the audit chain, datasets and runs.
 
     With ``audit_key`` every new audit event is keyed (an HMAC, see ``audit.py``).

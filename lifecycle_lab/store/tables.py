@@ -170,4 +170,7 @@ run_notebooks = sa.Table(
     sa.Column("error", JSONText),
     sa.Column("diffs", JSONText),
     sa.Column("kernel", sa.String(200)),
+    sa.Column("executor", sa.String(20)),  # local | dask
+    sa.Column("worker", sa.String(255)),  # "host (pid N)" or the Dask worker's address
+    sa.Column("attempts", sa.Integer),  # 2 when the first worker died and the notebook was retried
 )

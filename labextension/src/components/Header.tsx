@@ -4,6 +4,7 @@ import { TranslationBundle } from '@jupyterlab/translation';
 
 import { allBlockers, itemTitle } from '../derive';
 import { LifecycleModel } from '../model';
+import { revalidationOf, revalidationText } from '../schedule';
 import { ProjectView } from '../tokens';
 import { badgeClass, blockerLabel } from './labels';
 
@@ -15,6 +16,7 @@ export function Header(props: { view: ProjectView; trans: TranslationBundle }): 
   const { view, trans } = props;
   const overall = view.progress.overall;
   const blockers = allBlockers(view);
+  const schedule = revalidationOf(view);
   return (
     <header className="jp-LifecycleLab-header">
       <div className="jp-LifecycleLab-headerTop">
@@ -79,6 +81,15 @@ export function Header(props: { view: ProjectView; trans: TranslationBundle }): 
             </li>
           ))}
         </ul>
+      )}
+      {schedule && (
+        <div
+          className={`jp-LifecycleLab-revalidation ${schedule.overdue ? 'jp-LifecycleLab-warning' : 'jp-LifecycleLab-muted'}`}
+          data-overdue={schedule.overdue}
+          title={schedule.item}
+        >
+          {revalidationText(trans, schedule)}
+        </div>
       )}
       {blockers.length > 0 && (
         <details className="jp-LifecycleLab-blockers">

@@ -3,6 +3,7 @@ import * as React from 'react';
 import { TranslationBundle } from '@jupyterlab/translation';
 
 import { differingCells } from '../diff';
+import { workerText } from '../schedule';
 import { LifecycleModel } from '../model';
 import { PASSING_VERDICTS, Project, Run, RunNotebook } from '../tokens';
 import { badgeClass, formatTime, runLabel, runStatusLabel, verdictLabel } from './labels';
@@ -144,6 +145,9 @@ function RunDetails(props: { run: Run; actions: RerunActions; trans: Translation
                   {trans.__('%1 / %2 cells', notebook.cells_done, notebook.cells_total)}
                 </span>
               </div>
+              {workerText(trans, notebook) && (
+                <div className="jp-LifecycleLab-muted jp-LifecycleLab-worker">{workerText(trans, notebook)}</div>
+              )}
               {notebook.error && <div className="jp-LifecycleLab-warning">{notebook.error.message}</div>}
               <div className="jp-LifecycleLab-runLinks">
                 {differing > 0 && (

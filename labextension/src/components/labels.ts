@@ -129,6 +129,8 @@ export function blockerLabel(trans: TranslationBundle, kind: Blocker['kind']): s
       return trans.__('sign-off outdated');
     case 'signoff_expired':
       return trans.__('sign-off expired');
+    case 'revalidation_overdue':
+      return trans.__('revalidation overdue');
   }
 }
 
