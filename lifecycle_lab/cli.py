@@ -42,24 +42,43 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
+Command = Callable[["Context"], int]
+
+
+def read_only(command: Command) -> Command:
+    """Mark a command that only reads: it never creates a store or registers a project.
+
+    On a store or project that does not exist it exits 2 naming the store, instead of showing an empty project.
+    """
+    command.read_only = True  # type: ignore[attr-defined]
+    return command
+
+
 class Context:
     """What every command needs: the parsed arguments, the service and the acting user."""
 
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
         self.user = current_user(args.user)
+        self.read_only = bool(getattr(getattr(args, "func", None), "read_only", False))
         self._service: Lifecycle | None = None
 
     @property
     def service(self) -> Lifecycle:
-        """The service over the resolved store (opened on first use)."""
+        """The service over the resolved store (opened on first use; never created by a read-only command)."""
         if self._service is None:
-            self._service = Lifecycle(open_store(self.args.db), TemplateRegistry())
+            self._service = Lifecycle(open_store(self.args.db, create=not self.read_only), TemplateRegistry())
         return self._service
 
     def project(self) -> Project:
-        """The project named by ``--project`` or found walking up from the current folder."""
-        return self.service.open_project(self.args.project or Path.cwd(), actor=self.user)
+        """The project named by ``--project`` or found walking up from the current folder.
+
+        A read-only command gets it only if the store knows it; any other registers it on first sight.
+        """
+        where = self.args.project or Path.cwd()
+        if self.read_only:
+            return self.service.existing_project(where)
+        return self.service.open_project(where, actor=self.user)
 
 
 def _print_json(value: Any) -> None:
@@ -87,6 +106,7 @@ def cmd_init(ctx: Context) -> int:
     return OK
 
 
+@read_only
 def cmd_status(ctx: Context) -> int:
     """Progress per stage, gates, overdue and stale items."""
     project = ctx.project()
@@ -151,10 +171,11 @@ def cmd_signoff(ctx: Context) -> int:
     project = ctx.project()
     decision = "approve" if a.approve else "reject"
     signoff = ctx.service.signoff(project, a.stage, a.role, decision, actor=ctx.user, comment=a.comment or "")
-    print(f"{signoff.stage}: {decision}d by {signoff.user} as {signoff.role}")
+    print(f"{signoff.stage}: {'approved' if a.approve else 'rejected'} by {signoff.user} as {signoff.role}")
     return OK
 
 
+@read_only
 def cmd_gate(ctx: Context) -> int:
     """Exit 1 while a gate is blocked, listing the blockers."""
     project = ctx.project()
@@ -172,6 +193,7 @@ def cmd_gate(ctx: Context) -> int:
 
 def cmd_rerun(ctx: Context) -> int:
     """Rerun notebooks in a worker process and compare outputs: 0 reproduced, 1 not, 2 bad input."""
+    from .repro.notebooks import read_notebook
     from .repro.runs import RunService  # papermill-free, but still only loaded by the command that needs it
     from .repro.summary import has_bad_input, passed, progress_text, run_lines
 
@@ -179,6 +201,12 @@ def cmd_rerun(ctx: Context) -> int:
     project = ctx.project()
     runs = RunService(ctx.service)
     notebooks = [str(Path(nb).expanduser().resolve()) for nb in a.notebooks]  # named relative to the current folder
+    # A typo is a usage error, not a failed run: check every notebook before one is recorded.
+    listed = project.manifest.notebooks
+    named = list(zip(a.notebooks, notebooks, strict=True)) if a.notebooks else [
+        (f"lifecycle.yaml notebooks[{i}] {nb!r}", project.directory / nb) for i, nb in enumerate(listed)]
+    for display, path in named:
+        read_notebook(Path(path), display=display)
     run = runs.start(project, notebooks, twice=a.twice, actor=ctx.user)
     tty = not a.json and sys.stderr.isatty()
 
@@ -207,6 +235,7 @@ def cmd_rerun(ctx: Context) -> int:
     return OK if passed(run) else FAILED
 
 
+@read_only
 def cmd_audit(ctx: Context) -> int:
     """Show the audit log; ``--verify`` recomputes the hash chain."""
     project = ctx.project()
@@ -252,6 +281,7 @@ def _write_atomically(path: Path, content: bytes) -> None:
         temporary.unlink(missing_ok=True)
 
 
+@read_only
 def cmd_export(ctx: Context) -> int:
     """Write the project as a PDF dossier, Markdown, HTML or JSON."""
     a = ctx.args
@@ -362,8 +392,6 @@ def cmd_dataset(ctx: Context) -> int:
 
 # --- parser -------------------------------------------------------------------------------------
 
-Command = Callable[[Context], int]
-
 
 def _common() -> argparse.ArgumentParser:
     """Options every subcommand accepts (before or after its name)."""
@@ -467,6 +495,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _silence_stdout() -> None:
+    """Point standard output at /dev/null, so the interpreter's final flush into a closed pipe stays quiet."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout already closed or replaced
+        pass
+    finally:
+        os.close(devnull)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; return its exit status."""
     parser = build_parser()
@@ -478,7 +517,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not getattr(args, "func", None):
             parser.print_help()
             return USAGE
-        return args.func(Context(args))
+        status = args.func(Context(args))
+        sys.stdout.flush()  # inside the try: a reader that went away is a BrokenPipeError here, not at exit
+        return status
     except TemplateError as exc:
         for problem in exc.problems:
             print(f"jupyter lifecycle: error: {problem}", file=sys.stderr)
@@ -492,6 +533,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SQLAlchemyError as exc:
         print(f"jupyter lifecycle: error: database: {str(exc).splitlines()[0]}", file=sys.stderr)
         return USAGE
+    except BrokenPipeError:  # `jupyter lifecycle status | head`: the reader has all it wanted
+        _silence_stdout()
+        return OK
     except OSError as exc:
         print(f"jupyter lifecycle: error: {exc}", file=sys.stderr)
         return USAGE

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from . import domain as cl
 from .clock import today as utc_today
 from .clock import utcnow
-from .errors import NotFound, ValidationError
+from .errors import Conflict, NotFound, ValidationError
 from .fingerprint import Fingerprint, content_hash, fingerprint, notebook_hash
 from .project import Manifest, create_manifest, find_project_dir, read_manifest
 from .scores import template_score
@@ -148,9 +148,19 @@ class Lifecycle:
         name: str | None = None,
         notebooks: list[str] | None = None,
     ) -> Project:
-        """Make ``directory`` a lifecycle project: write its manifest and register it in the store."""
+        """Make ``directory`` a lifecycle project: write its manifest and register it in the store.
+
+        A folder whose manifest this store has never seen (a clone, another store) is registered as it is;
+        Conflict when the store already has it.
+        """
         tpl = self.templates.get(template)  # an unknown template fails before anything is written
-        manifest = create_manifest(directory, name=name, template=tpl.id, notebooks=notebooks)
+        try:
+            manifest = create_manifest(directory, name=name, template=tpl.id, notebooks=notebooks)
+        except Conflict:
+            manifest = read_manifest(directory)
+            if self.store.find_project(manifest.id) is not None:
+                raise
+            return self._register(manifest, self.templates.get(manifest.template), actor)
         return self._register(manifest, tpl, actor)
 
     def _register(self, manifest: Manifest, template: cl.Template, actor: str) -> Project:
@@ -185,6 +195,24 @@ class Lifecycle:
         if changes:
             record = self.store.update_project(record.id, actor=actor, at=self.clock(), **changes)
         return Project(record, manifest, template)
+
+    def existing_project(self, path: str | Path, *, root: str | Path | None = None) -> Project:
+        """The project containing ``path`` as the store knows it, for a read: nothing is registered or updated.
+
+        NotFound naming the store when the store has never seen the project (a read must not invent an empty one).
+        A folder moved or renamed since is shown as it is now, and recorded by the next write.
+        """
+        manifest = read_manifest(find_project_dir(path, root))
+        template = self.templates.get(manifest.template)
+        record = self.store.find_project(manifest.id)
+        if record is None:
+            raise NotFound(
+                f"the store {self.store.display_url} has no project {manifest.name!r} ({manifest.id}): "
+                "restore its state with `jupyter lifecycle import FILE`, start it empty with `jupyter lifecycle init`, "
+                "or check --db / $LIFECYCLE_LAB_DB_URL"
+            )
+        seen = replace(record, path=str(manifest.directory), name=manifest.name)
+        return Project(seen, manifest, template)
 
     def project(self, project_id: str) -> Project:
         """A project by id, read from its folder as the store last saw it."""

@@ -34,6 +34,7 @@ from .audit import GENESIS, AuditEvent, ChainCheck, decode, event_hash, verify_e
 from .columns import check_values
 from .datasets import DatasetRecords
 from .migrate import HEAD_REVISION, current_revision, known_revisions, upgrade
+from .opening import StoreNotFound, connect_engine, display_url, is_sqlite_store
 from .runs import RunRecords
 
 BUSY_TIMEOUT_S = 60
@@ -62,12 +63,14 @@ def _lock_key(project_id: str) -> int:
     return int.from_bytes(hashlib.sha256(project_id.encode()).digest()[:8], "big", signed=True)
 
 
-def _make_engine(url: str) -> Engine:
+def _make_engine(url: str, *, create: bool = True) -> Engine:
     if url.startswith("sqlite"):
         database = sa.engine.make_url(url).database
         if database and database != ":memory:":
+            if not create and not is_sqlite_store(Path(database).expanduser()):
+                raise StoreNotFound(url)
             Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        engine = sa.create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S, "check_same_thread": False})
+        engine = connect_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S, "check_same_thread": False})
 
         @event.listens_for(engine, "connect")
         def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -87,7 +90,7 @@ def _make_engine(url: str) -> Engine:
         return engine
     # READ COMMITTED whatever the database's default: a writer must see the commit of the writer whose lock it
     # waited for (each statement a fresh snapshot), or it would append after a stale audit head.
-    return sa.create_engine(url, pool_pre_ping=True, isolation_level="READ COMMITTED")
+    return connect_engine(url, pool_pre_ping=True, isolation_level="READ COMMITTED")
 
 
 def _item_from_row(row: Any) -> ItemState:
@@ -139,11 +142,25 @@ def _event_from_row(row: Any) -> AuditEvent:
 class Store(DatasetRecords, RunRecords):
     """Persistence for projects, item states, sign-offs, the audit chain, datasets and runs."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, create: bool = True) -> None:
+        """Open (and migrate) the store at ``url``; with ``create=False`` one that holds no store is StoreNotFound.
+
+        A read-only command opens with ``create=False``, so a mistyped ``--db`` never leaves an empty database.
+        """
         self.url = url
-        self.engine = _make_engine(url)
+        self.engine = _make_engine(url, create=create)
         self.dialect = self.engine.dialect.name
+        if not create:
+            with self._read() as conn:
+                if current_revision(conn) is None:
+                    self.engine.dispose()
+                    raise StoreNotFound(url)
         self._migrate()
+
+    @property
+    def display_url(self) -> str:
+        """The URL without its password, to name the store in a message."""
+        return display_url(self.url)
 
     def close(self) -> None:
         """Release every pooled connection."""
@@ -413,13 +430,16 @@ _OPEN: dict[str, Store] = {}
 _OPEN_LOCK = threading.Lock()
 
 
-def open_store(url: str | None = None) -> Store:
-    """The process-wide Store for ``url`` (resolved by the usual order), opened and migrated once."""
+def open_store(url: str | None = None, *, create: bool = True) -> Store:
+    """The process-wide Store for ``url`` (resolved by the usual order), opened and migrated once.
+
+    ``create=False`` (read-only commands): StoreNotFound rather than creating a database that does not exist.
+    """
     from .url import resolve_db_url
 
     resolved = resolve_db_url(url)
     with _OPEN_LOCK:
         store = _OPEN.get(resolved)
         if store is None:
-            store = _OPEN[resolved] = Store(resolved)
+            store = _OPEN[resolved] = Store(resolved, create=create)
         return store
