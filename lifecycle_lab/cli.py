@@ -76,8 +76,9 @@ class Context:
         A read-only command gets it only if the store knows it; any other registers it on first sight.
         """
         where = self.args.project or Path.cwd()
-        if self.read_only:
-            return self.service.existing_project(where)
+        if self.read_only:  # no project folder here is the first thing to say, before which store lacks it
+            folder = find_project_dir(where)
+            return self.service.existing_project(folder)
         return self.service.open_project(where, actor=self.user)
 
 
