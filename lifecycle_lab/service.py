@@ -18,6 +18,7 @@ from .clock import utcnow
 from .errors import Conflict, NotFound, ValidationError
 from .fingerprint import Fingerprint, content_hash, fingerprint, notebook_hash
 from .project import Manifest, create_manifest, find_project_dir, read_manifest
+from .roles import signoff_roles_json
 from .scores import template_score
 from .store import DatasetVersion, ProjectRecord, Store
 from .templates import TemplateRegistry
@@ -312,6 +313,7 @@ class Lifecycle:
             "ready": summary.ready,
             "status": "ready" if summary.ready else "blocked",
             "datasets": [check.to_json() for check in snap.datasets],
+            "signoff_roles": signoff_roles_json(project.template),
             "seq": snap.seq,
         }
 

@@ -118,10 +118,11 @@ class ProjectHandler(LifecycleHandler):
             self.set_header("ETag", etag)
             self.finish()
             return
-        user = self.current_user
+        user, person = self.current_user, self.person
         user_json = json.dumps(
             {"username": user.username, "name": user.name, "display_name": user.display_name,
-             "initials": user.initials, "color": user.color},
+             "initials": user.initials, "color": user.color, "anonymous": person.anonymous, "actor": person.actor,
+             "shown": person.shown},
             ensure_ascii=False, separators=(",", ":"),
         ).encode()
         # The cached rendering is a JSON object; the user goes in front of its first key.
