@@ -6,6 +6,7 @@ import { DATA_MARK, LifecycleModel, RENDER_MARK, RENDER_MEASURE } from '../model
 import { ExportFormat, ProjectView } from '../tokens';
 import { ExportControl } from './ExportControl';
 import { FilterBar, Header } from './Header';
+import { IdentityNotice } from './Identity';
 import { InitProject } from './InitProject';
 import { RerunActions, RerunPanel } from './RerunPanel';
 import { StageSection } from './StageSection';
@@ -39,6 +40,7 @@ function ProjectPanel(props: {
   return (
     <>
       <Header view={view} trans={trans} />
+      <IdentityNotice model={model} view={view} trans={trans} />
       <div className="jp-LifecycleLab-toolbar">
         <ExportControl trans={trans} onExport={actions.exportProject} />
         <button type="button" className="jp-mod-styled" onClick={actions.showAudit}>
