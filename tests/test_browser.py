@@ -529,3 +529,42 @@ def test_sidebar_follows_the_dark_theme(page: Any, lab: Lab) -> None:
     page.screenshot(path=str(ARTIFACTS / "sidebar-dark.png"))
     use_theme(page, "JupyterLab Light")
     expect(page.locator("body[data-jp-theme-light=true]")).to_have_count(1, timeout=30_000)
+
+
+def test_an_anonymous_user_names_this_browser_and_signs_off_under_that_name(page: Any, lab: Lab) -> None:
+    from playwright.sync_api import expect
+
+    sidebar = open_sidebar(page, lab)
+    notice = sidebar.locator(".jp-LifecycleLab-identity")
+    expect(notice).to_contain_text("You are anonymous", timeout=30_000)
+    notice.get_by_role("button", name="Set your name").click()
+    notice.get_by_label("Your name in this browser").fill("Dana Scully")
+    notice.get_by_role("button", name="Use this name").click()
+    expect(notice).to_contain_text("recorded as Dana Scully (anonymous)")
+
+    stage = sidebar.locator("section[data-stage=governance]")
+    stage.get_by_role("button", name="Sign off Governance…").click()
+    roles = stage.get_by_label("Role signing Governance").locator("option")
+    required = lab.api("GET", f"/projects/{lab.project_id}")["signoff_roles"]["governance"]["required"]
+    assert [roles.nth(i).get_attribute("value") for i in range(roles.count())] == required
+    stage.get_by_label("Role signing Governance").select_option(required[0])
+    stage.get_by_role("button", name="Approve").click()
+    signed = stage.locator(f"li[data-role='{required[0]}']")
+    expect(signed).to_contain_text("by Dana Scully (anonymous)")
+    for role in required[1:]:
+        expect(stage.locator(f"li[data-role='{role}']")).to_contain_text("missing (required)")
+    # A stage whose gate requires no sign-off lists nobody as missing.
+    optional = sidebar.locator("section[data-stage=experimentation] .jp-LifecycleLab-signoffs")
+    expect(optional).to_contain_text("No sign-off required")
+    expect(optional.locator("li.jp-LifecycleLab-signoff-missing")).to_have_count(0)
+    signoff = [s for s in lab.api("GET", f"/projects/{lab.project_id}")["signoffs"] if s["stage"] == "governance"][-1]
+    assert re.fullmatch(r"Dana Scully <anonymous:[0-9a-f]{32}>", signoff["user"]), signoff["user"]
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "sidebar-identity.png"))
+
+    sidebar.get_by_role("button", name="Audit log").click()
+    audit = page.locator(".jp-LifecycleLab-audit")
+    first = audit.locator("tbody tr").first
+    expect(first).to_contain_text("Dana Scully (anonymous)")
+    expect(first.locator(".jp-LifecycleLab-auditChanges")).to_contain_text("decision: approve")
+    assert "{" not in first.locator(".jp-LifecycleLab-auditChanges").inner_text()  # readable, not raw JSON
