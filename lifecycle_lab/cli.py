@@ -49,25 +49,45 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
+Command = Callable[["Context"], int]
+
+
+def read_only(command: Command) -> Command:
+    """Mark a command that only reads: it never creates a store or registers a project.
+
+    On a store or project that does not exist it exits 2 naming the store, instead of showing an empty project.
+    """
+    command.read_only = True  # type: ignore[attr-defined]
+    return command
+
+
 class Context:
     """What every command needs: the parsed arguments, the service and the acting user."""
 
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
         self.user = current_user(args.user)
+        self.read_only = bool(getattr(getattr(args, "func", None), "read_only", False))
         self._service: Lifecycle | None = None
 
     @property
     def service(self) -> Lifecycle:
-        """The service over the resolved store (opened on first use)."""
+        """The service over the resolved store (opened on first use; never created by a read-only command)."""
         if self._service is None:
-            self._service = Lifecycle(open_store(self.args.db), TemplateRegistry())
+            self._service = Lifecycle(open_store(self.args.db, create=not self.read_only), TemplateRegistry())
             self._service.role_members = configured_role_members()
         return self._service
 
     def project(self) -> Project:
-        """The project named by ``--project`` or found walking up from the current folder."""
-        return self.service.open_project(self.args.project or Path.cwd(), actor=self.user)
+        """The project named by ``--project`` or found walking up from the current folder.
+
+        A read-only command gets it only if the store knows it; any other registers it on first sight.
+        """
+        where = self.args.project or Path.cwd()
+        if self.read_only:  # no project folder here is the first thing to say, before which store lacks it
+            folder = find_project_dir(where)
+            return self.service.existing_project(folder)
+        return self.service.open_project(where, actor=self.user)
 
 
 def configured_role_members() -> dict[str, list[str]]:
@@ -109,6 +129,7 @@ def cmd_init(ctx: Context) -> int:
     return OK
 
 
+@read_only
 def cmd_status(ctx: Context) -> int:
     """Progress per stage, gates, overdue and stale items."""
     project = ctx.project()
@@ -178,7 +199,7 @@ def cmd_signoff(ctx: Context) -> int:
     project = ctx.project()
     decision = "approve" if a.approve else "reject"
     signoff = ctx.service.signoff(project, a.stage, a.role, decision, actor=ctx.user, comment=a.comment or "")
-    print(f"{signoff.stage}: {decision}d by {signoff.user} as {signoff.role}")
+    print(f"{signoff.stage}: {'approved' if a.approve else 'rejected'} by {signoff.user} as {signoff.role}")
     return OK
 
 
@@ -212,6 +233,7 @@ def cmd_evidence(ctx: Context) -> int:
     return OK
 
 
+@read_only
 def cmd_gate(ctx: Context) -> int:
     """Exit 1 while a gate is blocked (or, with ``--require annex-iv``, an Annex IV point is missing)."""
     project = ctx.project()
@@ -234,6 +256,7 @@ def cmd_gate(ctx: Context) -> int:
 
 def cmd_rerun(ctx: Context) -> int:
     """Rerun notebooks in a worker process and compare outputs: 0 reproduced, 1 not, 2 bad input."""
+    from .repro.notebooks import read_notebook
     from .repro.runs import RunService  # papermill-free, but still only loaded by the command that needs it
     from .repro.summary import has_bad_input, passed, progress_text, run_lines
 
@@ -241,6 +264,12 @@ def cmd_rerun(ctx: Context) -> int:
     project = ctx.project()
     runs = RunService(ctx.service, executor=_executor(a))
     notebooks = [str(Path(nb).expanduser().resolve()) for nb in a.notebooks]  # named relative to the current folder
+    # A typo is a usage error, not a failed run: check every notebook before one is recorded.
+    listed = project.manifest.notebooks
+    named = list(zip(a.notebooks, notebooks, strict=True)) if a.notebooks else [
+        (f"lifecycle.yaml notebooks[{i}] {nb!r}", project.directory / nb) for i, nb in enumerate(listed)]
+    for display, path in named:
+        read_notebook(Path(path), display=display)
     run = runs.start(project, notebooks, twice=a.twice, actor=ctx.user)
     tty = not a.json and sys.stderr.isatty()
 
@@ -307,6 +336,7 @@ def cmd_revalidate(ctx: Context) -> int:
     return OK if all(o.passed for o in outcomes) else FAILED
 
 
+@read_only
 def cmd_audit(ctx: Context) -> int:
     """Show the audit log; ``--verify`` checks chain, anchors and replay; ``--anchor`` writes the anchor file."""
     a = ctx.args
@@ -366,6 +396,7 @@ def _write_atomically(path: Path, content: bytes) -> None:
         temporary.unlink(missing_ok=True)
 
 
+@read_only
 def cmd_export(ctx: Context) -> int:
     """Write the project as a PDF dossier, Markdown, HTML or JSON."""
     a = ctx.args
@@ -502,8 +533,6 @@ def cmd_coverage(ctx: Context) -> int:
 
 
 # --- parser -------------------------------------------------------------------------------------
-
-Command = Callable[[Context], int]
 
 
 def _common() -> argparse.ArgumentParser:
@@ -661,6 +690,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _silence_stdout() -> None:
+    """Point standard output at /dev/null, so the interpreter's final flush into a closed pipe stays quiet."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout already closed or replaced
+        pass
+    finally:
+        os.close(devnull)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; return its exit status."""
     parser = build_parser()
@@ -674,7 +714,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return USAGE
         ctx = Context(args)
         try:
-            return args.func(ctx)
+            status = args.func(ctx)
+            sys.stdout.flush()  # inside the try: a reader that went away is a BrokenPipeError here, not at exit
+            return status
         finally:
             if ctx._service is not None:
                 ctx._service.notifications.flush()  # deliver this command's webhooks before the process ends
@@ -694,6 +736,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SQLAlchemyError as exc:
         print(f"jupyter lifecycle: error: database: {str(exc).splitlines()[0]}", file=sys.stderr)
         return USAGE
+    except BrokenPipeError:  # `jupyter lifecycle status | head`: the reader has all it wanted
+        _silence_stdout()
+        return OK
     except OSError as exc:
         print(f"jupyter lifecycle: error: {exc}", file=sys.stderr)
         return USAGE

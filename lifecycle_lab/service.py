@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ from .notify.webhooks import Webhook
 from .policy import StagePolicy, apply_expiry, approval_refusal, approvers, role_refusal, roles_of
 from .project import Manifest, create_manifest, find_project_dir, read_manifest, stage_policies
 from .revalidation import RevalidationStatus, revalidation_status, with_revalidation
+from .roles import signoff_roles_json
 from .scores import template_score
 from .store import DatasetVersion, ProjectRecord, Store
 from .templates import TemplateRegistry, framework_registry
@@ -160,9 +161,19 @@ class Lifecycle:
         name: str | None = None,
         notebooks: list[str] | None = None,
     ) -> Project:
-        """Make ``directory`` a lifecycle project: write its manifest and register it in the store."""
+        """Make ``directory`` a lifecycle project: write its manifest and register it in the store.
+
+        A folder whose manifest this store has never seen (a clone, another store) is registered as it is;
+        Conflict when the store already has it.
+        """
         tpl = self.templates.get(template)  # an unknown template fails before anything is written
-        manifest = create_manifest(directory, name=name, template=tpl.id, notebooks=notebooks)
+        try:
+            manifest = create_manifest(directory, name=name, template=tpl.id, notebooks=notebooks)
+        except Conflict:
+            manifest = read_manifest(directory)
+            if self.store.find_project(manifest.id) is not None:
+                raise
+            return self._register(manifest, self.templates.get(manifest.template), actor)
         return self._register(manifest, tpl, actor)
 
     def _register(self, manifest: Manifest, template: cl.Template, actor: str) -> Project:
@@ -197,6 +208,24 @@ class Lifecycle:
         if changes:
             record = self.store.update_project(record.id, actor=actor, at=self.clock(), **changes)
         return Project(record, manifest, template)
+
+    def existing_project(self, path: str | Path, *, root: str | Path | None = None) -> Project:
+        """The project containing ``path`` as the store knows it, for a read: nothing is registered or updated.
+
+        NotFound naming the store when the store has never seen the project (a read must not invent an empty one).
+        A folder moved or renamed since is shown as it is now, and recorded by the next write.
+        """
+        manifest = read_manifest(find_project_dir(path, root))
+        template = self.templates.get(manifest.template)
+        record = self.store.find_project(manifest.id)
+        if record is None:
+            raise NotFound(
+                f"the store {self.store.display_url} has no project {manifest.name!r} ({manifest.id}): "
+                "restore its state with `jupyter lifecycle import FILE`, start it empty with `jupyter lifecycle init`, "
+                "or check --db / $LIFECYCLE_LAB_DB_URL"
+            )
+        seen = replace(record, path=str(manifest.directory), name=manifest.name)
+        return Project(seen, manifest, template)
 
     def project(self, project_id: str) -> Project:
         """A project by id, read from its folder as the store last saw it."""
@@ -320,6 +349,7 @@ class Lifecycle:
             "status": "ready" if summary.ready else "blocked",
             "datasets": [check.to_json() for check in snap.datasets],
             "revalidation": revalidation.to_json() if revalidation else None,
+            "signoff_roles": signoff_roles_json(project.template),
             "seq": snap.seq,
             "coverage": self.coverage_summaries(project, summary),
         }

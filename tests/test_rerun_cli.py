@@ -57,7 +57,7 @@ def test_rerun_json_prints_the_run_record(notebooks: Path, cli) -> None:
 
 def test_rerun_exits_2_on_bad_input(notebooks: Path, cli) -> None:
     missing = cli(["rerun", "missing.ipynb"], cwd=notebooks)
-    assert missing.returncode == 2 and "missing.ipynb does not exist" in missing.stdout
+    assert missing.returncode == 2 and "missing.ipynb does not exist" in missing.stderr
     outside = cli(["rerun", "/etc/hostname"], cwd=notebooks)
     assert outside.returncode == 2 and outside.stdout == ""
     assert outside.stderr.startswith("jupyter lifecycle: error: /etc/hostname is outside the project folder")

@@ -76,7 +76,7 @@ async def test_the_html_is_one_self_contained_page(download, filled: Project) ->
 
 async def test_the_export_is_generated_by_the_authenticated_user(api, filled: Project) -> None:
     # (``api`` keeps the login cookie, so both requests come from the same user)
-    user = (await api("GET", f"projects/{filled.id}")).body["user"]["username"]
+    user = (await api("GET", f"projects/{filled.id}")).body["user"]["actor"]
     document = (await api("GET", f"projects/{filled.id}/export", params={"format": "json"})).body
     assert document["generated_by"] == user
     assert document["state"]["project"]["id"] == filled.id

@@ -24,7 +24,7 @@ async def test_patch_with_the_current_version_changes_the_item(api, served_proje
 async def test_the_change_is_recorded_as_the_authenticated_user(
     api, served_project: Project, service: Lifecycle
 ) -> None:
-    user = (await api("GET", f"projects/{served_project.id}")).body["user"]["username"]
+    user = (await api("GET", f"projects/{served_project.id}")).body["user"]["actor"]
     await api("PATCH", item_url(served_project), json={"notes": "tier 2"}, headers={"If-Match": "0"})
     event = service.store.events(served_project.id)[-1]
     assert event.actor == user and event.action == "item.update" and event.target == ITEM
@@ -129,7 +129,7 @@ async def test_signoff_is_recorded_as_the_user(api, served_project: Project) -> 
                       json={"stage": stage.id, "role": stage.gate.signoffs[0], "decision": "approve"})
     view = await api("GET", f"projects/{served_project.id}")
     assert reply.status == 201
-    assert reply.body["user"] == view.body["user"]["username"] and reply.body["outdated"] is False
+    assert reply.body["user"] == view.body["user"]["actor"] and reply.body["outdated"] is False
     assert view.body["signoffs"][0]["id"] == reply.body["id"]
 
 

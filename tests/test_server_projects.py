@@ -40,7 +40,7 @@ async def test_creating_a_project_writes_its_manifest(api, jp_root_dir: Path) ->
     assert reply.headers["Location"].endswith(f"/lifecycle-lab/api/projects/{reply.body['id']}")
     assert (jp_root_dir / "fraud" / "lifecycle.yaml").is_file()
     view = await api("GET", f"projects/{reply.body['id']}")
-    assert reply.body["created_by"] == view.body["user"]["username"]
+    assert reply.body["created_by"] == view.body["user"]["actor"]
 
 
 async def test_creating_a_project_twice_is_a_conflict(api, served_project: Project) -> None:

@@ -64,7 +64,7 @@ async def test_a_started_run_answers_202_and_shows_its_progress_until_its_verdic
     run = reply.body
     assert run["status"] in ("queued", "running") and run["active"] is True
     assert reply.headers["Location"].endswith(f"/lifecycle-lab/api/projects/{notebooks.id}/runs/{run['id']}")
-    assert run["requested_by"] == (await api("GET", f"projects/{notebooks.id}")).body["user"]["username"]
+    assert run["requested_by"] == (await api("GET", f"projects/{notebooks.id}")).body["user"]["actor"]
     assert conforms(run, "Run") == []
     # ... and polling shows cells done while it runs, then the verdict
     progress = []

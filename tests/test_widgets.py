@@ -293,3 +293,24 @@ def test_user_text_is_escaped_in_the_widgets(here: Project, service: Lifecycle) 
     evaluation = ll.evaluate([0, 1, 1, 0], [0.1, 0.8, 0.4, 0.3], segments=["<i>a</i>", "b", "b", "<i>a</i>"], n_boot=5)
     shown = evaluation.body.children[0].value
     assert "<i>a</i>" not in shown and "&lt;i&gt;a&lt;/i&gt;" in shown
+
+
+def test_item_form_offers_statuses_by_their_labels_and_records_the_value(here: Project, service: Lifecycle) -> None:
+    form = ll.item("framing/risk-tier")
+    assert [label for label, _ in form.status_input.options] == [
+        "To do", "In progress", "Done", "Blocked", "Not applicable"]
+    form.status_input.value = "in_progress"
+    assert form.status_input.label == "In progress"
+    form.save_button.click()
+    assert service.store.item(here.id, "framing/risk-tier").status == "in_progress"
+
+
+def test_checklist_view_says_gate_passed_like_the_sidebar(here: Project, service: Lifecycle) -> None:
+    stage = here.template.stages[0]
+    for spec in stage.items:
+        service.set_item(here, spec.key, {"status": "not_applicable", "justification": "out of scope"}, actor="bob")
+    for role in stage.gate.signoffs:
+        service.signoff(here, stage.id, role, "approve", actor="olga")
+    assert service.gates(here, stage.id)[0].passed
+    view = ll.checklist()
+    assert "gate passed" in view.stages.value and "gate passes" not in view.stages.value

@@ -48,12 +48,26 @@ export function visibleItems(
   });
 }
 
-/** The roles that sign a stage off: the gate's, or every template role when the gate names none. */
-export function signoffRoles(view: ProjectView, stage: Stage): string[] {
-  if (stage.gate.signoffs.length > 0) {
-    return stage.gate.signoffs;
+/** Who signs a stage off: the roles its gate requires, and the roles that may sign it optionally. */
+export interface SignoffRoles {
+  required: string[];
+  optional: string[];
+}
+
+/**
+ * The roles that sign a stage off, as the server says (`view.signoff_roles`, where a sign-off policy plugs
+ * in); from the template when an older server does not say: the gate's roles, or every role, optionally.
+ */
+export function signoffRoles(view: ProjectView, stage: Stage): SignoffRoles {
+  const fromServer = (view as ProjectView & { signoff_roles?: Record<string, SignoffRoles> }).signoff_roles;
+  const said = fromServer?.[stage.id];
+  if (said) {
+    return said;
   }
-  return view.template.roles.map(role => role.id);
+  if (stage.gate.signoffs.length > 0) {
+    return { required: stage.gate.signoffs, optional: [] };
+  }
+  return { required: [], optional: view.template.roles.map(role => role.id) };
 }
 
 /** The latest sign-off of each role for a stage (a later one by the same role replaces the earlier). */
@@ -88,4 +102,37 @@ export function itemTitle(view: ProjectView, key: string): string {
     }
   }
   return key;
+}
+
+/** One field an audit event changed, as display text. */
+export interface AuditChange {
+  field: string;
+  before: string;
+  after: string;
+}
+
+function shownValue(value: unknown): string {
+  if (value === null || value === undefined || value === '') {
+    return '—';
+  }
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+/**
+ * What an audit event changed, field by field: for two objects the fields whose values differ, for a
+ * creation every field of the new state, otherwise the whole value before and after.
+ */
+export function auditChanges(before: unknown, after: unknown): AuditChange[] {
+  const isObject = (value: unknown): value is Record<string, unknown> =>
+    typeof value === 'object' && value !== null && !Array.isArray(value);
+  if (isObject(after) && (isObject(before) || before === null || before === undefined)) {
+    const old: Record<string, unknown> = isObject(before) ? before : {};
+    const fields = [...new Set([...Object.keys(old), ...Object.keys(after)])];
+    return fields
+      .filter(field => JSON.stringify(old[field]) !== JSON.stringify(after[field]))
+      .filter(field => !['version', 'updated_at', 'updated_by'].includes(field) || !isObject(before))
+      .filter(field => isObject(before) || (after[field] !== null && after[field] !== '' && after[field] !== undefined))
+      .map(field => ({ field, before: shownValue(old[field]), after: shownValue(after[field]) }));
+  }
+  return [{ field: '', before: shownValue(before), after: shownValue(after) }];
 }

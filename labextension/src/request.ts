@@ -2,6 +2,7 @@ import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
 import { APIError, ErrorBody } from './errors';
+import { nameHeaders } from './identity';
 
 /** Where the lifecycle REST API lives, under the server's base URL. */
 export const API_NAMESPACE = 'lifecycle-lab/api';
@@ -49,6 +50,7 @@ export async function requestAPI<T>(
       ...(options.json !== undefined
         ? { 'Content-Type': 'application/json' }
         : {}),
+      ...nameHeaders(),
       ...options.headers
     },
     body: options.json !== undefined ? JSON.stringify(options.json) : undefined

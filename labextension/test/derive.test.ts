@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 
 import {
   allBlockers,
+  auditChanges,
   isOwnedBy,
   latestSignoffs,
   signoffRoles,
@@ -57,8 +58,10 @@ describe('ownership', () => {
 describe('sign-offs', () => {
   it('uses the gate roles, or every template role when the gate names none', () => {
     const v = view();
-    expect(signoffRoles(v, v.template.stages[0])).toEqual(['legal']);
-    expect(signoffRoles(v, v.template.stages[1])).toEqual(['owner', 'legal']);
+    expect(signoffRoles(v, v.template.stages[0])).toEqual({ required: ['legal'], optional: [] });
+    expect(signoffRoles(v, v.template.stages[1])).toEqual({ required: [], optional: ['owner', 'legal'] });
+    const told = { ...v, signoff_roles: { [v.template.stages[1].id]: { required: ['owner'], optional: [] } } };
+    expect(signoffRoles(told, v.template.stages[1])).toEqual({ required: ['owner'], optional: [] });
   });
 
   it('keeps the latest sign-off of each role', () => {
@@ -86,5 +89,24 @@ describe('blockers and paths', () => {
       ['scope', 'legal'],
       ['repro', 'repro/rerun']
     ]);
+  });
+});
+
+describe('auditChanges', () => {
+  it('lists the fields an update changed, before and after', () => {
+    const before = { status: 'todo', notes: '', version: 1, updated_by: 'a' };
+    const after = { status: 'in_progress', notes: 'started', version: 2, updated_by: 'b' };
+    expect(auditChanges(before, after)).toEqual([
+      { field: 'status', before: 'todo', after: 'in_progress' },
+      { field: 'notes', before: '—', after: 'started' }
+    ]);
+  });
+
+  it('lists the set fields of a creation and shows other values whole', () => {
+    expect(auditChanges(null, { stage: 'data', role: 'legal', comment: '' })).toEqual([
+      { field: 'stage', before: '—', after: 'data' },
+      { field: 'role', before: '—', after: 'legal' }
+    ]);
+    expect(auditChanges('a', ['b'])).toEqual([{ field: '', before: 'a', after: '["b"]' }]);
   });
 });

@@ -1,7 +1,7 @@
 import { nullTranslator } from '@jupyterlab/translation';
 import { describe, expect, it } from 'vitest';
 
-import { badgeClass, runLabel, truncate } from '../src/components/labels';
+import { badgeClass, personShown, runLabel, truncate } from '../src/components/labels';
 import { differingCells } from '../src/diff';
 import { FakeAPI } from './fakeapi';
 
@@ -38,5 +38,13 @@ describe('shared display helpers', () => {
       warnings: []
     };
     expect(differingCells(notebook).map(c => c.index)).toEqual([1, 2]);
+  });
+});
+
+describe('personShown', () => {
+  it('shows people by name, anonymous ones flagged, bare user names as they are', () => {
+    expect(personShown('Olga Petrova <olga>')).toBe('Olga Petrova');
+    expect(personShown('Dana <anonymous:cb8a7246f7a14b1c9f0c3a3d7e2b9c11>')).toBe('Dana (anonymous)');
+    expect(personShown('olga')).toBe('olga');
   });
 });

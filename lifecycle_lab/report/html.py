@@ -27,7 +27,8 @@ body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;color:#1f2328;
 padding:0 1rem}
 h1{font-size:1.8rem;margin-bottom:.2rem}h2{border-bottom:1px solid #d0d7de;padding-bottom:.2rem;margin-top:2.2rem}
 table{border-collapse:collapse;margin:.4rem 0 .8rem;font-size:.85rem}
-th,td{border:1px solid #d0d7de;padding:.2rem .45rem;text-align:left;vertical-align:top;white-space:pre-wrap}
+th,td{border:1px solid #d0d7de;padding:.2rem .45rem;text-align:left;vertical-align:top;white-space:pre-wrap;
+overflow-wrap:anywhere}
 th{background:#f6f8fa}dl.fields{display:grid;grid-template-columns:max-content 1fr;gap:.1rem .8rem;margin:.3rem 0}
 dl.fields dt{color:#59636e}dl.fields dd{margin:0;white-space:pre-wrap}
 blockquote{margin:.3rem 0;padding:.1rem .7rem;border-left:3px solid #d0d7de;white-space:pre-wrap}

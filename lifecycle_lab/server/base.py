@@ -19,6 +19,7 @@ from jupyter_server.extension.handler import ExtensionHandlerMixin
 from tornado import web
 
 from ..errors import Conflict, LifecycleError, MissingExtra, NotFound, ValidationError
+from ..identity import NAME_HEADER, Person, chosen_name, server_person
 from ..policy import PolicyRefused
 from ..service import Lifecycle, Project
 from ..store import ProjectRecord
@@ -92,9 +93,14 @@ class LifecycleHandler(ExtensionHandlerMixin, APIHandler):
         return self.lifecycle_app.root
 
     @property
+    def person(self) -> Person:
+        """The authenticated user by name (an anonymous one by the name chosen in this browser, if sent)."""
+        return server_person(self.current_user, chosen_name(self.request.headers.get(NAME_HEADER)))
+
+    @property
     def actor(self) -> str:
-        """The authenticated user, recorded on every change."""
-        return self.current_user.username
+        """The authenticated user as recorded on every change: ``Display Name <username>``."""
+        return self.person.actor
 
     @property
     def groups(self) -> list[str]:

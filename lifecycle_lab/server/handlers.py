@@ -6,6 +6,7 @@ CLI uses) and the result back to JSON; the shapes are in ``openapi.yaml``.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -111,19 +112,20 @@ class ProjectHandler(LifecycleHandler):
     async def get(self, project_id: str) -> None:
         """Template, item states with versions, progress, overdue, stale, gates, sign-offs, datasets, user."""
         rendered = await self.call(self.lifecycle_app.views.render, project_id)
-        # Weak: the validator covers the checklist, not the ``user`` block, which describes the caller
-        # (token-only clients get a new anonymous user on every request).
-        etag = f'W/"{rendered.digest[:40]}"'
+        # Weak: the validator covers the checklist and who the caller is recorded as (a browser that sets
+        # its name must not get a 304), not the rest of the ``user`` block.
+        user, person = self.current_user, self.person
+        etag = f'W/"{rendered.digest[:40]}-{hashlib.sha256(person.actor.encode()).hexdigest()[:8]}"'
         seen = {tag.strip().removeprefix("W/") for tag in self.request.headers.get("If-None-Match", "").split(",")}
         if etag.removeprefix("W/") in seen:
             self.set_status(304)
             self.set_header("ETag", etag)
             self.finish()
             return
-        user = self.current_user
         user_json = json.dumps(
             {"username": user.username, "name": user.name, "display_name": user.display_name,
-             "initials": user.initials, "color": user.color},
+             "initials": user.initials, "color": user.color, "anonymous": person.anonymous, "actor": person.actor,
+             "shown": person.shown},
             ensure_ascii=False, separators=(",", ":"),
         ).encode()
         # The cached rendering is a JSON object; the user goes in front of its first key.

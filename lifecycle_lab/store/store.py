@@ -36,6 +36,7 @@ from .columns import check_values
 from .datasets import DatasetRecords
 from .migrate import HEAD_REVISION, current_revision, known_revisions, upgrade
 from .notices import NoticeRecords
+from .opening import StoreNotFound, connect_engine, display_url, is_sqlite_store
 from .runs import RunRecords
 
 BUSY_TIMEOUT_S = 60
@@ -64,12 +65,14 @@ def _lock_key(project_id: str) -> int:
     return int.from_bytes(hashlib.sha256(project_id.encode()).digest()[:8], "big", signed=True)
 
 
-def _make_engine(url: str) -> Engine:
+def _make_engine(url: str, *, create: bool = True) -> Engine:
     if url.startswith("sqlite"):
         database = sa.engine.make_url(url).database
         if database and database != ":memory:":
+            if not create and not is_sqlite_store(Path(database).expanduser()):
+                raise StoreNotFound(url)
             Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        engine = sa.create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S, "check_same_thread": False})
+        engine = connect_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S, "check_same_thread": False})
 
         @event.listens_for(engine, "connect")
         def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -89,7 +92,7 @@ def _make_engine(url: str) -> Engine:
         return engine
     # READ COMMITTED whatever the database's default: a writer must see the commit of the writer whose lock it
     # waited for (each statement a fresh snapshot), or it would append after a stale audit head.
-    return sa.create_engine(url, pool_pre_ping=True, isolation_level="READ COMMITTED")
+    return connect_engine(url, pool_pre_ping=True, isolation_level="READ COMMITTED")
 
 
 def _item_from_row(row: Any) -> ItemState:
@@ -145,12 +148,26 @@ class Store(DatasetRecords, RunRecords, CheckpointRecords, NoticeRecords):
     With ``audit_key`` every new audit event is keyed (an HMAC, see ``audit.py``).
     """
 
-    def __init__(self, url: str, audit_key: AuditKey | None = None) -> None:
+    def __init__(self, url: str, audit_key: AuditKey | None = None, *, create: bool = True) -> None:
+        """Open (and migrate) the store at ``url``; with ``create=False`` one that holds no store is StoreNotFound.
+
+        A read-only command opens with ``create=False``, so a mistyped ``--db`` never leaves an empty database.
+        """
         self.url = url
         self.audit_key = audit_key
-        self.engine = _make_engine(url)
+        self.engine = _make_engine(url, create=create)
         self.dialect = self.engine.dialect.name
+        if not create:
+            with self._read() as conn:
+                if current_revision(conn) is None:
+                    self.engine.dispose()
+                    raise StoreNotFound(url)
         self._migrate()
+
+    @property
+    def display_url(self) -> str:
+        """The URL without its password, to name the store in a message."""
+        return display_url(self.url)
 
     def close(self) -> None:
         """Release every pooled connection."""
@@ -455,8 +472,12 @@ _OPEN: dict[tuple[str, AuditKey | None], Store] = {}
 _OPEN_LOCK = threading.Lock()
 
 
-def open_store(url: str | None = None, audit_key: AuditKey | None = None) -> Store:
-    """The process-wide Store for ``url`` and ``audit_key`` (both resolved by the usual order), opened once."""
+def open_store(url: str | None = None, audit_key: AuditKey | None = None, *, create: bool = True) -> Store:
+    """The process-wide Store for ``url`` and ``audit_key`` (both resolved by the usual order), opened and
+    migrated once.
+
+    ``create=False`` (read-only commands): StoreNotFound rather than creating a database that does not exist.
+    """
     from .keys import resolve_audit_key
     from .url import resolve_db_url
 
@@ -465,5 +486,5 @@ def open_store(url: str | None = None, audit_key: AuditKey | None = None) -> Sto
     with _OPEN_LOCK:
         store = _OPEN.get((resolved, key))
         if store is None:
-            store = _OPEN[(resolved, key)] = Store(resolved, key)
+            store = _OPEN[(resolved, key)] = Store(resolved, key, create=create)
         return store

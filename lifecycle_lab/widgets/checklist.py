@@ -53,7 +53,7 @@ class ChecklistView(Form):
             progress, gate = summary.stages[stage.id], summary.gates[stage.id]
             blockers = [b.message for b in gate.blockers]
             more = f"; … {len(blockers) - _SHOWN_BLOCKERS} more" if len(blockers) > _SHOWN_BLOCKERS else ""
-            verdict = "gate passes" if gate.passed else f"blocked: {'; '.join(blockers[:_SHOWN_BLOCKERS])}{more}"
+            verdict = "gate passed" if gate.passed else f"blocked: {'; '.join(blockers[:_SHOWN_BLOCKERS])}{more}"
             rows.append(f"<tr><td {LEFT}>{escape(stage.title)}</td><td>{_bar(int(progress.ratio * 100))}</td>"
                         f"<td>{progress.done}/{progress.applicable}</td><td {LEFT}>{escape(verdict)}</td></tr>")
         notes = [f"overdue: {', '.join(summary.overdue)}"] if summary.overdue else []

@@ -13,6 +13,9 @@ from .context import Context
 from .form import Form, field_row, open_form, recorded_line
 
 TITLE = "Checklist item"
+# What the sidebar calls each status: the form shows these, and records the status values.
+STATUS_LABELS = {"todo": "To do", "in_progress": "In progress", "done": "Done", "blocked": "Blocked",
+                 "not_applicable": "Not applicable"}
 # Where to record evidence this form does not edit.
 _RECORDERS = {
     "problem_statement": "ll.problem_statement()",
@@ -35,11 +38,11 @@ class ItemForm(Form):
         super().__init__(f"{TITLE}: {spec.title}", _plain(key))
         self.ctx = ctx
         self.spec = spec
-        self.status_input = widgets.Dropdown(options=list(STATUSES))
+        self.status_input = widgets.Dropdown(options=[(STATUS_LABELS.get(s, s), s) for s in STATUSES])
         self.owner = widgets.Text(placeholder="who is responsible")
         self.due = widgets.DatePicker()
         self.notes = widgets.Textarea(layout=widgets.Layout(width="36em", height="4em"))
-        self.justification = widgets.Textarea(placeholder="why this item does not apply (for not_applicable)",
+        self.justification = widgets.Textarea(placeholder="why this item does not apply (for Not applicable)",
                                               layout=widgets.Layout(width="36em", height="3em"))
         self.text = widgets.Textarea(layout=widgets.Layout(width="36em", height="6em"))
         self.evidence_view = widgets.HTML("")

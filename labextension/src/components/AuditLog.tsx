@@ -3,13 +3,28 @@ import * as React from 'react';
 import { TranslationBundle } from '@jupyterlab/translation';
 
 import { AnchorStatus, AuditLog as Log } from '../tokens';
-import { formatTime, truncate } from './labels';
+import { auditChanges } from '../derive';
+import { formatTime, personShown, truncate } from './labels';
 
-function brief(value: unknown): string {
-  if (value === null || value === undefined) {
-    return '';
-  }
-  return truncate(JSON.stringify(value), 300);
+/** An event's change as "field: before → after" lines (a creation lists the new fields). */
+function Changes(props: { before: unknown; after: unknown }): JSX.Element {
+  const created = props.before === null || props.before === undefined;
+  return (
+    <ul className="jp-LifecycleLab-auditChanges">
+      {auditChanges(props.before, props.after).map((change, index) => (
+        <li key={index}>
+          {change.field && <span className="jp-LifecycleLab-auditField">{change.field}: </span>}
+          {!created && (
+            <>
+              <del>{truncate(change.before, 200)}</del>
+              {' → '}
+            </>
+          )}
+          <ins>{truncate(change.after, 200)}</ins>
+        </li>
+      ))}
+    </ul>
+  );
 }
 
 /** Whether the newest anchor reaches the last event, in words; null while unknown. */
@@ -97,7 +112,7 @@ export function AuditLog(props: {
               <th scope="col">{trans.__('Who')}</th>
               <th scope="col">{trans.__('Action')}</th>
               <th scope="col">{trans.__('Target')}</th>
-              <th scope="col">{trans.__('After')}</th>
+              <th scope="col">{trans.__('Change')}</th>
             </tr>
           </thead>
           <tbody>
@@ -105,11 +120,11 @@ export function AuditLog(props: {
               <tr key={event.seq}>
                 <td>{event.seq}</td>
                 <td>{formatTime(event.at)}</td>
-                <td>{event.actor}</td>
+                <td title={event.actor}>{personShown(event.actor)}</td>
                 <td>{event.action}</td>
                 <td>{event.target}</td>
                 <td className="jp-LifecycleLab-auditValue" title={event.hash}>
-                  {brief(event.after)}
+                  <Changes before={event.before} after={event.after} />
                 </td>
               </tr>
             ))}

@@ -6,7 +6,7 @@ import { differingCells } from '../diff';
 import { workerText } from '../schedule';
 import { LifecycleModel } from '../model';
 import { PASSING_VERDICTS, Project, Run, RunNotebook } from '../tokens';
-import { badgeClass, formatTime, runLabel, runStatusLabel, verdictLabel } from './labels';
+import { badgeClass, formatTime, personShown, runLabel, runStatusLabel, verdictLabel } from './labels';
 
 export interface RerunActions {
   /** Open the notebook as the run executed it, read-only, in JupyterLab. */
@@ -37,6 +37,10 @@ export function RerunPanel(props: {
   const active = run?.active ?? false;
   const [starting, setStarting] = React.useState(false);
   const [twice, setTwice] = React.useState(false);
+  // One summary line until asked for more (or while a run started here is under way), so the stages
+  // stay on the first screen.
+  const [expanded, setExpanded] = React.useState(false);
+  const open = expanded || active;
 
   return (
     <section className="jp-LifecycleLab-rerun" aria-label={trans.__('Reproducibility rerun')}>
@@ -48,6 +52,7 @@ export function RerunPanel(props: {
           title={trans.__('Execute %1 again and compare the outputs', project.notebooks.join(', '))}
           onClick={async () => {
             setStarting(true);
+            setExpanded(true);
             await model.startRun(twice);
             setStarting(false);
           }}
@@ -80,8 +85,10 @@ export function RerunPanel(props: {
           {model.runError}
         </div>
       )}
-      {run && <RunDetails run={run} actions={actions} trans={trans} />}
-      {model.runs.length > 0 && (
+      {run && (
+        <RunDetails run={run} actions={actions} trans={trans} open={open} onToggle={() => setExpanded(!open)} />
+      )}
+      {open && model.runs.length > 0 && (
         <details className="jp-LifecycleLab-runHistory">
           <summary>{trans._n('%1 run', '%1 runs', model.runs.length)}</summary>
           <ul>
@@ -108,19 +115,30 @@ export function RerunPanel(props: {
   );
 }
 
-function RunDetails(props: { run: Run; actions: RerunActions; trans: TranslationBundle }): JSX.Element {
-  const { run, actions, trans } = props;
+function RunDetails(props: {
+  run: Run;
+  actions: RerunActions;
+  trans: TranslationBundle;
+  open: boolean;
+  onToggle: () => void;
+}): JSX.Element {
+  const { run, actions, trans, open, onToggle } = props;
   return (
     <div className="jp-LifecycleLab-run" data-run={run.id} aria-live="polite">
       <div className="jp-LifecycleLab-runSummary">
+        <span className="jp-LifecycleLab-muted">{trans.__('Last rerun')}</span>{' '}
         <span className={verdictClass(run.active ? null : run.verdict)} data-verdict={run.verdict ?? ''}>
           {runLabel(trans, run)}
         </span>{' '}
         <span className="jp-LifecycleLab-muted">
-          {trans.__('%1 by %2', formatTime(run.created_at), run.requested_by)}
-        </span>
+          {trans.__('%1 by %2', formatTime(run.created_at), personShown(run.requested_by))}
+        </span>{' '}
+        <button type="button" className="jp-LifecycleLab-linkButton" aria-expanded={open} onClick={onToggle}>
+          {open ? trans.__('Hide run details') : trans.__('Show run details')}
+        </button>
       </div>
-      {run.error && <div className="jp-LifecycleLab-warning">{run.error}</div>}
+      {open && run.error && <div className="jp-LifecycleLab-warning">{run.error}</div>}
+      {open && (
       <ul className="jp-LifecycleLab-runNotebooks">
         {run.notebooks.map(notebook => {
           const differing = differingCells(notebook).length;
@@ -173,6 +191,7 @@ function RunDetails(props: { run: Run; actions: RerunActions; trans: Translation
           );
         })}
       </ul>
+      )}
     </div>
   );
 }

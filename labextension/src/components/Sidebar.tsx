@@ -6,6 +6,7 @@ import { DATA_MARK, LifecycleModel, RENDER_MARK, RENDER_MEASURE } from '../model
 import { ExportFormat, ProjectView } from '../tokens';
 import { ExportControl } from './ExportControl';
 import { FilterBar, Header } from './Header';
+import { IdentityNotice } from './Identity';
 import { InitProject } from './InitProject';
 import { LintSection, LintSectionActions } from './LintSection';
 import { RerunActions, RerunPanel } from './RerunPanel';
@@ -40,6 +41,7 @@ function ProjectPanel(props: {
   return (
     <>
       <Header view={view} trans={trans} />
+      <IdentityNotice model={model} view={view} trans={trans} />
       <div className="jp-LifecycleLab-toolbar">
         <ExportControl trans={trans} onExport={actions.exportProject} />
         <button type="button" className="jp-mod-styled" onClick={actions.showAudit}>

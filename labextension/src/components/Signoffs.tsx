@@ -6,7 +6,7 @@ import { latestSignoffs, signoffRoles } from '../derive';
 import { errorMessage } from '../errors';
 import { LifecycleModel } from '../model';
 import { AllowedRole, Decision, ProjectView, Stage } from '../tokens';
-import { formatTime } from './labels';
+import { formatTime, personShown } from './labels';
 
 /**
  * A stage's sign-offs by role (outdated ones marked), and a form for the
@@ -19,8 +19,11 @@ export function Signoffs(props: {
   trans: TranslationBundle;
 }): JSX.Element {
   const { model, view, stage, trans } = props;
-  const roles = signoffRoles(view, stage);
+  const { required, optional } = signoffRoles(view, stage);
+  const roles = [...required, ...optional];
   const latest = latestSignoffs(view, stage.id);
+  // Required roles always show (missing until signed); optional ones only once someone signed as them.
+  const shown = [...required, ...optional.filter(id => latest.has(id))];
   const roleTitle = (id: string) => view.template.roles.find(role => role.id === id)?.title ?? id;
   const [open, setOpen] = React.useState(false);
   const [role, setRole] = React.useState(roles[0] ?? '');
@@ -70,10 +73,13 @@ export function Signoffs(props: {
   return (
     <div className="jp-LifecycleLab-signoffs" aria-label={trans.__('Sign-offs of %1', stage.title)} role="group">
       <div className="jp-LifecycleLab-subheading">{trans.__('Sign-offs')}</div>
+      {shown.length === 0 && (
+        <p className="jp-LifecycleLab-muted">{trans.__('No sign-off required; any role may sign optionally.')}</p>
+      )}
       <ul>
-        {roles.map(id => {
+        {shown.map(id => {
           const signoff = latest.get(id);
-          let state = 'missing';
+          let state = required.includes(id) ? 'missing' : 'optional';
           if (signoff) {
             state = signoff.outdated ? 'outdated' : signoff.decision;
           }
@@ -87,12 +93,12 @@ export function Signoffs(props: {
                     {signoff.outdated && ` · ${trans.__('outdated')}`}
                   </span>
                   <span className="jp-LifecycleLab-muted">
-                    {trans.__('by %1, %2', signoff.user, formatTime(signoff.at))}
+                    {trans.__('by %1, %2', personShown(signoff.user), formatTime(signoff.at))}
                   </span>
                   {signoff.comment && <q className="jp-LifecycleLab-comment">{signoff.comment}</q>}
                 </>
               ) : (
-                <span className="jp-LifecycleLab-muted">{trans.__('not signed')}</span>
+                <span className="jp-LifecycleLab-muted">{trans.__('missing (required)')}</span>
               )}
             </li>
           );

@@ -167,3 +167,15 @@ export function formatTime(iso: string | null): string {
   const date = new Date(iso);
   return Number.isNaN(date.getTime()) ? iso : date.toLocaleString();
 }
+
+/**
+ * A recorded actor as a person reads: `Olga Petrova <olga>` → `Olga Petrova`, `Dana <anonymous:cb8a…>` →
+ * `Dana (anonymous)`; a bare user name as it is (see lifecycle_lab/identity.py).
+ */
+export function personShown(actor: string): string {
+  const match = /^(.*\S) <(anonymous:)?[^<>]+>$/.exec(actor);
+  if (!match) {
+    return actor;
+  }
+  return match[2] ? `${match[1]} (anonymous)` : match[1];
+}

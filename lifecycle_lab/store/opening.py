@@ -1,0 +1,73 @@
+"""Opening a database URL with one-line answers for what a user gets wrong: no store there, no driver, a bad URL.
+
+Read-only commands must not create a database as a side effect of looking, and a
+missing driver is a missing install step (the ``postgres`` extra), not a traceback.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+from ..errors import LifecycleError, NotFound
+
+# The database driver module → the extra of lifecycle_lab that installs it.
+DRIVER_EXTRAS = {"psycopg": "postgres"}
+SUPPORTED = "sqlite:///PATH or postgresql+psycopg://… (pip install 'lifecycle_lab[postgres]')"
+
+
+def display_url(url: str) -> str:
+    """``url`` with its password masked, fit to print."""
+    try:
+        return sa.engine.make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
+
+
+class StoreNotFound(NotFound):
+    """A read found no lifecycle store at the URL (and, being a read, created none)."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(
+            f"no lifecycle store at {display_url(url)}: check --db / $LIFECYCLE_LAB_DB_URL, or create one with "
+            "`jupyter lifecycle init` (a new project) or `jupyter lifecycle import FILE` (a JSON export)"
+        )
+        self.url = url
+
+
+def is_sqlite_store(path: Path) -> bool:
+    """Whether ``path`` is an SQLite database holding a lifecycle store, looked at read-only (nothing is written)."""
+    if not path.is_file():
+        return False
+    try:
+        with sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True) as conn:
+            found = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'")
+            return found.fetchone() is not None
+    except sqlite3.Error:  # not a database at all
+        return False
+
+
+class MissingDriver(LifecycleError):
+    """The URL names a database driver that is not installed."""
+
+
+def connect_engine(url: str, **options: Any) -> Engine:
+    """``sqlalchemy.create_engine(url, **options)``, with a bad URL or a missing driver as a one-line error."""
+    try:
+        return sa.create_engine(url, **options)
+    except NoSuchModuleError:  # a subclass of ArgumentError
+        raise LifecycleError(f"{display_url(url)}: unknown kind of database; use {SUPPORTED}") from None
+    except ArgumentError:
+        raise LifecycleError(f"{display_url(url)!r} is not a database URL; use {SUPPORTED}") from None
+    except ImportError as exc:  # SQLAlchemy imports the driver (DBAPI) module here
+        module = (exc.name or str(exc)).split(".")[0]
+        extra = DRIVER_EXTRAS.get(module)
+        fix = (f"pip install 'lifecycle_lab[{extra}]'" if extra
+               else f"install it, or use {SUPPORTED}")
+        raise MissingDriver(f"{display_url(url)} needs the database driver {module!r}, which is not installed: "
+                            f"{fix}") from None
