@@ -1,7 +1,7 @@
 """Run executors: which executor and which worker executed each notebook of a run, and in how many attempts.
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 """
 
 from __future__ import annotations
