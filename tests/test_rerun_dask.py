@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from conftest import require
 from dask_cluster import DaskCluster, dask_available, hold
-from rerun_support import configure, kernels_of_run, write_notebook
+from rerun_support import kernels_of_run, write_notebook
 from test_examples import NOTEBOOKS, PASSING, copy_examples
 
 from lifecycle_lab.errors import ValidationError
@@ -45,18 +45,6 @@ def dask_runs(service: Lifecycle, cluster: DaskCluster) -> RunService:
     with Client(cluster.address, timeout=10, set_as_default=False) as client:
         client.wait_for_workers(cluster.workers, timeout=60)  # a killed worker's nanny may still be restarting it
     return RunService(service, executor=ExecutorChoice("dask", cluster.address))
-
-
-@pytest.fixture
-def make_project(service: Lifecycle, project_dir: Path) -> Callable[..., Project]:
-    """A minimal-template project over notebooks already in ``project_dir``."""
-
-    def make(notebooks: list[str], **rerun: Any) -> Project:
-        service.init_project(project_dir, actor="alice", template="minimal", notebooks=notebooks)
-        configure(project_dir, **rerun)
-        return service.open_project(project_dir, actor="alice")
-
-    return make
 
 
 def wait_until(condition: Callable[[], Any], timeout: float = 60, what: str = "condition") -> Any:
