@@ -107,6 +107,19 @@ def project(service: Lifecycle, project_dir: Path) -> Project:
 
 
 @pytest.fixture
+def make_project(service: Lifecycle, project_dir: Path) -> Callable[..., Project]:
+    """A minimal-template project over the notebooks already written to ``project_dir``, with rerun options."""
+    from rerun_support import configure
+
+    def make(notebooks: list[str], **rerun: Any) -> Project:
+        service.init_project(project_dir, actor="alice", template="minimal", notebooks=notebooks)
+        configure(project_dir, **rerun)
+        return service.open_project(project_dir, actor="alice")
+
+    return make
+
+
+@pytest.fixture
 def minimal_project(service: Lifecycle, project_dir: Path) -> Project:
     """A project on the minimal template."""
     return service.init_project(project_dir, actor="alice", template="minimal", name="Prototype")

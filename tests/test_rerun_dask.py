@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from conftest import require
 from dask_cluster import DaskCluster, dask_available, hold
-from rerun_support import configure, kernels_of_run, write_notebook
+from rerun_support import kernels_of_run, write_notebook
 from test_examples import NOTEBOOKS, PASSING, copy_examples
 
 from lifecycle_lab.errors import ValidationError
@@ -45,18 +45,6 @@ def dask_runs(service: Lifecycle, cluster: DaskCluster) -> RunService:
     with Client(cluster.address, timeout=10, set_as_default=False) as client:
         client.wait_for_workers(cluster.workers, timeout=60)  # a killed worker's nanny may still be restarting it
     return RunService(service, executor=ExecutorChoice("dask", cluster.address))
-
-
-@pytest.fixture
-def make_project(service: Lifecycle, project_dir: Path) -> Callable[..., Project]:
-    """A minimal-template project over notebooks already in ``project_dir``."""
-
-    def make(notebooks: list[str], **rerun: Any) -> Project:
-        service.init_project(project_dir, actor="alice", template="minimal", notebooks=notebooks)
-        configure(project_dir, **rerun)
-        return service.open_project(project_dir, actor="alice")
-
-    return make
 
 
 def wait_until(condition: Callable[[], Any], timeout: float = 60, what: str = "condition") -> Any:
@@ -113,11 +101,11 @@ def test_a_dask_notebook_times_out_as_a_local_one_does(
     dask_runs: RunService, project_dir: Path, make_project: Callable[..., Project],
 ) -> None:
     write_notebook(project_dir / "loop.ipynb", ["x = 1", "while True:\n    pass", "print('never')"])
-    project = make_project(["loop.ipynb"], timeout=4)
+    project = make_project(["loop.ipynb"], timeout=15)  # kernel start-up on a busy worker counts too
     run = dask_runs.wait(dask_runs.start(project, actor="alice")["id"], timeout=120)
     nb = run["notebooks"][0]
     assert nb["verdict"] == "timed_out" and run["verdict"] == "timed_out" and nb["executor"] == "dask"
-    assert nb["error"]["cell_index"] == 2 and "timeout of 4 s" in nb["error"]["message"]
+    assert nb["error"]["cell_index"] == 2 and "timeout of 15 s" in nb["error"]["message"]
     wait_until(lambda: not kernels_of_run(run["id"]), timeout=10, what="the kernel ending")
 
 

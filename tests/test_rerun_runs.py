@@ -12,7 +12,7 @@ from typing import Any
 
 import nbformat.v4 as v4
 import pytest
-from rerun_support import configure, kernels_of_run, processes_of_run, save_outputs, write_notebook
+from rerun_support import kernels_of_run, processes_of_run, save_outputs, write_notebook
 
 from lifecycle_lab.errors import ValidationError
 from lifecycle_lab.repro.compare import compare_notebooks
@@ -23,18 +23,6 @@ from lifecycle_lab.service import Lifecycle, Project
 pytestmark = pytest.mark.kernel
 
 SLEEPY = ["import time\ntime.sleep(60)"]
-
-
-@pytest.fixture
-def make_project(service: Lifecycle, project_dir: Path) -> Callable[..., Project]:
-    """A minimal-template project over the notebooks already written to ``project_dir``, with rerun options."""
-
-    def make(notebooks: list[str], **rerun: Any) -> Project:
-        service.init_project(project_dir, actor="alice", template="minimal", notebooks=notebooks)
-        configure(project_dir, **rerun)
-        return service.open_project(project_dir, actor="alice")
-
-    return make
 
 
 def wait_until(condition: Callable[[], bool], timeout: float = 60) -> None:
