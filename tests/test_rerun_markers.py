@@ -216,5 +216,5 @@ def test_the_run_summary_counts_cells_per_reason_and_shows_each_reason(run: dict
     text = "\n".join(run_lines(run))
     assert "differing cells by reason: 1 missing-output, 1 extra-output, 1 environment, 1 error, 1 randomness, " \
            "1 ordering, 1 time, 1 path, 1 image, 1 number, 1 text" in text, text
-    assert "[randomness]" in text and "why: this cell draws from a random generator that was not seeded" in text
+    assert "cell 3  [number]" in text and "why: 0.8 vs 0.81, relative difference 1.2%" in text
     assert "1 unverified" in text

@@ -41,7 +41,8 @@ def test_twice_catches_nondeterminism_where_there_are_no_saved_outputs(
     runs = RunService(service)
 
     once = runs.wait(runs.start(project, ["stable.ipynb"], actor="alice")["id"], timeout=120)
-    assert once["verdict"] == "differs"  # nothing saved to compare with...
+    # nothing saved to compare with: unverified, never a difference (issue 15)...
+    assert once["verdict"] == "reproduced" and once["notebooks"][0]["diffs"]["counts"]["unverified"] == 1
     assert "--twice" in once["notebooks"][0]["diffs"]["notes"][0]  # ...and the run says what to do
 
     run = runs.wait(runs.start(project, twice=True, actor="alice")["id"], timeout=180)
