@@ -20,6 +20,14 @@ LEVELS: tuple[str, ...] = ("low", "medium", "high", "critical")
 _LEVEL = {"type": "string", "enum": list(LEVELS)}
 _ISO_DATE = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
 
+
+def _checked_notebooks(extra: dict[str, Any]) -> dict[str, Any]:
+    """The ``notebooks`` a rerun or a lint checked: path, content hash (for staleness) and ``extra`` fields."""
+    properties = {"path": _SHORT, "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"}, **extra}
+    return {"type": "array", "items": {"type": "object", "additionalProperties": False, "required": ["path"],
+                                       "properties": properties}}
+
+
 SCHEMAS: dict[str, dict[str, Any]] = {
     "check": {"type": "null"},
     "text": {
@@ -148,19 +156,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "run_id": {**_SHORT, "minLength": 1},
             "verdict": _SHORT,
             "finished_at": _SHORT,
-            "notebooks": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "additionalProperties": False,
-                    "required": ["path"],
-                    "properties": {
-                        "path": _SHORT,
-                        "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
-                        "verdict": _SHORT,
-                    },
-                },
-            },
+            "notebooks": _checked_notebooks({"verdict": _SHORT}),
             "datasets": {
                 "type": "array",
                 "items": {
@@ -187,19 +183,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                 "additionalProperties": False,
                 "properties": {level: {"type": "integer", "minimum": 0} for level in ("info", "warning", "error")},
             },
-            "notebooks": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "additionalProperties": False,
-                    "required": ["path"],
-                    "properties": {
-                        "path": _SHORT,
-                        "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
-                        "findings": {"type": "integer", "minimum": 0},
-                    },
-                },
-            },
+            "notebooks": _checked_notebooks({"findings": {"type": "integer", "minimum": 0}}),
             "findings": {
                 "type": "array",
                 "maxItems": 1_000,
