@@ -31,6 +31,14 @@ _ORIGIN = {
     },
 }
 
+
+def _checked_notebooks(extra: dict[str, Any]) -> dict[str, Any]:
+    """The ``notebooks`` a rerun or a lint checked: path, content hash (for staleness) and ``extra`` fields."""
+    properties = {"path": _SHORT, "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"}, **extra}
+    return {"type": "array", "items": {"type": "object", "additionalProperties": False, "required": ["path"],
+                                       "properties": properties}}
+
+
 SCHEMAS: dict[str, dict[str, Any]] = {
     "check": {"type": "null"},
     "text": {
@@ -165,19 +173,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "run_id": {**_SHORT, "minLength": 1},
             "verdict": _SHORT,
             "finished_at": _SHORT,
-            "notebooks": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "additionalProperties": False,
-                    "required": ["path"],
-                    "properties": {
-                        "path": _SHORT,
-                        "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
-                        "verdict": _SHORT,
-                    },
-                },
-            },
+            "notebooks": _checked_notebooks({"verdict": _SHORT}),
             "datasets": {
                 "type": "array",
                 "items": {
@@ -204,19 +200,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                 "additionalProperties": False,
                 "properties": {level: {"type": "integer", "minimum": 0} for level in ("info", "warning", "error")},
             },
-            "notebooks": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "additionalProperties": False,
-                    "required": ["path"],
-                    "properties": {
-                        "path": _SHORT,
-                        "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
-                        "findings": {"type": "integer", "minimum": 0},
-                    },
-                },
-            },
+            "notebooks": _checked_notebooks({"findings": {"type": "integer", "minimum": 0}}),
             "findings": {
                 "type": "array",
                 "maxItems": 1_000,

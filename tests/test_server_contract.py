@@ -39,6 +39,7 @@ MINIMAL_EVIDENCE = {
     "failure_modes": {"rows": [{"mode": "m", "severity": "high"}]}, "hyperparameters": {"params": {"lr": 0.1}},
     "metrics": {"metric": "auc", "results": [{"segment": "all", "value": 0.9}]}, "link": {"url": "https://x.org"},
     "date": {"date": "2031-01-01"}, "decision_log": {"entries": [{"decision": "d"}]},
+    "lint": {"linted_at": "2031-01-01T00:00:00Z", "counts": {"error": 0, "warning": 1, "info": 0}},
 }
 
 

@@ -85,6 +85,18 @@ _LINE_MAGIC = re.compile(r"^([ \t]*)%(?:time|timeit|prun|capture)(?:[ \t]+-[a-z]
                          re.MULTILINE)
 
 
+_ESCAPED_LINE = re.compile(r"^([ \t]*)([!%])(?![%=])(\S.*)$", re.MULTILINE)
+
+
+def _escaped_call(match: re.Match[str]) -> str:
+    """``!cmd`` / ``%name args`` as the call IPython makes of it (``get_ipython().system('cmd')``…)."""
+    indent, kind, rest = match.groups()
+    if kind == "!":
+        return f"{indent}get_ipython().system({rest!r})"
+    name, _, args = rest.partition(" ")
+    return f"{indent}get_ipython().run_line_magic({name!r}, {args!r})"
+
+
 @lru_cache(maxsize=1)
 def _transformer() -> Any:
     from IPython.core.inputtransformer2 import TransformerManager  # imported only for cells that need it
@@ -108,9 +120,13 @@ def parse_python(source: str) -> tuple[ast.Module | None, SyntaxError | None, in
         offset = len(source) - len(source.lstrip("\n")) + 1
         tree, error_in_body, inner, _ = parse_python(body)
         return tree, error_in_body, offset + inner, magic
+    inlined = _LINE_MAGIC.sub(r"\1\2", source)
+    try:  # the common case, whole lines of `!cmd` and `%magic args`, without IPython's full tokenizing pass
+        return ast.parse(_ESCAPED_LINE.sub(_escaped_call, inlined)), None, 0, None
+    except SyntaxError:
+        pass
     try:
-        transformed = _transformer().transform_cell(_LINE_MAGIC.sub(r"\1\2", source))
-        return ast.parse(transformed), None, 0, None
+        return ast.parse(_transformer().transform_cell(inlined)), None, 0, None
     except SyntaxError:
         return None, error, 0, None
 
