@@ -18,11 +18,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from ..lint.randomness import unseeded_random
 from .compare_images import IMAGE_TYPES, ImageComparison, compare_images, image_figures
 from .compare_text import DIFFERS, IDENTICAL, WITHIN, Difference, Tolerance, cell_tolerance, compare_text
 from .markers import INJECTED_TAG, cell_markers, never_executed, source_text, tags
 from .outputs import Part, is_json, normalize_outputs, raw_outputs
-from .randomness import unseeded_random_cells
 from .reasons import EXTRA, MISSING, ReasonContext, classify, count_reasons
 from .sanitize import Sanitizer
 
@@ -323,7 +323,8 @@ def compare_notebooks(
     if unverified:
         notes.append(f"{unverified} code cell{'s were' if unverified > 1 else ' was'} never executed in the saved "
                      "notebook: executed, not compared (unverified); compare two fresh runs with --twice")
-    random_cells = unseeded_random_cells([source_text(cell) for _, cell in exp_cells])
+    # The lint's `unseeded-random` rule decides which cells draw from a generator nobody seeded.
+    random_cells = {f.cell for f in unseeded_random([source_text(cell) for _, cell in exp_cells])}
     context = ReasonContext(changed=dict(changed or {}),
                             random_cells=frozenset(exp_cells[i][0] for i in random_cells))
     return NotebookComparison(cells=tuple(_with_reason(c, context) for c in results), notes=tuple(notes),
