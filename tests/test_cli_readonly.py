@@ -110,7 +110,7 @@ def run_without(module: str, args: list[str], cwd: Path, db_url: str) -> subproc
 
 def test_a_postgres_url_without_the_driver_names_the_extra_to_install(tmp_path: Path, db_url: str) -> None:
     url = "postgresql+psycopg://lab:s3cret@127.0.0.1:1/lifecycle"
-    result = run_without("psycopg", ["status", "--db", url], tmp_path, db_url)
+    result = run_without("psycopg", ["status", "--db", url], project_folder(tmp_path), db_url)
     line = one_error_line(result)
     assert "needs the database driver 'psycopg'" in line
     assert "pip install 'lifecycle_lab[postgres]'" in line
@@ -118,7 +118,7 @@ def test_a_postgres_url_without_the_driver_names_the_extra_to_install(tmp_path: 
 
 
 def test_a_driver_lifecycle_lab_does_not_ship_is_named_too(tmp_path: Path, cli) -> None:
-    result = cli(["status", "--db", "postgresql+nosuchdriver://x@127.0.0.1/db"], cwd=tmp_path)
+    result = cli(["status", "--db", "postgresql+nosuchdriver://x@127.0.0.1/db"], cwd=project_folder(tmp_path))
     assert "unknown kind of database" in one_error_line(result)
 
 
