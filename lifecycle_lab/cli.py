@@ -269,6 +269,7 @@ def cmd_rerun(ctx: Context) -> int:
     named = list(zip(a.notebooks, notebooks, strict=True)) if a.notebooks else [
         (f"lifecycle.yaml notebooks[{i}] {nb!r}", project.directory / nb) for i, nb in enumerate(listed)]
     for display, path in named:
+        runs.project_path(project, path, display=display if not a.notebooks else None)  # outside: a usage error
         read_notebook(Path(path), display=display)
     run = runs.start(project, notebooks, twice=a.twice, actor=ctx.user)
     tty = not a.json and sys.stderr.isatty()
