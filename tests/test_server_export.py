@@ -103,7 +103,7 @@ async def test_a_project_name_cannot_inject_into_the_header(download, service: L
 async def test_an_unknown_format_is_400_naming_the_field(api, filled: Project) -> None:
     reply = await api("GET", f"projects/{filled.id}/export", params={"format": "docx"})
     assert reply.status == 400 and reply.body["field"] == "format"
-    assert reply.body["message"] == "format: 'docx' is not one of pdf, md, html, json"
+    assert reply.body["message"] == "format: 'docx' is not one of pdf, md, html, json, model-card"
 
 
 async def test_a_missing_format_is_400_naming_the_field(api, filled: Project) -> None:
