@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import LifecycleError
 from .evidence import evidence_failure, has_evidence
+from .identity import parse_actor
 
 if TYPE_CHECKING:
     from .domain import ItemState, Signoff, Summary, Template
@@ -128,8 +129,9 @@ def policy_problems(policy: Mapping[str, Any], template: Template) -> list[tuple
 
 
 def roles_of(user: str, groups: Iterable[str], role_members: Mapping[str, Iterable[str]]) -> set[str]:
-    """The roles the settings give ``user``: listed by name, or through one of ``groups`` (``group:NAME``)."""
-    names = {user, *(f"{GROUP_PREFIX}{group}" for group in groups)}
+    """The roles the settings give ``user`` (a recorded actor, ``Name <username>``, or a bare username): listed by
+    username, or through one of ``groups`` (``group:NAME``)."""
+    names = {user, parse_actor(user).username, *(f"{GROUP_PREFIX}{group}" for group in groups)}
     return {role for role, members in role_members.items() if names & set(members)}
 
 

@@ -36,11 +36,12 @@ async def test_each_policy_rule_refuses_with_its_status_and_name_then_allows(
         api: Api, served_project: Project, service: Lifecycle, extension: Any) -> None:
     add_policy(served_project, f"  governance:\n    roles: [security]\n    separation_of_duties: true\n"
                                f"    require_evidence: [{RISK}]\n")
-    user = (await api("GET", f"projects/{served_project.id}")).body["user"]["username"]
+    person = (await api("GET", f"projects/{served_project.id}")).body["user"]
+    user, actor = person["username"], person["actor"]
 
     refused = await approve(api, served_project)
     assert refused.status == 403 and refused.body["rule"] == "role"
-    assert f"{user} is not mapped to role 'security'" in refused.body["message"]
+    assert f"{actor} is not mapped to role 'security'" in refused.body["message"]
     extension.role_members = {"security": [user]}
     outside = await approve(api, served_project, role="legal")
     assert outside.status == 403 and outside.body["rule"] == "role"
@@ -64,7 +65,7 @@ async def test_each_policy_rule_refuses_with_its_status_and_name_then_allows(
     service.role_members = {"security": ["bob"]}
     service.signoff(served_project, "governance", "security", "approve", actor="bob")
     done = await approve(api, served_project)
-    assert done.status == 201 and done.body["user"] == user
+    assert done.status == 201 and done.body["user"] == actor
     allowed = (await api("GET", f"projects/{served_project.id}/signoffs/allowed")).body
     assert allowed["stages"]["governance"]["roles"][0]["approve"] is True
 
