@@ -84,6 +84,7 @@ def _config(project: Project, run: dict[str, Any]) -> str:
 
 
 @pytest.mark.kernel
+@pytest.mark.timeout(900)  # fuzzing every operation of the spec (now 40+) takes minutes on a 2-core machine
 def test_the_api_honours_its_openapi_contract(live_server, tmp_path: Path, service: Lifecycle) -> None:
     server, project, finished = live_server
     config = tmp_path / "schemathesis.toml"
