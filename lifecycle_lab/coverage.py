@@ -21,7 +21,7 @@ import io
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from .domain import ItemSpec, ItemState, Template, _item_blockers
+from .domain import ItemSpec, ItemState, Template, item_blockers
 from .frameworks import Clause, Framework, parse_ref
 
 STATUSES: tuple[str, ...] = ("satisfied", "open", "uncovered")
@@ -31,7 +31,7 @@ CSV_COLUMNS: tuple[str, ...] = ("framework", "clause", "section", "title", "stat
 def unmet_reason(spec: ItemSpec, state: ItemState, stale: Mapping[str, list[str]]) -> str:
     """Why the item is not met yet ("" when it is), by the same rule a gate applies to a required item."""
     # One rule for "met": the gate's; coverage must never call an item met that would block a gate.
-    blockers = _item_blockers(spec, state, stale)
+    blockers = item_blockers(spec, state, stale)
     return blockers[0].message if blockers else ""
 
 

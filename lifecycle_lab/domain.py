@@ -423,7 +423,8 @@ def stale_reasons(spec: ItemSpec, state: ItemState, seen: Observations) -> list[
     return reasons
 
 
-def _item_blockers(spec: ItemSpec, state: ItemState, stale: Mapping[str, list[str]]) -> list[Blocker]:
+def item_blockers(spec: ItemSpec, state: ItemState, stale: Mapping[str, list[str]]) -> list[Blocker]:
+    """What keeps one item from satisfying its gate (empty when it does): the rule gates and coverage share."""
     if state.status not in CLOSED:
         return [Blocker("open", spec.key, f"{spec.title} is {state.status.replace('_', ' ')}")]
     if state.status == "done" and not has_evidence(spec.evidence, state.evidence):
@@ -450,7 +451,7 @@ def evaluate_gate(
     required = [item for item in stage.items if item.required]
     required += [template.item(key) for key in stage.gate.requires if key not in {i.key for i in required}]
     for spec in required:
-        blockers += _item_blockers(spec, states.get(spec.key) or ItemState(spec.key), stale)
+        blockers += item_blockers(spec, states.get(spec.key) or ItemState(spec.key), stale)
     if stage.gate.signoffs:
         snapshot = snapshot or stage_snapshot(template, stage_id, states)
         for role in stage.gate.signoffs:
