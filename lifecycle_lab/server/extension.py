@@ -143,6 +143,7 @@ class LifecycleLabApp(ExtensionApp):
         self.handlers.extend((url_path_join(API_ROOT, pattern), handler) for pattern, handler in ROUTES)
 
     async def stop_extension(self) -> None:
-        """Let running store calls finish; drop queued ones."""
+        """Drop queued store calls and release the store's pooled connections (it reconnects if used again)."""
         for executor in self.executors.values():
             executor.shutdown(wait=False, cancel_futures=True)
+        self.service.store.close()
