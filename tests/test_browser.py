@@ -556,6 +556,11 @@ def test_lint_lists_findings_per_notebook_explains_the_rerun_and_jumps_to_the_ce
     expect(lint.locator("details[data-lint-file]")).to_have_count(1)  # every other notebook lints clean
     expect(lint.locator(".jp-LifecycleLab-lintData")).to_have_count(0)  # loans.csv is a registered dataset
     # The shipped rerun's two differing cells, each explained by the unseeded generator it draws from.
+    # Earlier tests may have run newer reruns (one cancelled): show the shipped one, the oldest of the history.
+    sidebar.locator(".jp-LifecycleLab-runSummary").get_by_role("button", name="Show run details").click()
+    history = sidebar.locator(".jp-LifecycleLab-runHistory")
+    history.locator("summary").click()
+    history.locator("li").last.get_by_role("button").click()
     explains = lint.locator("[data-lint-explains] li")
     expect(explains).to_have_count(2)
     expect(explains.first).to_contain_text("unseeded-random")

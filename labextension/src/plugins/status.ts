@@ -1,0 +1,29 @@
+/**
+ * "Lifecycle 42% · blocked" in the status bar.
+ */
+import { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
+import { IStatusBar } from '@jupyterlab/statusbar';
+import { ITranslator, nullTranslator } from '@jupyterlab/translation';
+
+import { ILifecycleModel } from '../tokens';
+import { LifecycleStatus } from '../widgets/status';
+import { CommandIDs, TRANSLATION_DOMAIN } from './tokens';
+
+export const statusPlugin: JupyterFrontEndPlugin<void> = {
+  id: 'lifecycle-lab:status',
+  description: 'Shows the lifecycle progress and gate status in the status bar.',
+  autoStart: true,
+  requires: [ILifecycleModel, IStatusBar],
+  optional: [ITranslator],
+  activate: (app: JupyterFrontEnd, model: ILifecycleModel, statusBar: IStatusBar, translator: ITranslator | null) => {
+    const trans = (translator ?? nullTranslator).load(TRANSLATION_DOMAIN);
+    const item = new LifecycleStatus(model, trans, () => void app.commands.execute(CommandIDs.open));
+    statusBar.registerStatusItem('lifecycle-lab:status', {
+      item,
+      align: 'left',
+      rank: 50,
+      isActive: () => model.view !== null,
+      activeStateChanged: model.changed
+    });
+  }
+};
