@@ -14,6 +14,7 @@ import { ItemConflict, Location, ModelStatus, ProjectModel } from './models/proj
 import { RunsModel } from './models/runs';
 import {
   AllowedSignoffs,
+  AnchorStatus,
   AuditLog,
   Decision,
   ExportFile,
@@ -71,6 +72,15 @@ export class LifecycleModel implements ILifecycleModel, IDisposable {
     this.projectModel.projectChanged.connect(() => {
       this.runsModel.clear();
       this.auditModel.clear();
+      this._anchorHead = null;
+    }, this);
+    // The anchor's lag is asked for lazily: once per position of the change feed the view shows.
+    this.projectModel.changed.connect(() => {
+      const head = this.projectModel.view?.seq ?? null;
+      if (head !== null && head !== this._anchorHead) {
+        this._anchorHead = head;
+        void this.auditModel.loadAnchor(head);
+      }
     }, this);
     this._poll = new Poll({
       auto: false,
@@ -163,6 +173,11 @@ export class LifecycleModel implements ILifecycleModel, IDisposable {
 
   get auditLog(): AuditLog | null {
     return this.auditModel.log;
+  }
+
+  /** How far the newest audit anchor is behind the last event (null while unknown). */
+  get auditAnchor(): AnchorStatus | null {
+    return this.auditModel.anchor;
   }
 
   get auditError(): string | null {
@@ -318,5 +333,6 @@ export class LifecycleModel implements ILifecycleModel, IDisposable {
   private _poll: Poll;
   private _slowdown: number | null = null;
   private _failures = 0;
+  private _anchorHead: number | null = null;
   private _disposed = false;
 }

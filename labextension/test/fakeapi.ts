@@ -115,6 +115,8 @@ export class FakeAPI implements ILifecycleAPI {
   gates = new Map<string, Promise<void>>();
   /** While set, view answers wait for it (to let a poll come before a reload has answered). */
   viewGate: Promise<void> | null = null;
+  /** The event the newest anchor of the audit chain reaches (null: never anchored). */
+  anchoredSeq: number | null = null;
   /** Whether a PATCH answers with the change feed's position (older servers do not). */
   answersSeq = true;
   user = { username: 'alice', name: 'Alice', display_name: 'Alice A.', initials: 'AA', color: null };
@@ -287,6 +289,10 @@ export class FakeAPI implements ILifecycleAPI {
 
   async changes(projectId: string, since: number): Promise<ChangeFeed> {
     this.count('changes');
+    return this.feed(projectId, since);
+  }
+
+  private feed(projectId: string, since: number): ChangeFeed {
     this.byId(projectId);
     const events = [];
     for (let seq = since + 1; seq <= this.seq; seq++) {
@@ -308,8 +314,10 @@ export class FakeAPI implements ILifecycleAPI {
 
   async audit(projectId: string, since: number, verify: boolean): Promise<AuditLog> {
     this.count('audit');
-    const feed = await this.changes(projectId, since);
-    const page = { seq: feed.seq, events: feed.events.slice(0, 2) };
+    const feed = this.feed(projectId, since);
+    const behind = this.seq - (this.anchoredSeq ?? 0);
+    const anchor = { head_seq: this.seq, anchored_seq: this.anchoredSeq, anchored_at: null, source: null, behind };
+    const page = { seq: feed.seq, events: feed.events.slice(0, 2), anchor };
     return verify ? { ...page, chain: { ok: true, events: feed.seq, head: 'f'.repeat(64), broken_seq: null, message: 'ok' } } : page;
   }
 

@@ -245,6 +245,19 @@ describe('the change feed', () => {
   });
 });
 
+describe('the audit anchor', () => {
+  it('says how far the newest anchor is behind, asked again when the view moves on', async () => {
+    const { api, model } = setup();
+    api.anchoredSeq = 1;
+    await openCredit(model);
+    await vi.waitFor(() => expect(model.auditAnchor?.behind).toBe(0));
+    expect(model.auditLog).toBeNull(); // the log itself is not loaded for it
+    api.externalUpdate('scope/risks', { notes: 'x' });
+    await model.poll();
+    await vi.waitFor(() => expect(model.auditAnchor).toMatchObject({ anchored_seq: 1, behind: 1 }));
+  });
+});
+
 describe('polling', () => {
   it('keeps polling through a failed poll, shows why, and clears the error once the server answers', async () => {
     vi.useFakeTimers();

@@ -64,7 +64,7 @@ export const ItemRow = React.memo(function ItemRow(props: ItemRowProps): JSX.Ele
         >
           {expanded ? '▾' : '▸'}
         </button>
-        <span className="jp-LifecycleLab-itemTitle" title={spec.key}>
+        <span className="jp-LifecycleLab-itemTitle" title={`${spec.title} (${spec.key})`}>
           {spec.title}
           {spec.required && (
             <span className="jp-LifecycleLab-required" title={trans.__('Required for the gate')}>

@@ -1,14 +1,40 @@
 /**
  * The audit log of the open project, loaded page by page with its hash chain
- * verified. Free of UI; views listen to `changed`.
+ * verified, and how far its newest anchor is behind its last event. Free of
+ * UI; views listen to `changed`.
  */
 import { errorMessage } from '../errors';
-import { AuditLog, ILifecycleAPI } from '../tokens';
+import { AnchorStatus, AuditLog, ILifecycleAPI } from '../tokens';
 import { ProjectPartModel } from './part';
 
 export class AuditModel extends ProjectPartModel<ILifecycleAPI> {
   get log(): AuditLog | null {
     return this._log;
+  }
+
+  /** How far the newest anchor is behind the last event (null until asked, or when the server does not say). */
+  get anchor(): AnchorStatus | null {
+    return this._log?.anchor ?? this._anchor;
+  }
+
+  /**
+   * Ask how far the newest anchor is behind the last event `head`: the audit
+   * call from the head on, which lists no events (the log itself loads only
+   * when the audit view opens).
+   */
+  async loadAnchor(head: number): Promise<void> {
+    const projectId = this._projectId();
+    if (!projectId) {
+      return;
+    }
+    try {
+      this._anchor = (await this._api.audit(projectId, head, false)).anchor ?? null;
+    } catch {
+      return; // shown when known; the audit view says why the log cannot be read
+    }
+    if (this._projectId() === projectId) {
+      this._changed.emit();
+    }
   }
 
   /** Load the whole audit log (page by page) with the verification of its hash chain. */
@@ -39,8 +65,10 @@ export class AuditModel extends ProjectPartModel<ILifecycleAPI> {
   /** Forget the log (another project opened); emits nothing, the caller does. */
   clear(): void {
     this._log = null;
+    this._anchor = null;
     this._error = null;
   }
 
   private _log: AuditLog | null = null;
+  private _anchor: AnchorStatus | null = null;
 }

@@ -2,7 +2,7 @@
  * The sidebar follows the user: the active document's project, else the file
  * browser's folder.
  */
-import { ILabShell, JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
+import { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { PathExt } from '@jupyterlab/coreutils';
 import { IDocumentManager } from '@jupyterlab/docmanager';
 import { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
@@ -16,12 +16,11 @@ export const followPlugin: JupyterFrontEndPlugin<void> = {
   description: 'Shows the Lifecycle checklist of the active notebook or of the file browser’s folder.',
   autoStart: true,
   requires: [ILifecycleSidebar, IDocumentManager],
-  optional: [ILabShell, IDefaultFileBrowser],
+  optional: [IDefaultFileBrowser],
   activate: (
     app: JupyterFrontEnd,
     { model }: ILifecycleSidebar,
     docManager: IDocumentManager,
-    labShell: ILabShell | null,
     browser: IDefaultFileBrowser | null
   ): void => {
     const contents = app.serviceManager.contents;
@@ -50,7 +49,8 @@ export const followPlugin: JupyterFrontEndPlugin<void> = {
         followFolder();
       }
     };
-    labShell?.currentChanged.connect(followCurrent);
+    // JupyterLab's shell and Notebook 7's both say when the current widget changes.
+    app.shell.currentChanged?.connect(followCurrent);
     browser?.model.pathChanged.connect(() => {
       const widget = app.shell.currentWidget;
       if (!widget || !docManager.contextForWidget(widget)) {

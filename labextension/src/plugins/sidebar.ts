@@ -6,6 +6,7 @@ import { ILayoutRestorer, JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyte
 import { MainAreaWidget } from '@jupyterlab/apputils';
 import { PathExt } from '@jupyterlab/coreutils';
 import { IDocumentManager } from '@jupyterlab/docmanager';
+import { IStateDB } from '@jupyterlab/statedb';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { find } from '@lumino/algorithm';
 import { Widget } from '@lumino/widgets';
@@ -29,12 +30,13 @@ export const sidebarPlugin: JupyterFrontEndPlugin<ILifecycleSidebar> = {
   autoStart: true,
   provides: ILifecycleSidebar,
   requires: [IDocumentManager],
-  optional: [ILayoutRestorer, ITranslator],
+  optional: [ILayoutRestorer, ITranslator, IStateDB],
   activate: (
     app: JupyterFrontEnd,
     docManager: IDocumentManager,
     restorer: ILayoutRestorer | null,
-    translator: ITranslator | null
+    translator: ITranslator | null,
+    state: IStateDB | null
   ): ILifecycleSidebar => {
     const trans = (translator ?? nullTranslator).load(TRANSLATION_DOMAIN);
     const client = new LifecycleClient(app.serviceManager.serverSettings);
@@ -49,6 +51,8 @@ export const sidebarPlugin: JupyterFrontEndPlugin<ILifecycleSidebar> = {
     const sidebar = new LifecycleSidebar(model, actions, trans);
     app.shell.add(sidebar, 'left', { rank: 900 });
     restorer?.add(sidebar, sidebar.id);
+    // After the shell has restored its layout (the side area's saved share), not before.
+    void app.restored.then(() => sidebar.keepWidth(state));
     return { model, actions, id: sidebar.id, trans };
   }
 };
@@ -121,6 +125,10 @@ function createActions(
     if (!widget.isAttached) {
       app.shell.add(widget, 'main');
     }
+    if (!widget.isAttached) {
+      // Notebook 7's main area holds its one document: the view goes to the area below it.
+      app.shell.add(widget, 'down');
+    }
     app.shell.activateById(widget.id);
   };
   const actions: SidebarActions = {
@@ -140,9 +148,10 @@ function createActions(
     openExecuted: async (run: Run, notebook: RunNotebook) => {
       const path = model.project ? executedNotebookPath(model.project.id, run, notebook) : null;
       const widget = path ? docManager.openOrReveal(path) : undefined;
-      if (widget) {
-        // A record of the run, not a notebook to work in: it opens without a kernel.
-        const session = widget.context.sessionContext;
+      // A record of the run, not a notebook to work in: it opens without a kernel. A widget being closed
+      // (or a document without a session) has no session context to tell.
+      const session = widget && !widget.isDisposed ? widget.context?.sessionContext : null;
+      if (session && !session.isDisposed) {
         session.kernelPreference = { ...session.kernelPreference, shouldStart: false, canStart: false };
       }
     },
