@@ -13,12 +13,13 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from . import __version__
 from .anchors import parse_against
+from .config import Settings, make_run_service, make_service
 from .coverage import coverage_csv
 from .errors import Conflict, LifecycleError, NotFound, TemplateError, ValidationError
 from .identity import current_user
@@ -29,12 +30,12 @@ from .report import FORMATS, LAYOUTS, annex_iv, export_project
 from .report.coverage import coverage_read_only
 from .report.state import read_export
 from .scores import template_score
-from .service import Lifecycle, Project
-from .store import ProjectRecord, open_store
-from .store.transfer import import_state, state_project
-from .store.url import configured_setting
-from .templates import TemplateRegistry, load_template, template_search_path
-from .verification import anchor_project, anchor_status, verification_lines, verify_audit
+from .service import Lifecycle, Project, ProjectRecord, state_project
+from .templates import load_template, registry_for
+from .verification import verification_lines
+
+if TYPE_CHECKING:
+    from .service.runs import RunService  # papermill-free, but still only loaded by the commands that rerun
 
 OK, FAILED, USAGE = 0, 1, 2
 
@@ -69,14 +70,27 @@ class Context:
         self.user = current_user(args.user)
         self.read_only = bool(getattr(getattr(args, "func", None), "read_only", False))
         self._service: Lifecycle | None = None
+        self._settings: Settings | None = None
+
+    @property
+    def settings(self) -> Settings:
+        """The settings: ``--db``, ``--executor``, ``--scheduler`` → environment → Jupyter config → default."""
+        if self._settings is None:
+            a = self.args
+            self._settings = Settings.resolve({"db_url": a.db, "executor": getattr(a, "executor", None),
+                                               "dask_scheduler": getattr(a, "scheduler", None)})
+        return self._settings
 
     @property
     def service(self) -> Lifecycle:
         """The service over the resolved store (opened on first use; never created by a read-only command)."""
         if self._service is None:
-            self._service = Lifecycle(open_store(self.args.db, create=not self.read_only), TemplateRegistry())
-            self._service.role_members = configured_role_members()
+            self._service = make_service(self.settings, create=not self.read_only)
         return self._service
+
+    def runs(self) -> RunService:
+        """The run service over :attr:`service`, with the executor of the settings."""
+        return make_run_service(self.service)
 
     def project(self) -> Project:
         """The project named by ``--project`` or found walking up from the current folder.
@@ -88,20 +102,6 @@ class Context:
             folder = find_project_dir(where)
             return self.service.existing_project(folder)
         return self.service.open_project(where, actor=self.user)
-
-
-def configured_role_members() -> dict[str, list[str]]:
-    """``LifecycleLabApp.role_members`` from the Jupyter config files, as the server reads it (docs/policy.md).
-
-    ValidationError naming the setting when it is not a mapping of role id → list of names.
-    """
-    value = configured_setting("role_members") or {}
-    if not isinstance(value, dict) or not all(
-            isinstance(members, list | tuple) and all(isinstance(m, str) for m in members)
-            for members in value.values()):
-        raise ValidationError("LifecycleLabApp.role_members: must map role ids to lists of user names or "
-                              "'group:NAME' (Jupyter config)", field="role_members")
-    return {str(role): list(members) for role, members in value.items()}
 
 
 def _print_json(value: Any) -> None:
@@ -248,7 +248,7 @@ def cmd_gate(ctx: Context) -> int:
             print(f"{'PASS' if result.passed else 'BLOCKED'}  {title}")
             for blocker in result.blockers:
                 print(f"    {blocker.kind:<17} {blocker.target:<40} {blocker.message}")
-        anchor = anchor_status(ctx.service.store, project.id, project.directory)
+        anchor = ctx.service.anchor_status(project.id, project.directory)
         if anchor.behind > 0:
             print(f"note: {anchor.describe()}")
     return OK if all(r.passed for r in results) else FAILED
@@ -257,12 +257,11 @@ def cmd_gate(ctx: Context) -> int:
 def cmd_rerun(ctx: Context) -> int:
     """Rerun notebooks in a worker process and compare outputs: 0 reproduced, 1 not, 2 bad input."""
     from .repro.notebooks import read_notebook
-    from .repro.runs import RunService  # papermill-free, but still only loaded by the command that needs it
     from .repro.summary import has_bad_input, passed, progress_text, run_lines
 
     a = ctx.args
     project = ctx.project()
-    runs = RunService(ctx.service, executor=_executor(a))
+    runs = ctx.runs()
     notebooks = [str(Path(nb).expanduser().resolve()) for nb in a.notebooks]  # named relative to the current folder
     # A typo is a usage error, not a failed run: check every notebook before one is recorded.
     listed = project.manifest.notebooks
@@ -299,17 +298,9 @@ def cmd_rerun(ctx: Context) -> int:
     return OK if passed(run) else FAILED
 
 
-def _executor(args: argparse.Namespace) -> Any:
-    """The executor named by ``--executor``/``--scheduler``, else by the environment, else local."""
-    from .repro.executors import ExecutorChoice
-
-    return ExecutorChoice.resolve(args.executor, args.scheduler)
-
-
 def cmd_revalidate(ctx: Context) -> int:
     """Rerun every due project (or all): a table of project, verdict, duration; 1 when any does not reproduce."""
     from .repro import revalidate as rv
-    from .repro.runs import RunService
 
     a = ctx.args
     today = dt.date.fromisoformat(a.as_of) if a.as_of else ctx.service.today()
@@ -321,7 +312,7 @@ def cmd_revalidate(ctx: Context) -> int:
     for c in candidates:  # announce each schedule that has just become overdue, once
         if c.project is not None:
             ctx.service.notifications.overdue(c.project, c.status, actor=ctx.user)
-    runs = RunService(ctx.service, executor=_executor(a))
+    runs = ctx.runs()
     outcomes = rv.revalidate(ctx.service, runs, chosen, actor=ctx.user)
     if a.format == "json":
         _print_json([o.to_json() for o in outcomes])
@@ -346,10 +337,9 @@ def cmd_audit(ctx: Context) -> int:
     if a.sign and not a.anchor:
         raise UsageError("--sign goes with --anchor")
     project = ctx.project()
-    store = ctx.service.store
     if a.verify:
         against = [parse_against(text, Path.cwd()) for text in a.against]
-        result = verify_audit(store, project.id, project.directory, against)
+        result = ctx.service.verify_audit(project.id, project.directory, against)
         if a.format == "json":
             _print_json(result.to_json())
         if result.refused:
@@ -359,13 +349,12 @@ def cmd_audit(ctx: Context) -> int:
         if not result.ok:
             return FAILED
     if a.anchor:
-        head, path = anchor_project(store, project.id, project.directory, actor=ctx.user, at=ctx.service.clock(),
-                                    sign=a.sign)
+        head, path = ctx.service.anchor_project(project.id, project.directory, actor=ctx.user, sign=a.sign)
         print(f"anchored event {head.seq} ({head.at}, {head.hash}) in {path}{' (signed)' if a.sign else ''}; "
               "commit it with the project")
     if a.verify or a.anchor:
         return OK
-    events = store.events(project.id, since=a.since)
+    events = ctx.service.events(project.id, since=a.since)
     if a.format == "json":
         _print_json([e.to_json() for e in events])
     else:
@@ -435,16 +424,16 @@ def cmd_import(ctx: Context) -> int:
     state = read_export(Path(a.file).read_bytes())
     incoming = state_project(state)
     folder = _import_folder(a.project, incoming) if a.project else None
-    store = ctx.service.store
-    if a.skip_existing and store.find_project(incoming.id) is not None:
+    service = ctx.service
+    if a.skip_existing and service.find_project_record(incoming.id) is not None:
         print(f"{incoming.name!r} ({incoming.id}) is already in this store: left as it is")
         return OK
-    record = import_state(store, state, replace=a.replace)
+    record = service.import_state(state, replace=a.replace)
     if folder is not None:  # the file says where the project lived where it was exported; record where it is here
         record = ctx.service.open_project(folder, actor=ctx.user).record
-    check = store.verify_chain(record.id)
-    print(f"imported {record.name!r} ({record.id}): {len(store.items(record.id))} items, "
-          f"{len(store.signoffs(record.id))} sign-offs, {check.events} audit events")
+    check = service.verify_chain(record.id)
+    print(f"imported {record.name!r} ({record.id}): {len(service.items(record.id))} items, "
+          f"{len(service.signoffs(record.id))} sign-offs, {check.events} audit events")
     print(f"audit chain {'verifies' if check.ok else 'BROKEN'}, head {check.head}")
     if not Path(record.path, "lifecycle.yaml").is_file():
         print(f"note: {record.path} is not a project folder here; run any command with --project DIR "
@@ -458,14 +447,14 @@ def cmd_import(ctx: Context) -> int:
 def cmd_templates(ctx: Context) -> int:
     """List the templates on the search path, or validate template files."""
     if ctx.args.action == "list":
-        registry = TemplateRegistry()
+        registry = registry_for(ctx.settings.template_path)
         if ctx.args.format == "json":
             _print_json([{"id": e.id, "title": e.title, "version": e.version, "path": str(e.path)}
                          for e in registry.entries()])
             return OK
         for entry in registry.entries():
             print(f"{entry.id:<20} {entry.version:<8} {entry.title}  ({entry.path})")
-        print("search path: " + ", ".join(str(p) for p in template_search_path()))
+        print("search path: " + ", ".join(str(p) for p in registry.search))
         return OK
     if not ctx.args.files:
         raise UsageError("templates validate needs at least one FILE")

@@ -12,9 +12,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from ..errors import ValidationError
-from ..service import Lifecycle, Project
-from ..store import ProjectRecord
-from ..store.transfer import import_state
+from ..service import Lifecycle, Project, ProjectRecord
 from ..templates import builtin_template_dir
 from .annex_iv import FRAMEWORK as ANNEX_IV_FRAMEWORK
 from .annex_iv import annex_iv_document
@@ -107,13 +105,13 @@ def export_project(
     elif fmt == "model-card":
         content = render_model_card(service, project, doc).encode("utf-8")
     else:
-        content = render_json(state_document(service.store, doc))
+        content = render_json(state_document(service, doc))
     return Export(content, MEDIA_TYPES[fmt], export_filename(project.record.name, doc["generated_at"], fmt))
 
 
 def import_project(service: Lifecycle, raw: bytes, *, replace: bool = False) -> ProjectRecord:
     """Restore a JSON export into the service's store; Conflict when the project is there already (see replace)."""
-    return import_state(service.store, read_export(raw), replace=replace)
+    return service.import_state(read_export(raw), replace=replace)
 
 
 __all__ = ["FORMATS", "LAYOUTS", "MEDIA_TYPES", "Export", "annex_iv", "export_filename", "export_project",

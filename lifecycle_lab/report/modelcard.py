@@ -133,7 +133,7 @@ def _dataset_refs(checklist: _Checklist) -> dict[tuple[str, str], tuple[dict[str
 def _training_data(service: Lifecycle, project: Project, checklist: _Checklist) -> list[str]:
     lines = ["## Training data", ""]
     refs = _dataset_refs(checklist)
-    recorded = {(v.name, v.version): v for v in service.store.dataset_versions(project.id)}
+    recorded = {(v.name, v.version): v for v in service.dataset_versions(project.id)}
     if refs:
         rows = []
         for (name, _), (ref, cited) in sorted(refs.items()):
@@ -294,7 +294,7 @@ def render_model_card(service: Lifecycle, project: Project, doc: Mapping[str, An
     (a malformed ``model-index``) fails here, not on the Hub.
     """
     hub = _hub()
-    checklist = _Checklist(project, service.store.items(project.id), doc)
+    checklist = _Checklist(project, service.items(project.id), doc)
     data = _card_data(hub, project, checklist, doc)
     body = "\n".join(_body(service, project, checklist, doc)).rstrip("\n") + "\n"
     content = f"---\n{data.to_yaml()}\n---\n\n{body}"

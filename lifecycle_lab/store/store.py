@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -467,24 +466,3 @@ class Store(DatasetRecords, RunRecords, CheckpointRecords, NoticeRecords):
             )
             return {row.actor for row in rows}
 
-
-_OPEN: dict[tuple[str, AuditKey | None], Store] = {}
-_OPEN_LOCK = threading.Lock()
-
-
-def open_store(url: str | None = None, audit_key: AuditKey | None = None, *, create: bool = True) -> Store:
-    """The process-wide Store for ``url`` and ``audit_key`` (both resolved by the usual order), opened and
-    migrated once.
-
-    ``create=False`` (read-only commands): StoreNotFound rather than creating a database that does not exist.
-    """
-    from .keys import resolve_audit_key
-    from .url import resolve_db_url
-
-    resolved = resolve_db_url(url)
-    key = audit_key or resolve_audit_key()
-    with _OPEN_LOCK:
-        store = _OPEN.get((resolved, key))
-        if store is None:
-            store = _OPEN[(resolved, key)] = Store(resolved, key, create=create)
-        return store
