@@ -66,7 +66,7 @@ def main() -> None:
         os.environ.pop("LIFECYCLE_LAB_RERUN", None)
         import lifecycle_lab as ll
         from lifecycle_lab.config import make_service
-        from lifecycle_lab.metrics import evaluate
+        from lifecycle_lab.widgets.metrics import evaluate
 
         make_service().init_project(workdir, actor="bench")
         os.chdir(workdir)

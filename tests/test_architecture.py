@@ -66,3 +66,12 @@ def test_the_scans_cover_the_front_doors_and_see_every_import_form() -> None:
     finally:
         fake.unlink()
     assert {"lifecycle_lab.store", "lifecycle_lab.store.transfer", "lifecycle_lab.store.Store"} <= set(found)
+
+
+MAX_LINES = 400
+
+
+@pytest.mark.parametrize("path", sorted(PACKAGE.rglob("*.py")), ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_every_module_fits_in_a_readable_size(path: Path) -> None:
+    lines = len(path.read_text(encoding="utf-8").splitlines())
+    assert lines <= MAX_LINES, f"{path.relative_to(PACKAGE)} has {lines} lines (at most {MAX_LINES}): split it"
