@@ -75,3 +75,27 @@ MAX_LINES = 400
 def test_every_module_fits_in_a_readable_size(path: Path) -> None:
     lines = len(path.read_text(encoding="utf-8").splitlines())
     assert lines <= MAX_LINES, f"{path.relative_to(PACKAGE)} has {lines} lines (at most {MAX_LINES}): split it"
+
+
+MAX_HANDLER_LINES = 15
+
+
+def handler_methods() -> list[tuple[str, int]]:
+    """Every method of every REST handler class in ``server/`` (a class named ``…Handler``), with its length."""
+    found = []
+    for path in sorted((PACKAGE / "server").glob("*.py")):
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.ClassDef) and node.name.endswith("Handler"):
+                found += [(f"{path.stem}.{node.name}.{f.name}", f.end_lineno - f.lineno + 1) for f in node.body
+                          if isinstance(f, ast.FunctionDef | ast.AsyncFunctionDef) and f.end_lineno]
+    return found
+
+
+@pytest.mark.parametrize(("method", "lines"), handler_methods(), ids=[m for m, _ in handler_methods()])
+def test_every_handler_method_fits_in_15_lines(method: str, lines: int) -> None:
+    assert lines <= MAX_HANDLER_LINES, f"{method} has {lines} lines: move the work into the service or a helper"
+
+
+def test_the_handler_scan_sees_the_handlers() -> None:
+    names = {method for method, _ in handler_methods()}
+    assert {"handlers.ItemHandler.patch", "runs.RunsHandler.post", "base.LifecycleHandler.json_body"} <= names

@@ -57,6 +57,14 @@ class ProjectRecord:
         return dict(self.__dict__)
 
 
+@dataclass(frozen=True)
+class ItemWrite:
+    """An item written: its new state and the ``seq`` of the audit event that recorded it."""
+
+    state: ItemState
+    seq: int
+
+
 def _item_from_row(row: Any) -> ItemState:
     return ItemState(
         key=row.key,
@@ -339,6 +347,15 @@ class Store(SignoffRecords, DatasetRecords, RunRecords, CheckpointRecords, Notic
         action: str = "item.update",
     ) -> ItemState:
         """Apply ``change`` to the current state under the lock; Conflict (with the current state) if stale."""
+        return self.write_item(project_id, key, change, expected_version=expected_version, actor=actor, at=at,
+                               action=action).state
+
+    def write_item(
+        self, project_id: str, key: str, change: ItemChange, *, expected_version: int | None, actor: str, at: str,
+        action: str = "item.update",
+    ) -> ItemWrite:
+        """:meth:`update_item`, answering the new state and the ``seq`` of its audit event (the change feed's
+        position after it)."""
         if expected_version is not None:
             # A version found stale now is refused as it would be under the lock (this is the state at an
             # instant): busy items' losing writers then never queue for the project's write lock.
@@ -354,7 +371,7 @@ class Store(SignoffRecords, DatasetRecords, RunRecords, CheckpointRecords, Notic
     def _put_item(
         self, conn: Connection, project_id: str, key: str, change: ItemChange, *,
         expected_version: int | None, actor: str, at: str, action: str = "item.update",
-    ) -> ItemState:
+    ) -> ItemWrite:
         """Write ``change`` of the item's current state with its audit event (caller holds the project's lock)."""
         recorded = self._item(conn, project_id, key)
         current = recorded or ItemState(key=key)
@@ -372,6 +389,6 @@ class Store(SignoffRecords, DatasetRecords, RunRecords, CheckpointRecords, Notic
             )
             if done.rowcount != 1:  # pragma: no cover - the lock makes this unreachable
                 raise Conflict(f"{key} changed while being written", current=current)
-        self._append(conn, project_id, actor=actor, at=at, action=action, target=key,
-                     before=current.to_json() if recorded else None, after=new.to_json())
-        return new
+        event = self._append(conn, project_id, actor=actor, at=at, action=action, target=key,
+                             before=current.to_json() if recorded else None, after=new.to_json())
+        return ItemWrite(new, event.seq)
