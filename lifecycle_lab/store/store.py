@@ -185,11 +185,6 @@ class Store(SignoffRecords, DatasetRecords, RunRecords, CheckpointRecords, Notic
                     f"lifecycle_lab knows (up to {head}): another server upgraded it; upgrade lifecycle_lab here too")
             upgrade(conn)
 
-    def schema_revision(self) -> str | None:
-        """The migration revision the database is at."""
-        with self._read() as conn:
-            return current_revision(conn)
-
     # --- audit chain -----------------------------------------------------------------------
 
     def _append(
