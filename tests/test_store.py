@@ -57,6 +57,13 @@ def test_unknown_project_is_not_found(store: Store) -> None:
         store.get_project("00000000-0000-0000-0000-000000000000")
 
 
+def test_an_item_write_to_a_project_no_longer_in_the_store_is_not_found(store: Store) -> None:
+    # the write reads no project row first: the items' foreign key refuses it, answered as NotFound
+    with pytest.raises(NotFound, match="no project with id"):
+        store.write_item("00000000-0000-0000-0000-000000000000", "scope/objective-metric",
+                         lambda state: state, expected_version=None, actor="alice", at="2030-01-01T00:00:00Z")
+
+
 def test_stale_version_raises_conflict_and_overwrites_nothing(service: Lifecycle, project: Project) -> None:
     first = service.set_item(project, KEY, {"notes": "alice's"}, actor="alice", expected_version=0)
     with pytest.raises(Conflict) as info:

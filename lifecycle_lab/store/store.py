@@ -358,10 +358,14 @@ class Store(SignoffRecords, DatasetRecords, RunRecords, CheckpointRecords, Notic
                 seen = self._item(conn, project_id, key)
             if seen is not None and seen.version != expected_version:
                 raise _stale(key, seen, expected_version)
-        with self._write(project_id) as conn:
-            self._project_row(conn, project_id)
-            return self._put_item(conn, project_id, key, change, expected_version=expected_version, actor=actor,
-                                  at=at, action=action)
+        try:  # no read of the project row: the items' foreign key refuses a project that is gone
+            with self._write(project_id) as conn:
+                return self._put_item(conn, project_id, key, change, expected_version=expected_version, actor=actor,
+                                      at=at, action=action)
+        except IntegrityError:
+            if self.find_project(project_id) is None:
+                raise NotFound(f"no project with id {project_id!r} in the store") from None
+            raise
 
     def _put_item(
         self, conn: Connection, project_id: str, key: str, change: ItemChange, *,
