@@ -24,7 +24,7 @@ from test_browser import (  # noqa: F401 (fixtures used by name)
     jp_server_cleanup,
 )
 
-from lifecycle_lab.server.launcher import JupyterLabProcess
+from lifecycle_lab.pytest_plugin import JupyterLabProcess
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
 

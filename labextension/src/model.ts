@@ -167,6 +167,11 @@ export class LifecycleModel implements ILifecycleModel, IDisposable {
     return this.runsModel.history;
   }
 
+  /** The run whose differences the lint explains: the shown run if it compared outputs, else the newest that did. */
+  get comparedRun(): Run | null {
+    return this.runsModel.compared;
+  }
+
   get runError(): string | null {
     return this.runsModel.error;
   }

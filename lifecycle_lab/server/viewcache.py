@@ -64,8 +64,7 @@ class ViewCache:
 
     def render(self, project_id: str) -> RenderedView:
         """The project's current view (blocking: call it on a worker thread); NotFound outside the root."""
-        store = self.service.store
-        seq = store.last_seq(project_id)
+        seq = self.service.last_seq(project_id)
         today = self.service.today()
         with self._lock:
             entry = self._entries.get(project_id)

@@ -3,8 +3,11 @@
  * history. Free of UI; views listen to `changed`.
  */
 import { conflictCurrent, errorMessage } from '../errors';
-import { ILifecycleAPI, Run } from '../tokens';
+import { ILifecycleAPI, Run, Verdict } from '../tokens';
 import { ProjectPartModel } from './part';
+
+/** The verdicts of a run that compared outputs (a cancelled, failed or timed-out run compared nothing). */
+const COMPARED: ReadonlySet<Verdict> = new Set<Verdict>(['reproduced', 'within_tolerance', 'differs']);
 
 /** Runs sorted newest first (by creation time). */
 function newestFirst(runs: Run[]): Run[] {
@@ -29,6 +32,14 @@ export class RunsModel extends ProjectPartModel<ILifecycleAPI> {
   /** Runs of the project, newest first. */
   get history(): Run[] {
     return this._history;
+  }
+
+  /**
+   * The run whose differences the lint explains (its full record): the shown run if it compared outputs,
+   * else the newest one that did; a newer cancelled, failed or running run does not hide it.
+   */
+  get compared(): Run | null {
+    return this._compared;
   }
 
   /**
@@ -99,6 +110,7 @@ export class RunsModel extends ProjectPartModel<ILifecycleAPI> {
         return;
       }
       this._history = newestFirst(runs);
+      await this._loadCompared(projectId);
       if (!this._current && this._history.length > 0) {
         await this.select(this._history[0].id);
         return;
@@ -125,12 +137,24 @@ export class RunsModel extends ProjectPartModel<ILifecycleAPI> {
   /** Forget the runs (another project opened); emits nothing, the caller does. */
   clear(): void {
     this._current = null;
+    this._compared = null;
     this._history = [];
     this._error = null;
   }
 
+  /** Fetch the full record of the newest run of the history that compared outputs, unless it is known. */
+  private async _loadCompared(projectId: string): Promise<void> {
+    const newest = this._history.find(run => run.verdict !== null && COMPARED.has(run.verdict));
+    if (newest && newest.id !== this._compared?.id) {
+      this._compared = await this._api.run(projectId, newest.id);
+    }
+  }
+
   private _show(run: Run): void {
     this._current = run;
+    if (run.verdict !== null && COMPARED.has(run.verdict)) {
+      this._compared = run;
+    }
     this._history = newestFirst([run, ...this._history.filter(r => r.id !== run.id)]);
     this._changed.emit();
   }
@@ -142,5 +166,6 @@ export class RunsModel extends ProjectPartModel<ILifecycleAPI> {
 
   private _onFinished: () => Promise<void>;
   private _current: Run | null = null;
+  private _compared: Run | null = null;
   private _history: Run[] = [];
 }
