@@ -17,11 +17,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .anchors import ANCHOR_FILE, Anchor, AnchorCheck, anchor_document, check_anchor, read_anchor, write_anchor
+from .anchors import (
+    ANCHOR_FILE,
+    Anchor,
+    AnchorCheck,
+    StoredEvents,
+    anchor_document,
+    check_anchor,
+    read_anchor,
+    write_anchor,
+)
 from .errors import Conflict, LifecycleError, ValidationError
-from .replay import Difference, replay_differences
+from .replay import Difference, Replay
 from .store import Store
-from .store.audit import ChainCheck, verify_rows
+from .store.audit import ChainCheck, ChainVerifier
 from .store.checkpoints import ChainHead
 
 MAX_LISTED = 20  # differences and anchor failures listed in a message
@@ -83,20 +92,29 @@ def project_anchor(directory: Path | None) -> Anchor | None:
 def verify_audit(store: Store, project_id: str, directory: Path | None, against: Sequence[Anchor] = ()
                  ) -> AuditVerification:
     """Verify a project's audit log: chain, anchors (``against``, else the project's anchor file; and the store's
-    checkpoints) and replay. ``directory``: the project folder (None when it is not on this machine)."""
-    state = store.audit_state(project_id)
-    chain = verify_rows(state.rows, project_id, store.audit_key)
-    if chain.refused:
-        return AuditVerification(chain, (), (), 0, 0)
-    hashes = {row[0]: (row[8], row[9]) for row in state.rows}
-    anchors = list(against)
-    if not anchors:
-        anchors += [a for a in (project_anchor(directory),) if a is not None]
-    anchors += [checkpoint_anchor(cp) for cp in state.checkpoints]
-    checks = tuple(check_anchor(a, hashes, project_id, store.audit_key) for a in anchors)
-    differences = tuple(replay_differences(state.rows, items=state.items, signoffs=state.signoffs,
-                                           project=state.project))
-    return AuditVerification(chain, checks, differences, len(state.items), len(state.signoffs))
+    checkpoints) and replay. ``directory``: the project folder (None when it is not on this machine).
+
+    One pass over the events, streamed: each is hashed, replayed, and looked at when an anchor names it.
+    """
+    anchors = list(against) or [a for a in (project_anchor(directory),) if a is not None]
+    with store.audit_snapshot(project_id) as state:
+        anchors += [checkpoint_anchor(cp) for cp in state.checkpoints]
+        wanted = {a.seq for a in anchors}
+        chain, replay = ChainVerifier(project_id, store.audit_key), Replay()
+        stored: dict[int, tuple[str, str | None]] = {}
+        seqs: list[int] = []
+        for row in state.rows:
+            chain.feed(row)
+            if chain.refused:
+                return AuditVerification(chain.result(), (), (), 0, 0)
+            replay.feed(row)
+            seqs.append(row[0])
+            if row[0] in wanted:
+                stored[row[0]] = (row[8], row[9])
+        differences = replay.differences(items=state.items, signoffs=state.signoffs, project=state.project)
+    present = StoredEvents(seqs, stored)
+    checks = tuple(check_anchor(a, present, project_id, store.audit_key) for a in anchors)
+    return AuditVerification(chain.result(), checks, tuple(differences), len(state.items), len(state.signoffs))
 
 
 def verification_lines(result: AuditVerification) -> list[str]:
