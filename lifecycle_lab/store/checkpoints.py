@@ -125,7 +125,12 @@ class CheckpointRecords:
 
     def verify_chain(self, project_id: str) -> ChainCheck:
         """Recompute the project's whole chain (with this store's key) and name the first broken event."""
-        return verify_rows(self.chain_rows(project_id), project_id, self.audit_key)
+        with self._snapshot() as conn:
+            rows = self._stream_chain(conn, project_id)
+            try:
+                return verify_rows(rows, project_id, self.audit_key)
+            finally:
+                rows.close()
 
     def head(self, project_id: str) -> ChainHead | None:
         """The project's newest event, unverified (None when the chain is empty)."""
