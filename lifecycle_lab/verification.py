@@ -104,8 +104,7 @@ def verify_audit(store: Store, project_id: str, directory: Path | None, against:
         chain, replay = ChainVerifier(project_id, store.audit_key), Replay()
         stored: dict[int, tuple[str, str | None]] = {}
         seqs: list[int] = []
-        for row in state.rows:
-            chain.feed(row)
+        for row in chain.checked(state.rows):
             if chain.refused:
                 return AuditVerification(chain.result(), (), (), 0, 0)
             replay.feed(row)

@@ -17,11 +17,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
-from typing import Any
+from typing import Any, TypeVar
 
 from ..domain import canonical_json
 
@@ -228,6 +228,11 @@ def _canonical(row: ChainRow) -> ChainRow:
     return (*row[:5], canonical_json(decode(row[5])), canonical_json(decode(row[6])), *row[7:])  # type: ignore[return-value]
 
 
+# An event's hashed text, its previous hash in front, with before/after spliced in as stored: payload_text's bytes.
+_PAYLOAD = b'%s{"action":%s,"actor":%s,"after":%s,"at":%s,"before":%s,"project":%s,"seq":%d,"target":%s}'
+R = TypeVar("R", ChainRow, BytesRow)
+
+
 class _Quoted(dict[str, bytes]):
     """JSON string literals as UTF-8 bytes, made once per distinct text (actors, actions, targets repeat)."""
 
@@ -239,7 +244,7 @@ class _Quoted(dict[str, bytes]):
 class ChainVerifier:
     """Recomputes a project's chain one event at a time, oldest first, so a caller can stream the rows.
 
-    Feed every row with :meth:`feed`, then read :meth:`result`. Rows whose before/after are ``bytes`` (the UTF-8
+    Pass the rows through :meth:`checked`, then read :meth:`result`. Rows whose before/after are ``bytes`` (the UTF-8
     text as stored) take a fast path: the payload is formatted as bytes with its short fields quoted once per
     distinct value, and hashed. Any row the fast path does not accept (a gap, a broken link, a change of mode, a
     hash that does not match) is checked again the exact way, which names what is wrong; so the fast path only
@@ -257,22 +262,32 @@ class ChainVerifier:
         self._broken: ChainCheck | None = None
         self.refused = False  # a keyed chain checked without its key: nothing further can be verified
 
-    def feed(self, row: ChainRow | BytesRow) -> None:
-        """Check the next row (after a break, rows are only counted)."""
-        self.events += 1
-        if self._broken is not None:
-            return
-        seq, at, after, prev_hash, row_hash, mode = row[0], row[1], row[6], row[7], row[8], row[9]
-        if type(after) is bytes and seq == self._prev_seq + 1 and prev_hash == self._prev and mode == self._mode:
-            quoted = self._quoted
-            data = b'%s{"action":%s,"actor":%s,"after":%s,"at":%s,"before":%s,"project":%s,"seq":%d,"target":%s}' % (
-                prev_hash.encode(), quoted[row[3]], quoted[row[2]], after, encode_basestring(at).encode(), row[5],
-                self._project_json, seq, quoted[row[4]])
-            digest = hashlib.sha256(data).hexdigest() if mode is None else self.key.mac(data)  # type: ignore[union-attr]
-            if digest == row_hash:
-                self._prev, self._prev_seq, self._prev_at = row_hash, seq, at
-                return
-        self._exact(row)
+    def checked(self, rows: Iterable[R]) -> Iterator[R]:
+        """Check each row in turn and hand it on, so one pass can also replay it (after a break, rows are only
+        counted). Stopping early is fine: :meth:`result` then covers the rows handed on."""
+        quoted, project_json, key, sha256, quote = self._quoted, self._project_json, self.key, hashlib.sha256, \
+            encode_basestring
+        events, prev, prev_seq, prev_at, fast_mode = self.events, self._prev, self._prev_seq, self._prev_at, self._mode
+        broken = self._broken is not None
+        try:
+            for row in rows:
+                events += 1
+                if not broken:
+                    seq, at, after, row_hash, mode = row[0], row[1], row[6], row[8], row[9]
+                    if type(after) is bytes and seq == prev_seq + 1 and row[7] == prev and mode == fast_mode:
+                        data = _PAYLOAD % (row[7].encode(), quoted[row[3]], quoted[row[2]], after, quote(at).encode(),
+                                           row[5], project_json, seq, quoted[row[4]])
+                        if (sha256(data).hexdigest() if mode is None else key.mac(data)) == row_hash:  # type: ignore[union-attr]
+                            prev, prev_seq, prev_at = row_hash, seq, at
+                            yield row
+                            continue
+                    self.events, self._prev, self._prev_seq, self._prev_at = events, prev, prev_seq, prev_at
+                    self._exact(row)
+                    prev, prev_seq, prev_at, fast_mode = self._prev, self._prev_seq, self._prev_at, self._mode
+                    broken = self._broken is not None
+                yield row
+        finally:
+            self.events, self._prev, self._prev_seq, self._prev_at = events, prev, prev_seq, prev_at
 
     def _exact(self, row: ChainRow | BytesRow) -> None:
         """Check one row the slow, exact way; remember the break when it does not hold."""
@@ -328,8 +343,8 @@ def _text(value: str | bytes) -> str:
 def verify_rows(rows: Iterable[ChainRow | BytesRow], project: str, key: AuditKey | None = None) -> ChainCheck:
     """Recompute the chain in order; name the first event whose sequence, link, mode or hash does not hold."""
     verifier = ChainVerifier(project, key)
-    for row in rows:
-        verifier.feed(row)
+    for _row in verifier.checked(rows):
+        pass
     return verifier.result()
 
 
