@@ -16,8 +16,9 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 LONGEST = 32  # longer tokens are shortened (a timestamp, 27 characters, is not; a uuid, 36, is)
-KEEP = 8  # characters kept at each end of a shortened token
+KEEP = 12  # characters kept at each end of a shortened token (25 shown in all)
 ELLIPSIS = "…"
+FULL = "In full:"  # how a footnote starts
 _PARTS = re.compile(r"(\s+)")
 
 
@@ -32,8 +33,12 @@ class Footnotes:
         return self._labels.setdefault(value, len(self._labels) + 1)
 
     def definitions(self, escape: Callable[[str], str]) -> list[str]:
-        """The footnote definitions, each value escaped with ``escape`` (none: an empty list)."""
-        return [f"[^{n}]: {escape(value)}" for value, n in self._labels.items()]
+        """The footnote definitions, each value escaped with ``escape`` (none: an empty list).
+
+        Each starts with words (``In full:``): to a renderer without footnotes, ``[^1]: VALUE`` would be a link
+        reference definition making every ``[^1]`` a link to the user's VALUE (``javascript:…`` included).
+        """
+        return [f"[^{n}]: {FULL} {escape(value)}" for value, n in self._labels.items()]
 
 
 _ACTIVE: ContextVar[Footnotes | None] = ContextVar("lifecycle_lab_footnotes", default=None)

@@ -23,6 +23,7 @@ from .blocks import (
     show,
     signoff_state,
 )
+from .footnotes import collecting, table_cell
 
 _SPECIAL = re.compile(r"([\\`*_{}\[\]<>#!|~$&@])")  # ( and ) are inert once [ and ] are escaped
 _URL_SAFE = ":/?#@!$&()*+,;=%~-._"  # everything else (spaces, <, >, backslash) is percent-encoded
@@ -56,7 +57,8 @@ def _quote(text: str, indent: str) -> list[str]:
 
 def _table(columns: list[str], rows: list[list[Any]], indent: str = "") -> list[str]:
     lines = [indent + "| " + " | ".join(md(c) for c in columns) + " |", indent + "|" + "---|" * len(columns)]
-    lines += [indent + "| " + " | ".join(md_or_dash(cell) for cell in row) + " |" for row in rows]
+    lines += [indent + "| " + " | ".join(table_cell(str(cell), md) if cell not in (None, "") else MISSING
+                                         for cell in row) + " |" for row in rows]
     return [*lines, ""]
 
 
@@ -228,7 +230,11 @@ def _audit(doc: dict[str, Any]) -> list[str]:
 
 def render_markdown(doc: dict[str, Any]) -> str:
     """The report document as GitHub-flavoured Markdown."""
-    lines = [*_cover(doc), *_stages(doc), *_signoffs(doc), *_reruns(doc), *_lint(doc), *_audit(doc)]
+    with collecting() as notes:  # long tokens in tables: a middle ellipsis, the full value in a footnote
+        lines = [*_cover(doc), *_stages(doc), *_signoffs(doc), *_reruns(doc), *_lint(doc), *_audit(doc)]
+    definitions = notes.definitions(md)
+    if definitions:
+        lines += ["", *definitions]
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
