@@ -65,11 +65,10 @@ def main() -> None:
         os.environ["LIFECYCLE_LAB_USER"] = "bench"
         os.environ.pop("LIFECYCLE_LAB_RERUN", None)
         import lifecycle_lab as ll
-        from lifecycle_lab.metrics import evaluate
-        from lifecycle_lab.service import Lifecycle
-        from lifecycle_lab.store import open_store
+        from lifecycle_lab.config import make_service
+        from lifecycle_lab.widgets.metrics import evaluate
 
-        Lifecycle(open_store()).init_project(workdir, actor="bench")
+        make_service().init_project(workdir, actor="bench")
         os.chdir(workdir)
         labels, prob, segments = _data()
         start = time.perf_counter()

@@ -377,3 +377,12 @@ class TemplateRegistry:
         template = load_template(path, self.search)
         self._cache[path] = (mtime, template)
         return template
+
+
+_REGISTRIES: dict[tuple[Path, ...], TemplateRegistry] = {}  # per search path; each reloads a template it sees change
+
+
+def registry_for(extra: Sequence[str | os.PathLike[str]] = ()) -> TemplateRegistry:
+    """The process-wide registry of the search path with ``extra`` folders (the ``template_path`` setting)."""
+    search = tuple(template_search_path(extra))
+    return _REGISTRIES.setdefault(search, TemplateRegistry(search))

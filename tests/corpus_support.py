@@ -12,8 +12,8 @@ from typing import Any
 
 from rerun_support import configure
 
-from lifecycle_lab.repro.runs import PASSING, RunService
 from lifecycle_lab.service import Lifecycle
+from lifecycle_lab.service.runs import PASSING, RunService
 from lifecycle_lab.store import Store
 
 CORPUS = Path(__file__).resolve().parent / "corpus"

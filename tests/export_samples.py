@@ -22,8 +22,8 @@ from rerun_support import save_outputs, write_notebook
 
 from lifecycle_lab.domain import ItemSpec
 from lifecycle_lab.evidence import KINDS
-from lifecycle_lab.repro.runs import RunService
 from lifecycle_lab.service import Lifecycle, Project
+from lifecycle_lab.service.runs import RunService
 from lifecycle_lab.store import Store
 from lifecycle_lab.templates import TemplateRegistry
 

@@ -192,7 +192,7 @@ def test_latest_rerun_is_per_notebook_skips_results_in_progress_and_lists_notebo
                              at=service.clock())
 
     def latest() -> list[tuple[str, str, str]]:
-        reruns = gather_reruns(service.store, project_id, [*NOTEBOOKS, "report.ipynb"])
+        reruns = gather_reruns(service, project_id, [*NOTEBOOKS, "report.ipynb"])
         return [(nb["path"], nb["run_id"], nb["verdict"]) for nb in reruns["notebooks"]]
 
     assert latest() == [(BROKEN, second["id"], "failed"), (EVALUATE, second["id"], "differs"),
@@ -201,7 +201,7 @@ def test_latest_rerun_is_per_notebook_skips_results_in_progress_and_lists_notebo
     service.store.update_run_notebook("later", 0, status="finished", verdict="within_tolerance")
     assert latest()[3] == (TRAIN, "later", "within tolerance")  # its result is in, though the run goes on
     assert latest()[1] == (EVALUATE, second["id"], "differs")
-    runs = gather_reruns(service.store, project_id, [])["runs"]  # the runs the latest results come from
+    runs = gather_reruns(service, project_id, [])["runs"]  # the runs the latest results come from
     assert [run["id"] for run in runs] == ["later", second["id"]]
 
 

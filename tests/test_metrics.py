@@ -9,7 +9,7 @@ from sklearn import metrics as sk
 
 from lifecycle_lab.errors import ValidationError
 from lifecycle_lab.evidence import validate_evidence
-from lifecycle_lab.metrics import evaluate
+from lifecycle_lab.widgets.metrics import evaluate
 
 
 def scored(n: int = 5_000, segments: int = 4, seed: int = 3) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -13,8 +13,8 @@ from rerun_support import configure, processes_of_run, write_notebook
 from test_rerun_runs import wait_until
 
 from lifecycle_lab.repro.processes import alive
-from lifecycle_lab.repro.runs import RunService
 from lifecycle_lab.service import Lifecycle, Project
+from lifecycle_lab.service.runs import RunService
 
 pytestmark = pytest.mark.kernel
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from corpus_support import expectations, run_corpus, wrong_verdicts
 
-from lifecycle_lab.repro.runs import PASSING
+from lifecycle_lab.service.runs import PASSING
 
 pytestmark = pytest.mark.kernel
 

@@ -20,8 +20,8 @@ from test_examples import NOTEBOOKS, PASSING, copy_examples
 
 from lifecycle_lab.errors import ValidationError
 from lifecycle_lab.repro.executors import ExecutorChoice
-from lifecycle_lab.repro.runs import RunService
 from lifecycle_lab.service import Lifecycle, Project
+from lifecycle_lab.service.runs import RunService
 
 pytestmark = [pytest.mark.kernel, pytest.mark.dask]
 

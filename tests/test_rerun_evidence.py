@@ -9,8 +9,8 @@ import nbformat.v4 as v4
 import pytest
 from rerun_support import processes_of_run, save_outputs, write_notebook
 
-from lifecycle_lab.repro.runs import RunService
 from lifecycle_lab.service import Lifecycle
+from lifecycle_lab.service.runs import RunService
 
 pytestmark = pytest.mark.kernel
 

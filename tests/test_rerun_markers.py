@@ -15,9 +15,9 @@ from nbclient import NotebookClient
 from PIL import Image
 from rerun_support import configure, save_outputs, write_notebook
 
-from lifecycle_lab.repro.runs import RunService
 from lifecycle_lab.repro.summary import run_lines
 from lifecycle_lab.service import Lifecycle
+from lifecycle_lab.service.runs import RunService
 from lifecycle_lab.store import Store
 
 pytestmark = pytest.mark.kernel

@@ -16,9 +16,9 @@ from rerun_support import kernels_of_run, processes_of_run, save_outputs, write_
 
 from lifecycle_lab.errors import ValidationError
 from lifecycle_lab.repro.compare import compare_notebooks
-from lifecycle_lab.repro.runs import RunService, close_run
 from lifecycle_lab.repro.worker import Settings
 from lifecycle_lab.service import Lifecycle, Project
+from lifecycle_lab.service.runs import RunService, close_run
 
 pytestmark = pytest.mark.kernel
 

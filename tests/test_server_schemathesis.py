@@ -19,10 +19,10 @@ from typing import Any
 import pytest
 from rerun_support import write_notebook
 
-from lifecycle_lab.repro.runs import RunService
 from lifecycle_lab.server.launcher import JupyterServerProcess
 from lifecycle_lab.server.spec import load_spec
 from lifecycle_lab.service import Lifecycle, Project
+from lifecycle_lab.service.runs import RunService
 
 MAX_EXAMPLES = 60
 FOLDERS = [f"new-{n}" for n in range(8)]

@@ -25,9 +25,10 @@ import sqlalchemy as sa
 from conftest import tamper
 
 from lifecycle_lab import domain as cl
+from lifecycle_lab.config import resolve_db_url
 from lifecycle_lab.errors import Conflict, LifecycleError, NotFound, ValidationError
 from lifecycle_lab.service import Lifecycle, Project
-from lifecycle_lab.store import Store, resolve_db_url
+from lifecycle_lab.store import Store
 from lifecycle_lab.store.audit import GENESIS, event_hash
 from lifecycle_lab.store.migrate import HEAD_REVISION, script_head, upgrade
 

@@ -18,8 +18,8 @@ from rerun_support import configure, save_outputs, write_notebook
 
 from lifecycle_lab.errors import ValidationError
 from lifecycle_lab.notify.webhooks import Notifier, Webhook, parse_webhooks
-from lifecycle_lab.repro.runs import RunService
 from lifecycle_lab.service import Lifecycle, Project
+from lifecycle_lab.service.runs import RunService
 
 SECRET = "s3cret"
 

@@ -14,9 +14,9 @@ import pytest
 import lifecycle_lab as ll
 import lifecycle_lab.fingerprint
 import lifecycle_lab.service
-from lifecycle_lab.metrics import evaluate as compute
 from lifecycle_lab.service import Lifecycle, Project
 from lifecycle_lab.widgets.form import Notice
+from lifecycle_lab.widgets.metrics import evaluate as compute
 
 
 @pytest.fixture

@@ -20,8 +20,12 @@ import {
   Project,
   ProjectView,
   Run,
-  TemplateInfo
+  TemplateInfo,
+  Verdict
 } from './tokens';
+
+/** The verdicts of a run that compared outputs (a cancelled, failed or timed-out run compared nothing). */
+const COMPARED: ReadonlySet<Verdict> = new Set<Verdict>(['reproduced', 'within_tolerance', 'differs']);
 
 /** Marks for the benchmark: the view's data arrived / its first render completed. */
 export const DATA_MARK = 'lifecycle-lab:view-data';
@@ -147,6 +151,14 @@ export class LifecycleModel implements ILifecycleModel, IDisposable {
   }
 
   /** Runs of the project, newest first. */
+  /**
+   * The run whose differences the lint explains (its full record): the shown run if it compared outputs,
+   * else the newest one that did; a newer cancelled, failed or running run does not hide it.
+   */
+  get comparedRun(): Run | null {
+    return this._comparedRun;
+  }
+
   get runs(): Run[] {
     return this._runs;
   }
@@ -423,6 +435,7 @@ export class LifecycleModel implements ILifecycleModel, IDisposable {
         return;
       }
       this._runs = newestFirst(runs);
+      await this._loadComparedRun(project.id);
       if (!this._currentRun && this._runs.length > 0) {
         await this.selectRun(this._runs[0].id);
         return;
@@ -527,8 +540,19 @@ export class LifecycleModel implements ILifecycleModel, IDisposable {
     this._view = { ...view, items: { ...view.items, [item.key]: item } };
   }
 
+  /** Fetch the full record of the newest run of the history that compared outputs, unless it is known. */
+  private async _loadComparedRun(projectId: string): Promise<void> {
+    const newest = this._runs.find(run => run.verdict !== null && COMPARED.has(run.verdict));
+    if (newest && newest.id !== this._comparedRun?.id) {
+      this._comparedRun = await this._api.run(projectId, newest.id);
+    }
+  }
+
   private _showRun(run: Run): void {
     this._currentRun = run;
+    if (run.verdict !== null && COMPARED.has(run.verdict)) {
+      this._comparedRun = run;
+    }
     this._runs = newestFirst([run, ...this._runs.filter(r => r.id !== run.id)]);
     this._changed.emit();
   }
@@ -547,6 +571,7 @@ export class LifecycleModel implements ILifecycleModel, IDisposable {
     this._itemErrors.clear();
     this._pending.clear();
     this._currentRun = null;
+    this._comparedRun = null;
     this._runs = [];
     this._runError = null;
     this._audit = null;
@@ -610,6 +635,7 @@ export class LifecycleModel implements ILifecycleModel, IDisposable {
   private _conflicts = new Map<string, ItemConflict>();
   private _itemErrors = new Map<string, string>();
   private _currentRun: Run | null = null;
+  private _comparedRun: Run | null = null;
   private _runs: Run[] = [];
   private _runError: string | null = null;
   private _audit: AuditLog | null = null;

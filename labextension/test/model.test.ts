@@ -338,6 +338,17 @@ describe('reruns', () => {
     await model.selectRun('run-1');
     expect(model.currentRun?.id).toBe('run-1');
   });
+
+  it('keeps the newest compared run for the lint when a newer run compared nothing', async () => {
+    const { api, model } = setup();
+    Object.assign(api.newRun('finished', '2030-01-01T00:00:00Z'), { verdict: 'differs' });
+    Object.assign(api.newRun('cancelled', '2030-02-01T00:00:00Z'), { verdict: 'cancelled' });
+    await openCredit(model);
+    await vi.waitFor(() => expect(model.currentRun?.id).toBe('run-2'));
+    expect(model.comparedRun?.id).toBe('run-1');
+    await model.startRun();
+    expect(model.comparedRun?.id).toBe('run-1'); // a queued run compared nothing yet
+  });
 });
 
 describe('audit and export', () => {

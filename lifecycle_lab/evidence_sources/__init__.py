@@ -72,7 +72,7 @@ def import_mlflow_run(
     from .mlflow import read_run
 
     run = read_run(run_id, tracking_uri)
-    recorded = service.store.items(project.id)
+    recorded = service.items(project.id)
     targets = parse_targets(items) if items else _default_targets(project, run, recorded)
     if not targets:
         raise ValidationError(f"run {run_id} has no parameters, metrics or dataset inputs that an item of template "

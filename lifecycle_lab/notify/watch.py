@@ -52,7 +52,7 @@ class Notifications:
             if not self.hooks(project):
                 return None
             revalidation = self.lifecycle.revalidation(project)
-            runs = self.lifecycle.store.list_runs(project.id, 20)
+            runs = self.lifecycle.list_runs(project.id, 20)
             latest = next((r for r in runs if r["status"] == "finished"), None)
             return watched(self.lifecycle.summary(project), latest, revalidation)
         except Exception:  # bad webhook settings, a store hiccup: the action goes on without notifications
@@ -76,11 +76,10 @@ class Notifications:
         if status is None or not status.overdue or not self.hooks(project):
             return False
         due = status.next_due.isoformat()
-        last = self.lifecycle.store.latest_notice(project.id, OVERDUE_NOTICE)
+        last = self.lifecycle.latest_notice(project.id, OVERDUE_NOTICE)
         if last is not None and last.get("next_due") == due:
             return False
-        self.lifecycle.store.record_notice(project.id, OVERDUE_NOTICE, "revalidation", {"next_due": due},
-                                           actor=actor, at=self.lifecycle.clock())
+        self.lifecycle.record_notice(project.id, OVERDUE_NOTICE, "revalidation", {"next_due": due}, actor=actor)
         event = Event("revalidation_overdue", f"revalidation overdue since {due} (every {status.every})",
                       {"next_due": due, "every": status.every})
         self.emit(project, [event], actor=actor)
@@ -108,10 +107,9 @@ class Notifications:
         """A delivery that failed every attempt becomes an audit entry of the project (seen in the audit view)."""
         event = body["event"]
         try:
-            self.lifecycle.store.record_notice(
+            self.lifecycle.record_notice(
                 event["project"]["id"], FAILED_NOTICE, f"{event['type']} → {hook.where}",
-                {"event": event["type"], "webhook": hook.where, "reason": reason},
-                actor=NOTIFIER_ACTOR, at=self.lifecycle.clock(),
+                {"event": event["type"], "webhook": hook.where, "reason": reason}, actor=NOTIFIER_ACTOR,
             )
         except Exception:  # the store unreachable too: the log line is all that is left
             log.exception("could not record the failed webhook in the audit log")

@@ -12,10 +12,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from ..errors import ValidationError
-from ..service import Lifecycle, Project
-from ..store import ProjectRecord
-from ..store.transfer import import_state
-from ..templates import builtin_template_dir
+from ..service import Lifecycle, Project, ProjectRecord
 from .annex_iv import FRAMEWORK as ANNEX_IV_FRAMEWORK
 from .annex_iv import annex_iv_document
 from .annex_iv_render import render_annex_iv_html, render_annex_iv_markdown
@@ -23,7 +20,7 @@ from .document import gather_report, parse_timestamp
 from .html import render_html
 from .markdown import render_markdown
 from .modelcard import render_model_card
-from .pdf import render_pdf
+from .pdf import TYPST_DIR, render_pdf
 from .state import read_export, render_json, state_document
 
 MEDIA_TYPES: dict[str, str] = {
@@ -74,7 +71,7 @@ def _export_annex_iv(service: Lifecycle, project: Project, fmt: str, *, generate
                      generated_at: str | None) -> Export:
     annex = annex_iv(service, project, generated_by=generated_by, generated_at=generated_at)
     if fmt == "pdf":
-        content = render_pdf(annex, builtin_template_dir() / "annex_iv.typ")
+        content = render_pdf(annex, TYPST_DIR / "annex_iv.typ")
     elif fmt == "md":
         content = render_annex_iv_markdown(annex).encode("utf-8")
     elif fmt == "html":
@@ -107,13 +104,13 @@ def export_project(
     elif fmt == "model-card":
         content = render_model_card(service, project, doc).encode("utf-8")
     else:
-        content = render_json(state_document(service.store, doc))
+        content = render_json(state_document(service, doc))
     return Export(content, MEDIA_TYPES[fmt], export_filename(project.record.name, doc["generated_at"], fmt))
 
 
 def import_project(service: Lifecycle, raw: bytes, *, replace: bool = False) -> ProjectRecord:
     """Restore a JSON export into the service's store; Conflict when the project is there already (see replace)."""
-    return import_state(service.store, read_export(raw), replace=replace)
+    return service.import_state(read_export(raw), replace=replace)
 
 
 __all__ = ["FORMATS", "LAYOUTS", "MEDIA_TYPES", "Export", "annex_iv", "export_filename", "export_project",

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .html import _badge, _fields, h, render_page
-from .html import _block as html_block
-from .markdown import _block as md_block
-from .markdown import _quote, md, md_line
+from .html import render_page
+from .writers import badge, fields, h, html_block, md, md_block, md_line, md_quote
 
 MISSING = "MISSING"
 
@@ -21,9 +19,9 @@ def _md_item(item: dict[str, Any]) -> list[str]:
     state = "met" if item["satisfied"] else f"**{MISSING}**: {md(item['missing'])}"
     lines = [f"- **{md(item['title'])}** ({md(item['key'])}, {item['status'].replace('_', ' ')}): {state}", ""]
     if item["justification"]:
-        lines += ["  Not applicable because:", "", *_quote(item["justification"], "  "), ""]
+        lines += ["  Not applicable because:", "", *md_quote(item["justification"], "  "), ""]
     if item["notes"]:
-        lines += ["  Notes:", "", *_quote(item["notes"], "  "), ""]
+        lines += ["  Notes:", "", *md_quote(item["notes"], "  "), ""]
     lines += [f"  Stale: {md(reason)}" for reason in item["stale"]]
     for block in item["evidence"]:
         lines += md_block(block, "  ")
@@ -63,8 +61,8 @@ def render_annex_iv_markdown(annex: dict[str, Any]) -> str:
 
 
 def _html_item(item: dict[str, Any]) -> str:
-    state = (_badge("met", "passes") if item["satisfied"]
-             else f'{_badge(MISSING, "blocked")} <span class="bad">{h(item["missing"])}</span>')
+    state = (badge("met", "passes") if item["satisfied"]
+             else f'{badge(MISSING, "blocked")} <span class="bad">{h(item["missing"])}</span>')
     parts = [f'<div class="item"><h4><span>{h(item["title"])}</span>{state}</h4>',
              f'<div class="key">{h(item["key"])} · {h(item["status"].replace("_", " "))} · evidence: '
              f'{h(item["evidence_kind"])}</div>']
@@ -93,12 +91,12 @@ def render_annex_iv_body(annex: dict[str, Any]) -> str:
         ["Generated", f"{annex['generated_at']} by {annex['generated_by']} with {annex['generator']}"],
     ]
     parts = [f'<header><p class="muted">Technical documentation (EU AI Act, Annex IV)</p>'
-             f'<h1>{h(project["name"])}</h1>{_fields(facts)}'
+             f'<h1>{h(project["name"])}</h1>{fields(facts)}'
              "<p>Points marked MISSING need a person to supply or approve evidence; nothing is filled in "
              "automatically.</p></header>"]
     for point in annex["points"]:
-        badge = _badge("complete", "passes") if point["status"] == "complete" else _badge(MISSING, "blocked")
-        parts.append(f'<section id="point-{point["number"]}"><h2>{point["number"]}. {h(point["title"])} {badge}</h2>'
+        mark = badge("complete", "passes") if point["status"] == "complete" else badge(MISSING, "blocked")
+        parts.append(f'<section id="point-{point["number"]}"><h2>{point["number"]}. {h(point["title"])} {mark}</h2>'
                      f'<p class="muted">{h(point["asks"])}</p>')
         if point["missing"]:
             parts.append('<ul class="bad">' + "".join(f"<li>{h(r)}</li>" for r in point["missing"]) + "</ul>")

@@ -12,7 +12,7 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ..store import DatasetVersion
+from ..service import DatasetVersion
 
 Block = dict[str, Any]
 MISSING = "—"

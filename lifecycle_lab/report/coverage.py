@@ -41,7 +41,7 @@ def coverage_read_only(
     """
     manifest = read_manifest(find_project_dir(start))
     template = service.templates.get(manifest.template)
-    record = service.store.find_project(manifest.id)
+    record = service.find_project_record(manifest.id)
     frameworks = frameworks_for(service, list(ids) or list(manifest.frameworks))
     if record is None:
         return framework_coverage(template, {}, {}, frameworks), False

@@ -16,8 +16,7 @@ from ..clock import parse_utc
 from ..domain import ItemSpec, Summary, latest_signoffs
 from ..errors import LifecycleError, ValidationError
 from ..scores import template_score
-from ..service import DatasetCheck, Lifecycle, Project
-from ..store import DatasetVersion
+from ..service import DatasetCheck, DatasetVersion, Lifecycle, Project
 from .blocks import evidence_blocks, lint_blocks, text
 from .coverage import project_coverage
 from .reruns import gather_reruns
@@ -63,7 +62,7 @@ def _dataset_index(service: Lifecycle, project: Project) -> tuple[DatasetIndex, 
     checks = service.check_datasets(project)
     latest = {check.recorded.name: check for check in checks}
     index: DatasetIndex = {}
-    for version in service.store.dataset_versions(project.id):
+    for version in service.dataset_versions(project.id):
         check = latest.get(version.name)
         if check is not None and check.recorded.version == version.version:
             now = check.status
@@ -114,12 +113,12 @@ def _signoffs(project: Project, summary: Summary) -> list[dict[str, Any]]:
 
 
 def _audit(service: Lifecycle, project: Project) -> dict[str, Any]:
-    check = service.store.verify_chain(project.id)
-    since = max(0, service.store.last_seq(project.id) - AUDIT_EVENTS_SHOWN)
-    events = service.store.events(project.id, since=since)
+    check = service.verify_chain(project.id)
+    since = max(0, service.last_seq(project.id) - AUDIT_EVENTS_SHOWN)
+    events = service.events(project.id, since=since)
     # The head (seq, hash, time) printed in every export anchors the chain outside the database (docs/audit.md):
     # the last event that verified; unverified as stored when the chain is keyed and this process has not the key.
-    stored = service.store.head(project.id) if check.refused else None
+    stored = service.chain_head(project.id) if check.refused else None
     head = (stored.seq, stored.hash, stored.at) if stored else (check.head_seq, check.head, check.head_at)
     return {
         "total": check.events,
@@ -202,7 +201,7 @@ def gather_report(
         },
         "stages": stages,
         "signoffs": _signoffs(project, summary),
-        "reruns": explain_differences(gather_reruns(service.store, record.id, list(project.manifest.notebooks)),
+        "reruns": explain_differences(gather_reruns(service, record.id, list(project.manifest.notebooks)),
                                       lint["findings"]),
         "lint": lint,
         "audit": _audit(service, project),

@@ -7,7 +7,6 @@ scripts and remote loads even if a browser were tricked into finding one.
 
 from __future__ import annotations
 
-from html import escape
 from typing import Any
 
 from .blocks import (
@@ -21,6 +20,7 @@ from .blocks import (
     show,
     signoff_state,
 )
+from .writers import badge, fields, h, html_block, html_dash, markup_table
 
 _STYLE = """
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;color:#1f2328;max-width:72rem;margin:2rem auto;
@@ -43,50 +43,22 @@ blockquote{margin:.3rem 0;padding:.1rem .7rem;border-left:3px solid #d0d7de;whit
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
 
 
-def h(value: Any) -> str:
-    """Escaped text (quotes included, so it is safe in attributes too)."""
-    return escape(str(value), quote=True)
 
 
-def _dash(value: Any) -> str:
-    return h(value) if value not in (None, "") else MISSING
 
 
-def _badge(text: str, css: str) -> str:
-    return f'<span class="badge {h(css)}">{h(text)}</span>'
 
 
 def _gate(passed: bool) -> str:
-    return _badge("passes", "passes") if passed else _badge("blocked", "blocked")
+    return badge("passes", "passes") if passed else badge("blocked", "blocked")
 
 
-def _markup_table(columns: list[str], rows: list[list[str]]) -> str:
-    """A table whose cells are already markup."""
-    head = "".join(f"<th>{h(c)}</th>" for c in columns)
-    body = "".join("<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>" for row in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def _table(columns: list[str], rows: list[list[Any]]) -> str:
-    return _markup_table(columns, [[_dash(cell) for cell in row] for row in rows])
 
 
-def _fields(rows: list[list[str]]) -> str:
-    return '<dl class="fields">' + "".join(f"<dt>{h(k)}</dt><dd>{h(v)}</dd>" for k, v in rows) + "</dl>"
 
 
-def _block(block: dict[str, Any]) -> str:
-    if block["type"] == "fields":
-        return _fields(block["rows"])
-    if block["type"] == "table":
-        return _table(block["columns"], block["rows"])
-    if block["type"] == "text":
-        return f"<blockquote>{h(block['text'])}</blockquote>"
-    title = h(block["title"])
-    shown = f'<a href="{h(block["href"])}" rel="noopener noreferrer">{title}</a>' if block["href"] else title
-    if block["title"] != block["url"]:
-        shown += f' <span class="muted">({h(block["url"])})</span>'
-    return f"<p>Link: {shown}</p>"
 
 
 def _cover(doc: dict[str, Any]) -> str:
@@ -108,30 +80,30 @@ def _cover(doc: dict[str, Any]) -> str:
     score = doc["score"]
     if score:
         facts.insert(9, [score["title"], f"{show(score['final'])}, {score['band']} (the lowest section score)"])
-    summary = _markup_table(["Stage", "Progress", "Gate", "Blockers", "Overdue"], [
+    summary = markup_table(["Stage", "Progress", "Gate", "Blockers", "Overdue"], [
         [h(s["title"]), percent(s["progress"]), _gate(s["gate"]["passed"]), str(len(s["gate"]["blockers"])),
          str(len(s["overdue"]))]
         for s in doc["stages"]
     ])
     if score:
-        summary += f"<h4>{h(score['title'])} by section</h4>" + _block(score_table(score))
+        summary += f"<h4>{h(score['title'])} by section</h4>" + html_block(score_table(score))
     if doc["coverage"]:
-        summary += "<h4>Framework coverage</h4>" + _block(coverage_table(doc["coverage"]))
+        summary += "<h4>Framework coverage</h4>" + html_block(coverage_table(doc["coverage"]))
     status = ready["status"]
     return (f'<header><p class="muted">Model lifecycle dossier</p><h1>{h(project["name"])}</h1>'
-            f'<p>{_badge(status.upper(), status)}</p>{_fields(facts)}</header>'
+            f'<p>{badge(status.upper(), status)}</p>{fields(facts)}</header>'
             f"<h2>Summary by stage</h2>{summary}")
 
 
 def _item(item: dict[str, Any]) -> str:
     required = ' <span class="muted">(required)</span>' if item["required"] else ""
-    meta = [f"Owner: {_dash(item['owner'])}",
-            f"Due: {_dash(item['due'])}" + (' <span class="bad">(overdue)</span>' if item["overdue"] else "")]
+    meta = [f"Owner: {html_dash(item['owner'])}",
+            f"Due: {html_dash(item['due'])}" + (' <span class="bad">(overdue)</span>' if item["overdue"] else "")]
     if item["updated_at"]:
         meta.append(f"Version {item['version']}, updated {h(item['updated_at'])} by {h(item['updated_by'])}")
     parts = [
         f'<div class="item"><h4><span>{h(item["title"])}{required}</span>'
-        f'{_badge(item["status"].replace("_", " "), "s-" + item["status"])}</h4>',
+        f'{badge(item["status"].replace("_", " "), "s-" + item["status"])}</h4>',
         f'<div class="key">{h(item["key"])} · evidence: {h(item["evidence_kind"])}</div>',
         f'<div class="meta">{" · ".join(meta)}</div>',
     ]
@@ -140,7 +112,7 @@ def _item(item: dict[str, Any]) -> str:
     if item["justification"]:
         parts.append(f"<blockquote><strong>Not applicable because:</strong> {h(item['justification'])}</blockquote>")
     parts += [f'<p class="stale">Stale: {h(reason)}</p>' for reason in item["stale"]]
-    parts += [_block(block) for block in item["evidence"]]
+    parts += [html_block(block) for block in item["evidence"]]
     return "".join(parts) + "</div>"
 
 
@@ -154,7 +126,7 @@ def _stages(doc: dict[str, Any]) -> str:
         signers = f" · sign-offs by {h(', '.join(gate['signoffs']))}" if gate["signoffs"] else ""
         parts.append(f"<p>Progress {percent(stage['progress'])} · gate {_gate(gate['passed'])}{signers}</p>")
         if gate["blockers"]:
-            parts.append(_block(blockers_table(gate["blockers"])))
+            parts.append(html_block(blockers_table(gate["blockers"])))
         parts += [_item(item) for item in stage["items"]]
         parts.append("</section>")
     return "".join(parts)
@@ -163,8 +135,8 @@ def _stages(doc: dict[str, Any]) -> str:
 def _signoffs(doc: dict[str, Any]) -> str:
     if not doc["signoffs"]:
         return "<h2>Sign-offs</h2><p>No sign-offs recorded.</p>"
-    return "<h2>Sign-offs</h2>" + _markup_table(["Stage", "Role", "Decision", "By", "At", "Comment", "State"], [
-        [h(s["stage_title"]), h(s["role"]), h(s["decision"]), h(s["user"]), h(s["at"]), _dash(s["comment"]),
+    return "<h2>Sign-offs</h2>" + markup_table(["Stage", "Role", "Decision", "By", "At", "Comment", "State"], [
+        [h(s["stage_title"]), h(s["role"]), h(s["decision"]), h(s["user"]), h(s["at"]), html_dash(s["comment"]),
          f'<span class="bad">{signoff_state(s)}</span>' if s["outdated"] else signoff_state(s)]
         for s in doc["signoffs"]
     ])
@@ -189,11 +161,11 @@ def _notebook_detail(nb: dict[str, Any]) -> str:
     error = nb["error"]
     if error:
         where = f", cell {h(error['cell'])}" if error["cell"] else ""
-        parts.append(f"<p><strong>Error</strong> ({_dash(error['kind'])}{where}):</p>"
+        parts.append(f"<p><strong>Error</strong> ({html_dash(error['kind'])}{where}):</p>"
                      f"<blockquote>{h(error['message'])}</blockquote>")
     if nb["differing"]:
-        parts.append(_markup_table(["Cell", "Saved output", "Rerun output"], [
-            [f"{h(c['cell'])} · {h(c['status'])}<br><code>{_dash(c['source'])}</code>"
+        parts.append(markup_table(["Cell", "Saved output", "Rerun output"], [
+            [f"{h(c['cell'])} · {h(c['status'])}<br><code>{html_dash(c['source'])}</code>"
              + (f"<br>{h(c['difference'])}" if c["difference"] else "")
              + (f"<br>Reason: {h(c['reason'])}" if c.get("reason") else "")
              + (f"<br>Explained by the lint: {h(c['lint'])}" if c.get("lint") else "") + _pictures(c),
@@ -202,7 +174,7 @@ def _notebook_detail(nb: dict[str, Any]) -> str:
         ]))
     if nb["omitted"]:
         parts.append(f"<p>… and {nb['omitted']} more differing cells (see the JSON export)</p>")
-    parts += [_block(b) for b in nb["other"]]
+    parts += [html_block(b) for b in nb["other"]]
     return "".join(parts)
 
 
@@ -212,7 +184,7 @@ def _reruns(doc: dict[str, Any]) -> str:
     if not reruns["notebooks"]:
         return parts[0] + "<p>No notebooks are listed for rerun and no rerun was recorded.</p>"
     parts.append("<p>The latest rerun of each notebook.</p>")
-    parts.append(_block(notebooks_table(reruns["notebooks"])))
+    parts.append(html_block(notebooks_table(reruns["notebooks"])))
     parts += [_notebook_detail(nb) for nb in reruns["notebooks"] if nb["run_id"]]
     for run in reruns["runs"]:
         facts = [["Status", run["status"]], ["Verdict", run["verdict"] or MISSING],
@@ -220,17 +192,17 @@ def _reruns(doc: dict[str, Any]) -> str:
                  ["Finished", run["finished_at"] or MISSING], ["Ran twice", "yes" if run["twice"] else "no"]]
         if run["error"]:
             facts.append(["Error", run["error"]])
-        parts.append(f"<h3>Run {h(run['id'])}</h3>{_fields(facts)}")
+        parts.append(f"<h3>Run {h(run['id'])}</h3>{fields(facts)}")
         for title, blocks in (("Environment", run["environment"]),
                               ("Environment changes since the previous run", run["environment_diff"]),
                               ("Data checks", run["data_checks"])):
             if blocks:
-                parts.append(f"<h4>{title}</h4>" + "".join(_block(b) for b in blocks))
+                parts.append(f"<h4>{title}</h4>" + "".join(html_block(b) for b in blocks))
     return "".join(parts)
 
 
 def _lint(doc: dict[str, Any]) -> str:
-    blocks = "".join(_block(b) for b in doc["lint"]["blocks"])
+    blocks = "".join(html_block(b) for b in doc["lint"]["blocks"])
     return ("<h2>Reproducibility lint</h2><p>What the static lint finds in the notebooks now (nothing is run).</p>"
             + blocks)
 
@@ -244,7 +216,7 @@ def _audit(doc: dict[str, Any]) -> str:
                  f'(verified up to <span class="hash">{h(audit["head"])}</span>).')
     shown = (f"<p>Showing the latest {audit['shown']} of {audit['total']} events.</p>"
              if audit["shown"] < audit["total"] else "")
-    return f"<h2>Audit trail</h2><p>{state}</p>{shown}{_block(audit_table(audit))}"
+    return f"<h2>Audit trail</h2><p>{state}</p>{shown}{html_block(audit_table(audit))}"
 
 
 def render_page(title: str, body: str, doc: dict[str, Any]) -> str:

@@ -8,12 +8,9 @@ meaning to are backslash-escaped, and line starts that would open a block
 
 from __future__ import annotations
 
-import re
 from typing import Any
-from urllib.parse import quote
 
 from .blocks import (
-    MISSING,
     audit_table,
     blockers_table,
     coverage_table,
@@ -23,57 +20,8 @@ from .blocks import (
     show,
     signoff_state,
 )
-from .footnotes import collecting, table_cell
-
-_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#!|~$&@])")  # ( and ) are inert once [ and ] are escaped
-_URL_SAFE = ":/?#@!$&()*+,;=%~-._"  # everything else (spaces, <, >, backslash) is percent-encoded
-_BLOCK_START = re.compile(r"^(\d+)([.)])|^([-+=])")  # ordered and bullet lists, setext underlines
-
-
-def md(value: Any) -> str:
-    """Literal inline text (a newline becomes ``<br>``, which is ours, not the user's)."""
-    return "<br>".join(_SPECIAL.sub(r"\\\1", line) for line in str(value).split("\n"))
-
-
-def _escape_start(match: re.Match[str]) -> str:
-    return f"{match[1]}\\{match[2]}" if match[1] else f"\\{match[3]}"
-
-
-def md_line(value: str) -> str:
-    """Literal text that starts a line: also neutralise what would open a block there."""
-    stripped = value.lstrip(" \t")
-    indent = "&#32;" * (len(value) - len(stripped))  # leading spaces would start an indented code block
-    return indent + _BLOCK_START.sub(_escape_start, md(stripped))
-
-
-def md_or_dash(value: Any) -> str:
-    """Escaped text, or a dash when empty."""
-    return md(value) if value not in (None, "") else MISSING
-
-
-def _quote(text: str, indent: str) -> list[str]:
-    return [f"{indent}> {md_line(line)}" if line.strip() else f"{indent}>" for line in text.split("\n")]
-
-
-def _table(columns: list[str], rows: list[list[Any]], indent: str = "") -> list[str]:
-    lines = [indent + "| " + " | ".join(md(c) for c in columns) + " |", indent + "|" + "---|" * len(columns)]
-    lines += [indent + "| " + " | ".join(table_cell(str(cell), md) if cell not in (None, "") else MISSING
-                                         for cell in row) + " |" for row in rows]
-    return [*lines, ""]
-
-
-def _block(block: dict[str, Any], indent: str) -> list[str]:
-    if block["type"] == "fields":
-        return [*(f"{indent}- **{md(label)}:** {md(value)}" for label, value in block["rows"]), ""]
-    if block["type"] == "table":
-        return _table(block["columns"], block["rows"], indent)
-    if block["type"] == "text":
-        return [*_quote(block["text"], indent), ""]
-    title = md(block["title"])
-    shown = f"[{title}](<{quote(block['href'], safe=_URL_SAFE)}>)" if block["href"] else title
-    if block["title"] != block["url"]:
-        shown += f" ({md(block['url'])})"
-    return [f"{indent}Link: {shown}", ""]
+from .footnotes import collecting
+from .writers import md, md_block, md_line, md_or_dash, md_quote, md_table
 
 
 def _cover(doc: dict[str, Any]) -> list[str]:
@@ -95,18 +43,18 @@ def _cover(doc: dict[str, Any]) -> list[str]:
         "",
         "## Summary by stage",
         "",
-        *_table(["Stage", "Progress", "Gate", "Blockers", "Overdue"], [
+        *md_table(["Stage", "Progress", "Gate", "Blockers", "Overdue"], [
             [s["title"], percent(s["progress"]), "passes" if s["gate"]["passed"] else "blocked",
              len(s["gate"]["blockers"]), len(s["overdue"])]
             for s in doc["stages"]
         ]),
         *(_score_table(score) if score else []),
-        *(["**Framework coverage**", "", *_block(coverage_table(doc["coverage"]), "")] if doc["coverage"] else []),
+        *(["**Framework coverage**", "", *md_block(coverage_table(doc["coverage"]), "")] if doc["coverage"] else []),
     ]
 
 
 def _score_table(score: dict[str, Any]) -> list[str]:
-    return [f"**{md(score['title'])} by section**", "", *_block(score_table(score), "")]
+    return [f"**{md(score['title'])} by section**", "", *md_block(score_table(score), "")]
 
 
 def _item(item: dict[str, Any]) -> list[str]:
@@ -119,12 +67,12 @@ def _item(item: dict[str, Any]) -> list[str]:
         meta.append(f"version {item['version']}, updated {md(item['updated_at'])} by {md(item['updated_by'])}")
     lines += ["  " + " · ".join(meta), ""]
     if item["notes"]:
-        lines += ["  **Notes:**", "", *_quote(item["notes"], "  "), ""]
+        lines += ["  **Notes:**", "", *md_quote(item["notes"], "  "), ""]
     if item["justification"]:
-        lines += ["  **Not applicable because:**", "", *_quote(item["justification"], "  "), ""]
+        lines += ["  **Not applicable because:**", "", *md_quote(item["justification"], "  "), ""]
     lines += [f"  **Stale:** {md(reason)}" for reason in item["stale"]]
     for block in item["evidence"]:
-        lines += _block(block, "  ")
+        lines += md_block(block, "  ")
     return lines
 
 
@@ -139,7 +87,7 @@ def _stages(doc: dict[str, Any]) -> list[str]:
         lines += [f"Progress {percent(stage['progress'])} · gate **{'passes' if gate['passed'] else 'blocked'}**"
                   f"{signers}", ""]
         if gate["blockers"]:
-            lines += _block(blockers_table(gate["blockers"]), "")
+            lines += md_block(blockers_table(gate["blockers"]), "")
         for item in stage["items"]:
             lines += _item(item)
     return lines
@@ -149,7 +97,7 @@ def _signoffs(doc: dict[str, Any]) -> list[str]:
     lines = ["## Sign-offs", ""]
     if not doc["signoffs"]:
         return [*lines, "No sign-offs recorded.", ""]
-    return [*lines, *_table(["Stage", "Role", "Decision", "By", "At", "Comment", "State"], [
+    return [*lines, *md_table(["Stage", "Role", "Decision", "By", "At", "Comment", "State"], [
         [s["stage_title"], s["role"], s["decision"], s["user"], s["at"], s["comment"],
          signoff_state(s)]
         for s in doc["signoffs"]
@@ -165,7 +113,7 @@ def _notebook_detail(nb: dict[str, Any]) -> list[str]:
     error = nb["error"]
     if error:
         where = f", cell {error['cell']}" if error["cell"] else ""
-        lines += [f"Error ({md_or_dash(error['kind'])}{where}):", "", *_quote(error["message"], ""), ""]
+        lines += [f"Error ({md_or_dash(error['kind'])}{where}):", "", *md_quote(error["message"], ""), ""]
     for cell in nb["differing"]:
         lines += [f"- Cell {cell['cell']} ({md(cell['status'])}): {md_or_dash(cell['source'])}"]
         if cell["difference"]:
@@ -174,12 +122,12 @@ def _notebook_detail(nb: dict[str, Any]) -> list[str]:
             lines += [f"  Reason: {md(cell['reason'])}"]
         if cell.get("lint"):
             lines += [f"  Explained by the lint: {md(cell['lint'])}"]
-        lines += ["", "  Saved output:", "", *_quote(cell["expected"], "  "), "",
-                  "  Rerun output:", "", *_quote(cell["actual"], "  "), ""]
+        lines += ["", "  Saved output:", "", *md_quote(cell["expected"], "  "), "",
+                  "  Rerun output:", "", *md_quote(cell["actual"], "  "), ""]
     if nb["omitted"]:
         lines += [f"… and {nb['omitted']} more differing cells (see the JSON export)", ""]
     for block in nb["other"]:
-        lines += _block(block, "")
+        lines += md_block(block, "")
     return lines
 
 
@@ -189,7 +137,7 @@ def _reruns(doc: dict[str, Any]) -> list[str]:
     if not reruns["notebooks"]:
         return [*lines, "No notebooks are listed for rerun and no rerun was recorded.", ""]
     lines += ["The latest rerun of each notebook.", ""]
-    lines += _block(notebooks_table(reruns["notebooks"]), "")
+    lines += md_block(notebooks_table(reruns["notebooks"]), "")
     for nb in reruns["notebooks"]:
         if nb["run_id"]:
             lines += _notebook_detail(nb)
@@ -205,14 +153,14 @@ def _reruns(doc: dict[str, Any]) -> list[str]:
             if blocks:
                 lines += [f"**{title}**", ""]
                 for block in blocks:
-                    lines += _block(block, "")
+                    lines += md_block(block, "")
     return lines
 
 
 def _lint(doc: dict[str, Any]) -> list[str]:
     lines = ["## Reproducibility lint", "", "What the static lint finds in the notebooks now (nothing is run).", ""]
     for block in doc["lint"]["blocks"]:
-        lines += _block(block, "")
+        lines += md_block(block, "")
     return lines
 
 
@@ -225,7 +173,7 @@ def _audit(doc: dict[str, Any]) -> list[str]:
     lines = ["## Audit trail", "", state, ""]
     if audit["shown"] < audit["total"]:
         lines += [f"Showing the latest {audit['shown']} of {audit['total']} events.", ""]
-    return [*lines, *_block(audit_table(audit), "")]
+    return [*lines, *md_block(audit_table(audit), "")]
 
 
 def render_markdown(doc: dict[str, Any]) -> str:
@@ -238,11 +186,5 @@ def render_markdown(doc: dict[str, Any]) -> str:
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
-def block_lines(block: dict[str, Any], indent: str = "") -> list[str]:
-    """One display block as Markdown lines, escaped as everywhere in this export (used by the model card)."""
-    return _block(block, indent)
 
 
-def table_lines(columns: list[str], rows: list[list[Any]], indent: str = "") -> list[str]:
-    """A table of display strings as escaped Markdown lines (used by the model card)."""
-    return _table(columns, rows, indent)

@@ -21,7 +21,7 @@ from ..errors import MissingExtra
 from ..evidence import has_evidence
 from ..service import Lifecycle, Project
 from .blocks import MISSING, evidence_blocks, show
-from .markdown import block_lines, md, md_line, md_or_dash, table_lines
+from .writers import md, md_block, md_line, md_or_dash, md_table
 
 NEEDED = "[More Information Needed]"  # the Hub template's own marker for a field a person must fill
 MEDIA_TYPE = "text/markdown; charset=utf-8"
@@ -81,7 +81,7 @@ def _item_lines(checklist: _Checklist, spec: Any, state: ItemState) -> list[str]
     lines += [f"*Stale:* {md(reason)}" for reason in shown.get("stale", [])]
     lines += [""] if shown.get("stale") else []
     for block in shown.get("evidence") or evidence_blocks(spec.evidence, state.evidence, {}):
-        lines += block_lines(block, "")
+        lines += md_block(block, "")
     return lines
 
 
@@ -133,7 +133,7 @@ def _dataset_refs(checklist: _Checklist) -> dict[tuple[str, str], tuple[dict[str
 def _training_data(service: Lifecycle, project: Project, checklist: _Checklist) -> list[str]:
     lines = ["## Training data", ""]
     refs = _dataset_refs(checklist)
-    recorded = {(v.name, v.version): v for v in service.store.dataset_versions(project.id)}
+    recorded = {(v.name, v.version): v for v in service.dataset_versions(project.id)}
     if refs:
         rows = []
         for (name, _), (ref, cited) in sorted(refs.items()):
@@ -144,7 +144,7 @@ def _training_data(service: Lifecycle, project: Project, checklist: _Checklist) 
                          f"{v.recorded_at} by {v.recorded_by}" if v else None, ", ".join(cited)])
         lines += ["Dataset versions recorded in the checklist, with their sha256 fingerprints "
                   "(`jupyter lifecycle dataset verify` checks the data still matches).", ""]
-        lines += table_lines(["Dataset", "Version", "Fingerprint", "Path or source", "Rows × columns", "Recorded",
+        lines += md_table(["Dataset", "Version", "Fingerprint", "Path or source", "Rows × columns", "Recorded",
                               "Cited by"], [[show(cell) for cell in row] for row in rows])
     else:
         lines += _needed("dataset versions", checklist.by_kind("datasets"))
@@ -180,11 +180,11 @@ def _reproducibility(doc: Mapping[str, Any]) -> list[str]:
               f"**{md_or_dash(last['verdict'])}** ({md_or_dash(last['status'])}), requested by "
               f"{md_or_dash(last['requested_by'])}, finished {md_or_dash(last['finished_at'])}.", ""]
     rows = [[nb["path"], nb["verdict"], nb["run_id"]] for nb in doc["reruns"]["notebooks"]]
-    lines += table_lines(["Notebook", "Latest verdict", "Run"], rows)
+    lines += md_table(["Notebook", "Latest verdict", "Run"], rows)
     if last["environment"]:
         lines += ["### Environment", ""]
         for block in last["environment"]:
-            lines += block_lines(block, "")
+            lines += md_block(block, "")
     else:
         lines += [f"{NEEDED} (the last rerun recorded no environment)", ""]
     return lines
@@ -195,12 +195,12 @@ def _governance(doc: Mapping[str, Any]) -> list[str]:
     ready = doc["readiness"]
     lines += [f"Readiness: **{ready['status']}**, {ready['gates_passed']} of {ready['gates_total']} stage gates "
               "pass.", ""]
-    lines += table_lines(["Stage", "Gate", "Sign-offs required"], [
+    lines += md_table(["Stage", "Gate", "Sign-offs required"], [
         [s["title"], "passes" if s["gate"]["passed"] else "blocked", ", ".join(s["gate"]["signoffs"]) or MISSING]
         for s in doc["stages"]])
     lines += ["### Sign-offs", ""]
     if doc["signoffs"]:
-        lines += table_lines(["Stage", "Role", "Decision", "By", "At", "State", "Comment"], [
+        lines += md_table(["Stage", "Role", "Decision", "By", "At", "State", "Comment"], [
             [s["stage_title"], s["role"], s["decision"], s["user"], s["at"],
              "outdated" if s["outdated"] else "superseded" if s["superseded"] else "current", s["comment"]]
             for s in doc["signoffs"]])
@@ -294,7 +294,7 @@ def render_model_card(service: Lifecycle, project: Project, doc: Mapping[str, An
     (a malformed ``model-index``) fails here, not on the Hub.
     """
     hub = _hub()
-    checklist = _Checklist(project, service.store.items(project.id), doc)
+    checklist = _Checklist(project, service.items(project.id), doc)
     data = _card_data(hub, project, checklist, doc)
     body = "\n".join(_body(service, project, checklist, doc)).rstrip("\n") + "\n"
     content = f"---\n{data.to_yaml()}\n---\n\n{body}"

@@ -1,4 +1,4 @@
-"""The PDF dossier: the document model typeset by typst with ``templates/report.typ``.
+"""The PDF dossier: the document model typeset by typst with ``report.typ`` (next to this module).
 
 The data goes in as JSON through ``sys.inputs``; nothing is spliced into the
 markup. Only typst's embedded fonts are used and the PDF's dates come from the
@@ -13,13 +13,14 @@ from typing import Any
 
 import typst
 
-from ..templates import builtin_template_dir
 from .document import parse_timestamp
+
+TYPST_DIR = Path(__file__).resolve().parent  # report.typ, annex_iv.typ and the common.typ they share
 
 
 def report_template() -> Path:
     """The typst template of the dossier."""
-    return builtin_template_dir() / "report.typ"
+    return TYPST_DIR / "report.typ"
 
 
 def render_pdf(doc: dict[str, Any], template: Path | None = None) -> bytes:

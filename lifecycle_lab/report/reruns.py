@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..store import Store
 from .blocks import MISSING, Block, clip, data_blocks, fields, show, table
+
+if TYPE_CHECKING:
+    from ..service import Lifecycle
 
 MAX_OUTPUT = 1_000  # characters of each side of a differing cell shown in a report
 MAX_SOURCE = 120  # characters of a differing cell's source shown beside it
@@ -230,10 +232,10 @@ def _run(run: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def gather_reruns(store: Store, project_id: str, notebooks: list[str]) -> dict[str, Any]:
+def gather_reruns(service: Lifecycle, project_id: str, notebooks: list[str]) -> dict[str, Any]:
     """For each notebook (the manifest's ``notebooks`` and any ever rerun) its latest result, and those runs."""
-    latest = store.latest_notebook_runs(project_id)
-    runs = {run_id: store.get_run(run_id) for run_id in sorted(set(latest.values()))}
+    latest = service.latest_notebook_runs(project_id)
+    runs = {run_id: service.run_record(run_id) for run_id in sorted(set(latest.values()))}
     results = []
     for path in sorted(set(notebooks) | latest.keys()):
         if path not in latest:

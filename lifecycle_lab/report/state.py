@@ -8,17 +8,18 @@ readers of the file and is ignored on import.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ValidationError
-from ..store import Store
-from ..store.transfer import export_state
+
+if TYPE_CHECKING:
+    from ..service import Lifecycle
 
 FORMAT = "lifecycle-lab-export"
 FORMAT_VERSION = 1
 
 
-def state_document(store: Store, doc: dict[str, Any]) -> dict[str, Any]:
+def state_document(service: Lifecycle, doc: dict[str, Any]) -> dict[str, Any]:
     """The JSON export of the project a gathered report ``doc`` describes."""
     return {
         "format": FORMAT,
@@ -36,7 +37,7 @@ def state_document(store: Store, doc: dict[str, Any]) -> dict[str, Any]:
                                                    "message")},
             "lint": {k: v for k, v in doc["lint"].items() if k != "blocks"},
         },
-        "state": export_state(store, doc["project"]["id"]),
+        "state": service.export_state(doc["project"]["id"]),
     }
 
 

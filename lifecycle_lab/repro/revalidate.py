@@ -17,7 +17,7 @@ from ..clock import parse_utc
 from ..errors import LifecycleError, NotFound, ValidationError
 from ..revalidation import RevalidationStatus
 from ..service import Lifecycle, Project
-from .runs import RunService
+from ..service.runs import RunService
 from .summary import passed
 
 
@@ -75,7 +75,7 @@ def candidate(lifecycle: Lifecycle, project: Project, today: dt.date) -> Candida
 def known_projects(lifecycle: Lifecycle, today: dt.date) -> list[Candidate]:
     """Every project the store knows, opened from the folder it was last seen in (or why it cannot be)."""
     found = []
-    for record in lifecycle.store.list_projects():
+    for record in lifecycle.list_projects():
         try:
             found.append(candidate(lifecycle, lifecycle.project(record.id), today))
         except LifecycleError as exc:  # the folder moved, the manifest is broken, the template is gone
@@ -100,7 +100,7 @@ def select(candidates: Sequence[Candidate], *, due_only: bool, scheduled_only: b
 
 def refresh_datasets(lifecycle: Lifecycle, project: Project, names: Sequence[str], *, actor: str) -> None:
     """Record the current data of each named dataset as its next version (the revalidation's fresh data)."""
-    latest = {version.name: version for version in lifecycle.store.latest_datasets(project.id)}
+    latest = {version.name: version for version in lifecycle.latest_datasets(project.id)}
     for name in names:
         if name not in latest:
             registered = ", ".join(sorted(latest)) or "none"

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..service.runs import PASSING, is_bad_input
 from .reasons import merge_reason_counts
-from .runs import PASSING, is_bad_input
 
 MAX_CELLS_SHOWN = 5
 

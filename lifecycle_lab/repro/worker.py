@@ -1,6 +1,6 @@
 """The rerun worker process: ``python -m lifecycle_lab.repro.worker RUN_ID [--slots N] [--executor E]``.
 
-Spawned by :class:`~lifecycle_lab.repro.runs.RunService` as the leader of its
+Spawned by :class:`~lifecycle_lab.service.runs.RunService` as the leader of its
 own session, with the store's URL and the run id in its environment, it
 coordinates one run: it waits for a free slot on this host (local executor),
 reads and checks each notebook, has its executor observe the environment and
@@ -25,20 +25,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..config import DB_URL_ENV, make_service
 from ..domain import ItemChange
 from ..errors import ValidationError
 from ..fingerprint import notebook_content_hash
 from ..project import DEFAULT_RERUN
 from ..service import DatasetCheck, Lifecycle, Project
-from ..store import open_store
-from ..store.url import DB_URL_ENV
+from ..service.runs import INPUT_ERROR, PASSING, close_run, executed_notebook_path, is_bad_input, overall_verdict
 from .compare import Tolerance, compare_notebooks
 from .environment import changed_versions, diff_environments, language_change
 from .executors import EXECUTORS, Executor, ExecutorChoice, NotebookJob, make_executor
 from .executors.local import LocalExecutor
 from .processes import Containment, this_host
 from .runner import Prepared, RunAbandoned, kill_live_kernels, prepare
-from .runs import INPUT_ERROR, PASSING, close_run, executed_notebook_path, is_bad_input, overall_verdict
 from .sanitize import Sanitizer, sanitizer_chain
 
 SLOT_POLL_S = 0.5
@@ -57,14 +56,14 @@ class _Progress:
     """
 
     def __init__(self, lifecycle: Lifecycle, run_id: str, position: int, total: int) -> None:
-        self.store, self.run_id, self.position, self.total = lifecycle.store, run_id, position, total
+        self.lifecycle, self.run_id, self.position, self.total = lifecycle, run_id, position, total
         self._last = 0.0
 
     def __call__(self, done: int) -> None:
         now = time.monotonic()
         if now - self._last >= PROGRESS_EVERY_S or done >= self.total:
             self._last = now
-            if not self.store.update_run_notebook(self.run_id, self.position, cells_done=done):
+            if not self.lifecycle.update_run_notebook(self.run_id, self.position, cells_done=done):
                 raise RunAbandoned(f"run {self.run_id} was closed while it ran")
 
 
@@ -99,12 +98,11 @@ class Worker:
     def __init__(self, lifecycle: Lifecycle, run_id: str, slots: int, containment: Containment,
                  executor: Executor | None = None) -> None:
         self.lifecycle = lifecycle
-        self.store = lifecycle.store
         self.run_id = run_id
         self.slots = slots
         self.containment = containment  # swept after each notebook: nothing it started outlives it
         self.changed_packages: dict[str, tuple[str | None, str | None]] = {}
-        self.executor = executor or LocalExecutor(cache=lifecycle.store)
+        self.executor = executor or LocalExecutor(cache=lifecycle.hash_cache)
 
     def claim_slot(self) -> bool:
         """Wait until the run may start; False when it was closed (cancelled) while queued.
@@ -113,7 +111,7 @@ class Worker:
         """
         limit = self.slots if self.executor.name == "local" else CLUSTER_SLOTS
         while True:
-            status = self.store.claim_run(self.run_id, limit=limit, host=this_host(), at=self.lifecycle.clock())
+            status = self.lifecycle.claim_run(self.run_id, limit=limit, host=this_host())
             if status == "running":
                 return True
             if status != "queued":
@@ -124,7 +122,7 @@ class Worker:
         """Claim a slot and execute the run; the closed run (None when it was closed before it could start)."""
         if not self.claim_slot():
             return None
-        run = self.store.get_run(self.run_id)
+        run = self.lifecycle.run_record(self.run_id)
         project = self.lifecycle.project(run["project_id"])
         settings = Settings.from_options(run["options"])
         prepared = {nb["position"]: self._prepare(project, nb, settings) for nb in run["notebooks"]}
@@ -143,25 +141,26 @@ class Worker:
             prepared = prepare(project.directory / nb["path"], parameters=settings.parameters, kernel=settings.kernel,
                                display=nb["path"])
         except ValidationError as exc:
-            self.store.update_run_notebook(
+            self.lifecycle.update_run_notebook(
                 self.run_id, nb["position"], status="failed", verdict="failed", finished_at=self.lifecycle.clock(),
                 error={"kind": INPUT_ERROR, "message": str(exc)},
             )
             return None
-        self.store.update_run_notebook(self.run_id, nb["position"], kernel=prepared.kernel, cells_total=prepared.cells,
-                                       sha256=notebook_content_hash(prepared.saved), executor=self.executor.name)
+        self.lifecycle.update_run_notebook(self.run_id, nb["position"], kernel=prepared.kernel,
+                                           cells_total=prepared.cells, sha256=notebook_content_hash(prepared.saved),
+                                           executor=self.executor.name)
         return prepared
 
     def _observe(self, project: Project, run: dict[str, Any], prepared: Sequence[Prepared]) -> list[DatasetCheck]:
         """Record the environment and data checks, taken where the notebooks execute; the checks."""
-        versions = self.store.latest_datasets(project.id)
+        versions = self.lifecycle.latest_datasets(project.id)
         seen = self.executor.observe(project.directory, {p.kernel: p.kernel_spec for p in prepared},
                                      {v.name: str(project.directory / v.path) for v in versions})
         checks = [DatasetCheck(v, seen.datasets.get(v.name)) for v in versions]
-        previous = self.store.previous_environment(run)
+        previous = self.lifecycle.previous_environment(run)
         diff = ({"against": previous[0], "changes": diff_environments(previous[1], seen.environment)}
                 if previous else None)
-        self.store.update_run(self.run_id, environment=seen.environment, environment_diff=diff,
+        self.lifecycle.update_run(self.run_id, environment=seen.environment, environment_diff=diff,
                               data_checks=[c.to_json() for c in checks])
         self.changed_packages = changed_versions(diff)
         return checks
@@ -177,15 +176,15 @@ class Worker:
             sha256=notebook_content_hash(prepared.saved), output_path=str(output),
             second_output_path=str(second_output) if twice else None, parameters=settings.parameters,
             kernel=settings.kernel, timeout=settings.timeout, cell_timeout=settings.cell_timeout,
-            kernel_env=NotebookJob.environment(self.run_id) | {DB_URL_ENV: self.store.url},
+            kernel_env=NotebookJob.environment(self.run_id) | {DB_URL_ENV: self.lifecycle.store_url},
         )
         total = prepared.cells * job.passes
         progress = _Progress(self.lifecycle, self.run_id, position, total)
-        self.store.update_run_notebook(self.run_id, position, status="running", started_at=self.lifecycle.clock(),
+        self.lifecycle.update_run_notebook(self.run_id, position, status="running", started_at=self.lifecycle.clock(),
                                        cells_total=total, output_path=_relative(output, project))
 
         def started(worker: str, attempt: int) -> None:
-            if not self.store.update_run_notebook(self.run_id, position, worker=worker, attempts=attempt):
+            if not self.lifecycle.update_run_notebook(self.run_id, position, worker=worker, attempts=attempt):
                 raise RunAbandoned(f"run {self.run_id} was closed while it ran")
 
         try:
@@ -212,11 +211,11 @@ class Worker:
             if twice:
                 diffs["other_path"] = _relative(second_output, project)
             fields.update(verdict=comparison.verdict, diffs=diffs, cells_done=total)
-        self.store.update_run_notebook(self.run_id, position, **fields)
+        self.lifecycle.update_run_notebook(self.run_id, position, **fields)
 
     def _finish(self, project: Project, run: dict[str, Any], checks: list[DatasetCheck]) -> dict[str, Any]:
         """Close the run and, when it finished, make it the evidence of the ``rerun`` items: one transaction."""
-        notebooks = self.store.get_run(self.run_id)["notebooks"]
+        notebooks = self.lifecycle.run_record(self.run_id)["notebooks"]
         verdict = overall_verdict([nb["verdict"] for nb in notebooks]) or "failed"
         bad_input = [nb["error"]["message"] for nb in notebooks if is_bad_input(nb)]
         problems = [f"{nb['path']}: {nb['error']['message']}" for nb in notebooks
@@ -227,8 +226,9 @@ class Worker:
         evidence = {} if bad_input else self._evidence_changes(project, notebooks, checks, verdict=verdict,
                                                                 actor=actor, at=at)
         before = self.lifecycle.notifications.watch(project)
-        closed = self.store.finish_run(self.run_id, actor=actor, at=at, status="failed" if bad_input else "finished",
-                                       verdict=verdict, error=error, item_changes=evidence)
+        closed = self.lifecycle.finish_run(self.run_id, actor=actor, at=at,
+                                           status="failed" if bad_input else "finished",
+                                           verdict=verdict, error=error, item_changes=evidence)
         self.lifecycle.notifications.changed(project, before, actor=actor)
         return closed
 
@@ -289,16 +289,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     global _CONTAINMENT, _EXECUTOR
     containment = _CONTAINMENT = Containment(args.run_id).start()
     signal.signal(signal.SIGTERM, _on_terminate)
-    lifecycle = Lifecycle(open_store())
+    lifecycle = make_service()  # the settings the spawning service put in this process's environment
     try:
-        _EXECUTOR = make_executor(ExecutorChoice(args.executor, args.scheduler), cache=lifecycle.store)
+        _EXECUTOR = make_executor(ExecutorChoice(args.executor, args.scheduler), cache=lifecycle.hash_cache)
         closed = Worker(lifecycle, args.run_id, max(1, args.slots), containment, _EXECUTOR).run()
     except Exception as exc:  # a bug or a vanished project must still close the run, never leave it 'running'
         traceback.print_exc()
         if _EXECUTOR is not None:
             _EXECUTOR.abort()
         kill_live_kernels()
-        run = lifecycle.store.get_run(args.run_id)
+        run = lifecycle.run_record(args.run_id)
         close_run(lifecycle, args.run_id, "failed", "failed", f"the rerun worker failed: {exc}",
                   actor=run["requested_by"])
         return 1

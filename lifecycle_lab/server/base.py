@@ -21,8 +21,7 @@ from tornado import web
 from ..errors import Conflict, LifecycleError, MissingExtra, NotFound, ValidationError
 from ..identity import NAME_HEADER, Person, chosen_name, server_person
 from ..policy import PolicyRefused
-from ..service import Lifecycle, Project
-from ..store import ProjectRecord
+from ..service import Lifecycle, Project, ProjectRecord
 from .bodies import parse_json_object
 from .paths import ServerRoot, refuse_control_characters
 
@@ -121,7 +120,7 @@ class LifecycleHandler(ExtensionHandlerMixin, APIHandler):
 
     def project_record(self, project_id: str) -> ProjectRecord:
         """The project's store record, without reading its files; NotFound as :meth:`project` (blocking)."""
-        record = self.service.store.get_project(project_id)
+        record = self.service.project_record(project_id)
         self.root.project_path(project_id, record.path)
         return record
 

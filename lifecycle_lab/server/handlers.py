@@ -17,7 +17,6 @@ from tornado import web
 from ..errors import Conflict, NotFound, ValidationError
 from ..project import MANIFEST
 from ..service import Project, template_json
-from ..verification import anchor_status, verify_audit
 from .base import PROJECT_ID, LifecycleHandler
 
 MAX_EVENTS = 1000
@@ -143,7 +142,7 @@ class ItemHandler(LifecycleHandler):
         def read() -> dict[str, Any]:
             project = self.project(project_id)
             key = project.template.item(f"{stage}/{item}").key
-            return self.service.store.item(project.id, key).to_json()
+            return self.service.item(project.id, key).to_json()
 
         state = await self.call(read)
         self.write_json(state, etag=f'"{state["version"]}"')
@@ -204,7 +203,7 @@ class GatesHandler(LifecycleHandler):
         def evaluate() -> dict[str, Any]:
             project = self.project(project_id)
             gates = self.service.gates(project, stage)
-            anchor = anchor_status(self.service.store, project_id, project.directory)  # shown, not a blocker
+            anchor = self.service.anchor_status(project_id, project.directory)  # shown, not a blocker
             return {"ready": all(g.passed for g in gates), "gates": [g.to_json() for g in gates],
                     "anchor": anchor.to_json()}
 
@@ -217,7 +216,7 @@ class ChangesHandler(LifecycleHandler):
     def events_after(self, project_id: str, since: int, limit: int) -> dict[str, Any]:
         """``{"seq": head, "events": [...]}`` (blocking); reads the store only, no project files."""
         self.project_record(project_id)
-        events, seq = self.service.store.changes(project_id, since, limit)
+        events, seq = self.service.changes(project_id, since, limit)
         return {"seq": seq, "events": [e.to_json() for e in events]}
 
     @web.authenticated
@@ -244,10 +243,10 @@ class AuditHandler(ChangesHandler):
             log = self.events_after(project_id, since, limit)
             directory = Path(self.project_record(project_id).path)
             if verify:
-                verification = verify_audit(self.service.store, project_id, directory)
+                verification = self.service.verify_audit(project_id, directory)
                 log["chain"] = verification.chain.to_json()
                 log["verification"] = verification.to_json()
-            log["anchor"] = anchor_status(self.service.store, project_id, directory).to_json()
+            log["anchor"] = self.service.anchor_status(project_id, directory).to_json()
             return log
 
         self.write_json(await self.call(read))

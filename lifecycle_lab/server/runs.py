@@ -19,8 +19,8 @@ from tornado import web
 
 from ..errors import Conflict, NotFound, ValidationError
 from ..repro.notebooks import read_notebook
-from ..repro.runs import RunService, executed_notebook
 from ..service import Project
+from ..service.runs import RunService, executed_notebook
 from .base import PROJECT_ID, LifecycleHandler
 
 DEFAULT_RUNS = 50

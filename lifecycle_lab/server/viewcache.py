@@ -23,7 +23,7 @@ from pathlib import Path
 from .. import domain as cl
 from ..project import MANIFEST
 from ..service import Lifecycle, Project, Snapshot
-from ..verification import AnchorStatus, anchor_status
+from ..verification import AnchorStatus
 from .paths import ServerRoot
 
 MAX_ENTRIES = 128
@@ -67,8 +67,7 @@ class ViewCache:
 
     def render(self, project_id: str) -> RenderedView:
         """The project's current view (blocking: call it on a worker thread); NotFound outside the root."""
-        store = self.service.store
-        seq = store.last_seq(project_id)
+        seq = self.service.last_seq(project_id)
         today = self.service.today()
         with self._lock:
             entry = self._entries.get(project_id)
@@ -109,7 +108,7 @@ class ViewCache:
 
     def _anchor(self, project: Project, seq: int) -> AnchorStatus:
         # An anchor appends no event, so the audit head alone does not tell that the anchor state changed.
-        return anchor_status(self.service.store, project.id, project.directory, head=seq)
+        return self.service.anchor_status(project.id, project.directory, head=seq)
 
     def _observe(self, project: Project, snapshot: Snapshot) -> cl.Observations:
         # The audit head is unchanged, so the recorded states are too: only the files need a new look.

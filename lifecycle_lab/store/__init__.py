@@ -1,8 +1,7 @@
-"""Persistence: SQLAlchemy tables, Alembic migrations, the hash-chained audit log."""
+"""Persistence: SQLAlchemy tables, Alembic migrations, the hash-chained audit log (private to the service)."""
 
 from .audit import AuditEvent, ChainCheck
 from .datasets import DatasetVersion
-from .store import ProjectRecord, Store, open_store
-from .url import resolve_db_url
+from .store import ProjectRecord, Store
 
-__all__ = ["AuditEvent", "ChainCheck", "DatasetVersion", "ProjectRecord", "Store", "open_store", "resolve_db_url"]
+__all__ = ["AuditEvent", "ChainCheck", "DatasetVersion", "ProjectRecord", "Store"]

@@ -1,18 +1,16 @@
-"""Which audit key to use: explicit → ``LIFECYCLE_LAB_AUDIT_KEY`` → ``LIFECYCLE_LAB_AUDIT_KEY_FILE`` →
-``LifecycleLabApp.audit_key_file`` in the Jupyter config → none (an unkeyed chain).
+"""Reading the audit key: from its text or from a key file, refusing a short one with a clear message.
 
-The server, the CLI, widgets in a kernel and rerun workers resolve it this one way, as they do the
-database URL, so every writer of a keyed chain keys its events with the same secret.
+Which key applies is a setting (``audit_key``, ``audit_key_file``; ``$LIFECYCLE_LAB_AUDIT_KEY``,
+``$LIFECYCLE_LAB_AUDIT_KEY_FILE``) resolved by :mod:`lifecycle_lab.config` like every other, so the server, the
+CLI, widgets in a kernel and rerun workers key their events with the same secret.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from ..errors import ValidationError
 from .audit import MIN_KEY_BYTES, AuditKey
-from .url import configured_setting
 
 KEY_ENV = "LIFECYCLE_LAB_AUDIT_KEY"
 KEY_FILE_ENV = "LIFECYCLE_LAB_AUDIT_KEY_FILE"
@@ -36,12 +34,6 @@ def read_key_file(path: str | Path) -> AuditKey:
     return _key(secret.removesuffix(b"\n").removesuffix(b"\r"), f"file {path}")
 
 
-def resolve_audit_key(explicit: AuditKey | None = None) -> AuditKey | None:
-    """The audit key by the resolution order above; None when none is configured."""
-    if explicit is not None:
-        return explicit
-    text = os.environ.get(KEY_ENV)
-    if text:
-        return _key(text.encode(), f"${KEY_ENV}")
-    path = os.environ.get(KEY_FILE_ENV) or configured_setting("audit_key_file")
-    return read_key_file(path) if path else None
+def key_from_text(text: str, where: str) -> AuditKey:
+    """The key given as text (its UTF-8 bytes); ValidationError naming ``where`` when it is too short."""
+    return _key(text.encode(), where)

@@ -1,4 +1,5 @@
-"""Opening a database URL with one-line answers for what a user gets wrong: no store there, no driver, a bad URL.
+"""Opening a database URL: the engine (SQLite in WAL mode, PostgreSQL READ COMMITTED), with one-line answers
+for what a user gets wrong: no store there, no driver, a bad URL.
 
 Read-only commands must not create a database as a side effect of looking, and a
 missing driver is a missing install step (the ``postgres`` extra), not a traceback.
@@ -6,12 +7,14 @@ missing driver is a missing install step (the ``postgres`` extra), not a traceba
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from ..errors import LifecycleError, NotFound
@@ -71,3 +74,45 @@ def connect_engine(url: str, **options: Any) -> Engine:
                else f"install it, or use {SUPPORTED}")
         raise MissingDriver(f"{display_url(url)} needs the database driver {module!r}, which is not installed: "
                             f"{fix}") from None
+
+
+BUSY_TIMEOUT_S = 60  # seconds a writer waits for the lock before failing
+
+
+def lock_key(project_id: str) -> int:
+    """A signed 64-bit advisory-lock key for a project."""
+    return int.from_bytes(hashlib.sha256(project_id.encode()).digest()[:8], "big", signed=True)
+
+
+def make_engine(url: str, *, create: bool = True) -> Engine:
+    """The engine of a store URL: SQLite in WAL mode with ``BEGIN IMMEDIATE`` writes, PostgreSQL READ COMMITTED.
+
+    ``create=False``: StoreNotFound for an SQLite file that holds no store (nothing is created).
+    """
+    if url.startswith("sqlite"):
+        database = sa.engine.make_url(url).database
+        if database and database != ":memory:":
+            if not create and not is_sqlite_store(Path(database).expanduser()):
+                raise StoreNotFound(url)
+            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        engine = connect_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S, "check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+            dbapi_connection.isolation_level = None  # we issue BEGIN ourselves, below
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(conn: Connection) -> None:
+            write = conn.get_execution_options().get("lifecycle_write")
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+        return engine
+    # READ COMMITTED whatever the database's default: a writer must see the commit of the writer whose lock it
+    # waited for (each statement a fresh snapshot), or it would append after a stale audit head.
+    return connect_engine(url, pool_pre_ping=True, isolation_level="READ COMMITTED")

@@ -5,29 +5,26 @@ the project's write lock first (``BEGIN IMMEDIATE`` on SQLite, a transaction
 advisory lock on PostgreSQL), so version checks hold across processes and the
 audit chain never forks.
 
-This module holds the engine, transactions, migrations on open, the audit
-chain, projects, items and sign-offs; :class:`Store` mixes in datasets
-(``datasets.py``) and runs (``runs.py``).
+This module holds transactions, migrations on open, the audit chain, projects
+and items; :class:`Store` mixes in sign-offs (``signoffs.py``), datasets
+(``datasets.py``), runs (``runs.py``), checkpoints and notices; the engine is
+made in ``opening.py``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import event
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from ..domain import ItemChange, ItemState, Signoff, canonical_json
+from ..domain import ItemChange, ItemState, canonical_json
 from ..errors import Conflict, LifecycleError, NotFound
 from . import tables as t
 from .audit import GENESIS, KEY_ENV_HINT, KEYED_PREFIX, AuditEvent, AuditKey, chain_hash, decode, payload_text
@@ -36,10 +33,10 @@ from .columns import check_values
 from .datasets import DatasetRecords
 from .migrate import HEAD_REVISION, current_revision, known_revisions, upgrade
 from .notices import NoticeRecords
-from .opening import StoreNotFound, connect_engine, display_url, is_sqlite_store
+from .opening import StoreNotFound, display_url, lock_key, make_engine
 from .runs import RunRecords
+from .signoffs import SignoffRecords
 
-BUSY_TIMEOUT_S = 60
 _MIGRATION_LOCK = 0x6C69666563796C65  # "lifecycle"
 
 
@@ -58,41 +55,6 @@ class ProjectRecord:
     def to_json(self) -> dict[str, str]:
         """As JSON."""
         return dict(self.__dict__)
-
-
-def _lock_key(project_id: str) -> int:
-    """A signed 64-bit advisory-lock key for a project."""
-    return int.from_bytes(hashlib.sha256(project_id.encode()).digest()[:8], "big", signed=True)
-
-
-def _make_engine(url: str, *, create: bool = True) -> Engine:
-    if url.startswith("sqlite"):
-        database = sa.engine.make_url(url).database
-        if database and database != ":memory:":
-            if not create and not is_sqlite_store(Path(database).expanduser()):
-                raise StoreNotFound(url)
-            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        engine = connect_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S, "check_same_thread": False})
-
-        @event.listens_for(engine, "connect")
-        def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-            dbapi_connection.isolation_level = None  # we issue BEGIN ourselves, below
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
-            cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.close()
-
-        @event.listens_for(engine, "begin")
-        def _on_begin(conn: Connection) -> None:
-            write = conn.get_execution_options().get("lifecycle_write")
-            conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
-
-        return engine
-    # READ COMMITTED whatever the database's default: a writer must see the commit of the writer whose lock it
-    # waited for (each statement a fresh snapshot), or it would append after a stale audit head.
-    return connect_engine(url, pool_pre_ping=True, isolation_level="READ COMMITTED")
 
 
 def _item_from_row(row: Any) -> ItemState:
@@ -142,7 +104,7 @@ def _event_from_row(row: Any) -> AuditEvent:
     )
 
 
-class Store(DatasetRecords, RunRecords, CheckpointRecords, NoticeRecords):
+class Store(SignoffRecords, DatasetRecords, RunRecords, CheckpointRecords, NoticeRecords):
     """Persistence for projects, item states, sign-offs, the audit chain, datasets and runs.
 
     With ``audit_key`` every new audit event is keyed (an HMAC, see ``audit.py``).
@@ -155,7 +117,7 @@ class Store(DatasetRecords, RunRecords, CheckpointRecords, NoticeRecords):
         """
         self.url = url
         self.audit_key = audit_key
-        self.engine = _make_engine(url, create=create)
+        self.engine = make_engine(url, create=create)
         self.dialect = self.engine.dialect.name
         if not create:
             with self._read() as conn:
@@ -195,7 +157,7 @@ class Store(DatasetRecords, RunRecords, CheckpointRecords, NoticeRecords):
         """A write transaction holding the project's lock (the whole database on SQLite)."""
         with self.engine.connect().execution_options(lifecycle_write=True) as conn, conn.begin():
             if self.dialect == "postgresql" and project_id is not None:
-                conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _lock_key(project_id)})
+                conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": lock_key(project_id)})
             yield conn
 
     def _migrate(self) -> None:
@@ -413,78 +375,3 @@ class Store(DatasetRecords, RunRecords, CheckpointRecords, NoticeRecords):
         self._append(conn, project_id, actor=actor, at=at, action=action, target=key,
                      before=current.to_json() if recorded else None, after=new.to_json())
         return new
-
-    # --- sign-offs -------------------------------------------------------------------------
-
-    def signoffs(self, project_id: str) -> list[Signoff]:
-        """Every sign-off of the project, oldest first."""
-        with self._read() as conn:
-            return self._signoffs(conn, project_id)
-
-    def _signoffs(self, conn: Connection, project_id: str) -> list[Signoff]:
-        rows = conn.execute(
-            sa.select(t.signoffs).where(t.signoffs.c.project_id == project_id).order_by(t.signoffs.c.id)
-        )
-        return [
-            Signoff(id=r.id, stage=r.stage, role=r.role, decision=r.decision, comment=r.comment,
-                    user=r.user_name, at=r.at, snapshot=r.snapshot)
-            for r in rows
-        ]
-
-    def add_signoff(
-        self, project_id: str, make: Callable[[dict[str, ItemState]], Signoff], *, actor: str, at: str
-    ) -> Signoff:
-        """Record the sign-off ``make`` builds from the item states read under the lock."""
-        with self._write(project_id) as conn:
-            self._project_row(conn, project_id)
-            signoff = make(self._items(conn, project_id))
-            values = check_values(t.signoffs, {
-                "stage": signoff.stage, "role": signoff.role, "decision": signoff.decision, "comment": signoff.comment,
-                "user_name": signoff.user, "at": signoff.at, "snapshot": signoff.snapshot,
-            })
-            result = conn.execute(t.signoffs.insert().values(project_id=project_id, **values))
-            signoff = Signoff(**{**signoff.to_json(), "id": result.inserted_primary_key[0]})
-            self._append(conn, project_id, actor=actor, at=at, action="signoff", target=signoff.stage,
-                         before=None, after=signoff.to_json())
-        return signoff
-
-    def stage_editors(self, project_id: str, stage: str, role: str, keys: list[str]) -> set[str]:
-        """Who changed any item in ``keys`` since ``role``'s latest approval of ``stage`` (ever, if none)."""
-        ev = t.audit_events
-        with self._read() as conn:
-            approvals = conn.execute(
-                sa.select(ev.c.seq, ev.c.after)
-                .where(ev.c.project_id == project_id, ev.c.action == "signoff", ev.c.target == stage)
-                .order_by(ev.c.seq.desc())
-            )
-            since = next((row.seq for row in approvals
-                          if isinstance(after := decode(row.after), dict) and after.get("role") == role
-                          and after.get("decision") == "approve"), 0)
-            rows = conn.execute(
-                sa.select(ev.c.actor).distinct()
-                .where(ev.c.project_id == project_id, ev.c.seq > since, ev.c.target.in_(keys),
-                       ev.c.action.like("item.%"))
-            )
-            return {row.actor for row in rows}
-
-
-_OPEN: dict[tuple[str, AuditKey | None], Store] = {}
-_OPEN_LOCK = threading.Lock()
-
-
-def open_store(url: str | None = None, audit_key: AuditKey | None = None, *, create: bool = True) -> Store:
-    """The process-wide Store for ``url`` and ``audit_key`` (both resolved by the usual order), opened and
-    migrated once.
-
-    ``create=False`` (read-only commands): StoreNotFound rather than creating a database that does not exist.
-    """
-    from .keys import resolve_audit_key
-    from .url import resolve_db_url
-
-    resolved = resolve_db_url(url)
-    key = audit_key or resolve_audit_key()
-    with _OPEN_LOCK:
-        store = _OPEN.get((resolved, key))
-        if store is None:
-            store = _OPEN[(resolved, key)] = Store(resolved, key, create=create)
-        return store

@@ -1,8 +1,9 @@
 """Where a notebook widget works: the project found from the kernel's folder, the store, the user, rerun mode.
 
-No server is involved: the store is opened directly with ``open_store()`` (explicit
-→ ``LIFECYCLE_LAB_DB_URL`` → ``LifecycleLabApp.db_url`` → default SQLite), the
-same resolution the CLI and the server use. Every write a widget makes goes
+No server is involved: the service is built with :func:`~lifecycle_lab.config.make_service`
+from the settings resolved as the CLI and the server resolve them (explicit → environment →
+``LifecycleLabApp`` in the Jupyter config → default), so a kernel opens the same store with the
+same templates. Every write a widget makes goes
 through :class:`Context`, which refuses all writes during a reproducibility
 rerun (``LIFECYCLE_LAB_RERUN=1``).
 """
@@ -15,17 +16,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..config import make_service
 from ..domain import ItemSpec, ItemState, Summary, canonical_json
 from ..errors import Conflict, LifecycleError, NotFound
 from ..fingerprint import Fingerprint, content_hash, fingerprint
 from ..identity import current_user
 from ..project import find_project_dir, read_manifest
-from ..service import DatasetCheck, Lifecycle, Project
-from ..store import DatasetVersion, ProjectRecord, open_store
-from ..templates import TemplateRegistry, template_search_path
+from ..service import DatasetCheck, DatasetVersion, Lifecycle, Project, ProjectRecord
 
 RERUN_ENV = "LIFECYCLE_LAB_RERUN"
-_REGISTRIES: dict[tuple[Path, ...], TemplateRegistry] = {}  # per search path; each reloads a template it sees change
 
 
 class NoProject(NotFound):
@@ -85,7 +84,7 @@ class Context:
         """The recorded state of an item (a fresh ``todo`` when nothing is recorded)."""
         if not self.registered:
             return ItemState(key=key)
-        return self.service.store.item(self.project.id, key)
+        return self.service.item(self.project.id, key)
 
     def ensure_versions(self, expected: Mapping[str, int]) -> None:
         """Conflict (carrying the current state) when an item moved past the version a form was based on."""
@@ -130,7 +129,7 @@ class Context:
         checks = None
         if self.rerun:
             checks = [DatasetCheck(version, self._hash_now(version.path))
-                      for version in self.service.store.latest_datasets(self.project.id)]
+                      for version in self.service.latest_datasets(self.project.id)]
         return self.service.summary(self.project, datasets=checks)
 
     def _hash_now(self, path: str) -> str | None:
@@ -143,14 +142,14 @@ class Context:
         """Every recorded version of dataset ``name``, newest first."""
         if not self.registered:
             return []
-        return self.service.store.dataset_versions(self.project.id, name)
+        return self.service.dataset_versions(self.project.id, name)
 
 
 def _read_only_project(service: Lifecycle, directory: Path) -> tuple[Project, bool]:
     """The project in ``directory`` as the store knows it, registering nothing; and whether the store knows it."""
     manifest = read_manifest(directory)
     template = service.templates.get(manifest.template)
-    found = service.store.find_project(manifest.id)
+    found = service.find_project_record(manifest.id)
     record = found or ProjectRecord(id=manifest.id, name=manifest.name, template=template.id,
                                     template_version=template.version, path=str(manifest.directory), created_at="",
                                     created_by="")
@@ -173,9 +172,7 @@ def open_context(start: str | Path | None = None) -> Context:
             "then run this cell again."
         ) from None
     user = current_user()
-    search = tuple(template_search_path())
-    registry = _REGISTRIES.setdefault(search, TemplateRegistry(search))
-    service = Lifecycle(open_store(), registry)
+    service = make_service()
     if in_rerun():
         project, registered = _read_only_project(service, directory)
         return Context(service=service, project=project, user=user, rerun=True, registered=registered)

@@ -15,7 +15,7 @@ from pathlib import Path
 import ipywidgets as widgets
 
 from ..fingerprint import Fingerprint
-from ..store import DatasetVersion
+from ..service import DatasetVersion
 from .context import Context, open_context
 from .form import EXPECTED_ERRORS, LEFT, Form, Notice, error_text, rendered, short_error
 

@@ -1,6 +1,6 @@
 """``ll.evaluate(y_true, y_pred, segments=…)``: a metric by segment with bootstrap CIs and calibration, recorded.
 
-The numbers come from :mod:`lifecycle_lab.metrics`. The first evaluation is
+The numbers come from :mod:`lifecycle_lab.widgets.metrics`. The first evaluation is
 recorded as ``metrics`` evidence on the segment-performance item (and, for
 binary probabilities, the calibration item); different results already
 recorded are replaced only after a click. During a rerun nothing is recorded.
@@ -17,10 +17,10 @@ import ipywidgets as widgets
 import pandas as pd
 
 from ..domain import ItemState
-from ..metrics import Evaluation
-from ..metrics import evaluate as compute
 from .context import Context, open_context, same_evidence
 from .form import EXPECTED_ERRORS, Form, Notice, error_text, recorded_line, rendered
+from .metrics import Evaluation
+from .metrics import evaluate as compute
 
 SEGMENT_KEY = "validation/segment-performance"
 CALIBRATION_KEY = "validation/calibration"

@@ -49,7 +49,7 @@ function ProjectPanel(props: {
         </button>
       </div>
       <RerunPanel model={model} project={view.project} actions={actions} trans={trans} />
-      <LintSection actions={actions} run={model.currentRun} trans={trans} />
+      <LintSection actions={actions} run={model.comparedRun} trans={trans} />
       <FilterBar model={model} trans={trans} />
       <div className="jp-LifecycleLab-stages">
         {view.template.stages.map(stage => (

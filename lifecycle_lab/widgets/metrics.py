@@ -21,14 +21,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import ValidationError
+from ..errors import ValidationError
+from .metric_inputs import is_binary, predictions, segment_codes
 
 LABEL_METRICS: tuple[str, ...] = ("accuracy", "precision", "recall", "f1")
 PROBABILITY_METRICS: tuple[str, ...] = ("brier",)
 METRICS: tuple[str, ...] = LABEL_METRICS + PROBABILITY_METRICS
 ECE = "expected_calibration_error"
 OVERALL = "overall"
-MISSING_SEGMENT = "(missing)"
 MAX_BOOT = 100_000
 _CHUNK_CELLS = 4_000_000  # bootstrap draws held in memory at once (resamples × segments × cells)
 
@@ -163,71 +163,6 @@ def _number(value: Any) -> str:
 
 def _shown(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     return frame[columns].astype(object).map(_number)
-
-
-# --- input checks -------------------------------------------------------------------------------
-
-
-def _vector(values: Any, field: str) -> np.ndarray:
-    array = values.to_numpy() if isinstance(values, (pd.Series, pd.Index, pd.DataFrame)) else np.asarray(values)
-    if array.ndim == 0:
-        raise ValidationError(f"{field}: expected a sequence of values, got a single value", field=field)
-    return array
-
-
-def _missing(array: np.ndarray) -> int:
-    return int(pd.isna(array).sum()) if array.dtype.kind in "fcOmMU" else 0
-
-
-def _binary(array: np.ndarray) -> bool:
-    if array.dtype.kind == "b":
-        return True
-    if array.dtype.kind not in "iuf":
-        return False
-    return bool(np.isin(array, (0, 1)).all())
-
-
-def _predictions(y_true: Any, y_pred: Any) -> tuple[np.ndarray, np.ndarray, bool]:
-    """(labels, predictions, probabilistic): y_pred as 1-D labels or probabilities of label 1."""
-    truth = _vector(y_true, "y_true")
-    pred = _vector(y_pred, "y_pred")
-    if pred.ndim == 2 and pred.shape[1] == 2:
-        pred = pred[:, 1]  # predict_proba output: the probability of label 1
-    if truth.ndim != 1:
-        raise ValidationError(f"y_true: expected one label per prediction, got shape {truth.shape}", field="y_true")
-    if pred.ndim != 1:
-        raise ValidationError(
-            f"y_pred: expected one prediction per row (or 2 columns of binary probabilities), got shape {pred.shape}",
-            field="y_pred",
-        )
-    if len(truth) != len(pred):
-        raise ValidationError(f"y_pred: {len(pred)} predictions for {len(truth)} labels", field="y_pred")
-    if len(truth) == 0:
-        raise ValidationError("y_true: no predictions to evaluate", field="y_true")
-    for array, field in ((truth, "y_true"), (pred, "y_pred")):
-        missing = _missing(array)
-        if missing:
-            raise ValidationError(f"{field}: {missing} missing values", field=field)
-    probabilistic = (
-        pred.dtype.kind == "f" and _binary(truth) and bool(((pred >= 0) & (pred <= 1)).all())
-        and not bool(np.isin(pred, (0, 1)).all())
-    )
-    return truth, pred, probabilistic
-
-
-def _segments(segments: Any, n: int) -> tuple[np.ndarray, list[str]]:
-    """(segment index per prediction, segment names) — one unnamed segment when ``segments`` is None."""
-    if segments is None:
-        return np.zeros(n, dtype=np.intp), []
-    values = _vector(segments, "segments")
-    if values.ndim != 1 or len(values) != n:
-        raise ValidationError(f"segments: {len(values)} segment labels for {n} predictions", field="segments")
-    series = pd.Series(values, dtype=object).where(pd.notna(values), MISSING_SEGMENT)
-    try:
-        codes, uniques = pd.factorize(series, sort=True)
-    except TypeError:  # labels of mixed types do not order; order them by their text
-        codes, uniques = pd.factorize(series.map(str), sort=True)
-    return codes.astype(np.intp), [str(u) for u in uniques]
 
 
 # --- statistics on cell counts -------------------------------------------------------------------
@@ -376,19 +311,19 @@ def evaluate(
         raise ValidationError(f"seed: {seed!r} is not a non-negative whole number", field="seed")
     if isinstance(n_bins, bool) or not isinstance(n_bins, (int, np.integer)) or not 1 <= n_bins <= 1000:
         raise ValidationError("n_bins: must be a whole number from 1 to 1000", field="n_bins")
-    truth, pred, probabilistic = _predictions(y_true, y_pred)
-    strata, names = _segments(segments, len(truth))
+    truth, pred, probabilistic = predictions(y_true, y_pred)
+    strata, names = segment_codes(segments, len(truth))
     n_strata = max(len(names), 1)
     labels = (pred >= 0.5).astype(np.int8) if probabilistic else pred
     if metric in PROBABILITY_METRICS and not probabilistic:
         raise ValidationError(
             f"metric: {metric!r} needs predicted probabilities in [0, 1] for 0/1 labels", field="metric"
         )
-    if metric in ("precision", "recall", "f1") and not (_binary(truth) and _binary(labels)):
+    if metric in ("precision", "recall", "f1") and not (is_binary(truth) and is_binary(labels)):
         raise ValidationError(
             f"metric: {metric!r} needs binary labels (0/1 or True/False) in y_true and y_pred", field="metric"
         )
-    truth01 = truth.astype(np.intp) if _binary(truth) else None
+    truth01 = truth.astype(np.intp) if is_binary(truth) else None
     common = {"n_boot": int(n_boot), "confidence": float(ci)}
     rngs = [np.random.default_rng([seed, stream]) for stream in (0, 1)]  # independent, stable streams
     if probabilistic:

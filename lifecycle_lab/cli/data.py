@@ -1,7 +1,4 @@
-"""``jupyter lifecycle lint`` and ``dataset discover``: the reproducibility lint from a terminal or CI.
-
-Kept apart from ``cli.py`` until the CLI becomes a package (issue 16), where this is ``cli/lint.py``.
-"""
+"""The data and notebook commands: dataset versions (add, verify, discover) and the reproducibility lint."""
 
 from __future__ import annotations
 
@@ -12,13 +9,36 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from . import __version__
-from .errors import ValidationError
-from .lint import SEVERITIES, LintReport
-from .lint.sarif import to_sarif
+from .. import __version__
+from ..errors import ValidationError
+from ..lint import SEVERITIES, LintReport
+from ..lint.sarif import to_sarif
+from .base import FAILED, OK, Context, UsageError, print_json
 
-OK, FAILED = 0, 1
 
+def cmd_dataset(ctx: Context) -> int:
+    """Record a dataset version, verify every recorded dataset against its data, or discover unregistered data."""
+    project = ctx.project()
+    if ctx.args.action == "discover":
+        return discover_datasets(ctx, project)
+    if ctx.args.action == "add":
+        if not ctx.args.path:
+            raise UsageError("dataset add needs a PATH")
+        version, created = ctx.service.add_dataset(project, ctx.args.path, name=ctx.args.name, actor=ctx.user)
+        what = "recorded" if created else "unchanged, still"
+        shape = f", {version.rows} rows × {version.columns} columns" if version.rows is not None else ""
+        print(f"{version.name}: {what} version {version.version} (sha256 {version.sha256[:12]}…, "
+              f"{version.size} bytes{shape})")
+        return OK
+    checks = ctx.service.check_datasets(project)
+    if ctx.args.format == "json":
+        print_json([c.to_json() for c in checks])
+    else:
+        for check in checks:
+            print(f"{check.status.upper():<8} {check.recorded.name} v{check.recorded.version} ({check.recorded.path})")
+        if not checks:
+            print("no datasets recorded; use `jupyter lifecycle dataset add PATH --name NAME`")
+    return OK if all(c.status == "ok" for c in checks) else FAILED
 
 def report_lines(report: LintReport) -> list[str]:
     """The findings for a terminal: place, severity, rule, message, then the fix; a summary line last."""
@@ -36,7 +56,6 @@ def report_lines(report: LintReport) -> list[str]:
         lines.append(f"{len(report.unregistered)} data files read but not registered: "
                      "`jupyter lifecycle dataset discover --add` registers them")
     return lines
-
 
 def cmd_lint(ctx: Any) -> int:
     """Lint notebooks statically: 0 no finding at or above --fail-on, 1 some, 2 bad input."""
@@ -62,7 +81,6 @@ def cmd_lint(ctx: Any) -> int:
         print(f"recorded on {where}", file=sys.stdout if a.format == "table" else sys.stderr)
     return FAILED if report.failed(fail_on) else OK
 
-
 def discover_datasets(ctx: Any, project: Any) -> int:
     """List the data files the notebooks read that are no registered datasets; ``--add`` registers them."""
     found = ctx.service.lint(project).unregistered
@@ -82,7 +100,6 @@ def discover_datasets(ctx: Any, project: Any) -> int:
         what = "recorded" if created else "unchanged, still"
         print(f"{version.name}: {what} version {version.version} ({version.path}, sha256 {version.sha256[:12]}…)")
     return OK
-
 
 def add_lint_command(add: Callable[[str, Callable[[Any], int], str], argparse.ArgumentParser]) -> None:
     """Add ``lint`` to the ``jupyter lifecycle`` parser."""

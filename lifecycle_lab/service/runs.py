@@ -22,16 +22,17 @@ from pathlib import Path
 from typing import Any
 
 from ..clock import parse_utc
+from ..config import DB_URL_ENV
 from ..errors import Conflict, NotFound, ValidationError
 from ..evidence import PASSING_RERUN_VERDICTS
 from ..notify.webhooks import WEBHOOKS_ENV
-from ..service import Lifecycle, Project
+from ..repro.executors import ExecutorChoice
+from ..repro.processes import RUN_ID_ENV, is_run_worker, stop_run, this_host
+from ..repro.sanitize import manifest_sanitizers
+from ..repro.sanitize_files import read_sanitize_files
 from ..store.runs import ACTIVE_RUN_STATUSES
-from ..store.url import DB_URL_ENV
-from .executors import ExecutorChoice
-from .processes import RUN_ID_ENV, is_run_worker, stop_run, this_host
-from .sanitize import manifest_sanitizers
-from .sanitize_files import read_sanitize_files
+from .lifecycle import Lifecycle
+from .records import Project
 
 RERUN_ENV = "LIFECYCLE_LAB_RERUN"  # "1" in a rerun kernel: widgets verify instead of record
 WORKER_MODULE = "lifecycle_lab.repro.worker"
@@ -107,7 +108,7 @@ def close_run(
 ) -> dict[str, Any]:
     """Close a run and every notebook of it still queued or running with the same status and verdict."""
     at = lifecycle.clock()
-    return lifecycle.store.finish_run(
+    return lifecycle.finish_run(
         run_id, actor=actor, at=at, status=status, verdict=verdict, error=error,
         notebooks={"status": status, "verdict": verdict, "finished_at": at},
     )
@@ -124,12 +125,16 @@ class RunService:
             raise ValueError("max_concurrent must be at least 1")
         self.executor = executor or ExecutorChoice()
         self.lifecycle = lifecycle
-        self.store = lifecycle.store
         self.max_concurrent = max_concurrent
         self.python = python
         self.host = this_host()
         self._exited: dict[str, threading.Event] = {}
         self._starting = threading.Lock()  # an exclusive start checks and queues as one step (per service)
+        self._closed = False
+
+    def close(self) -> None:
+        """Start no more runs; those started go on (each worker is a session of its own, reconciled if it dies)."""
+        self._closed = True
 
     # --- start -------------------------------------------------------------------------------
 
@@ -162,7 +167,7 @@ class RunService:
 
     def busy_run(self, project: Project, paths: Sequence[str]) -> dict[str, Any] | None:
         """The project's queued or running run that already reruns one of ``paths`` (project-relative), if any."""
-        for run in self.store.active_runs(project_id=project.id):
+        for run in self.lifecycle.active_runs(project_id=project.id):
             current = self.get(run["id"])  # closes it first when its worker died
             if current["active"] and {nb["path"] for nb in current["notebooks"]} & set(paths):
                 return current
@@ -176,6 +181,8 @@ class RunService:
 
         ``exclusive``: Conflict (carrying that run) when an active run already reruns one of the notebooks.
         """
+        if self._closed:
+            raise Conflict("the server is stopping: start the rerun again once it is back")
         paths = self.notebook_paths(project, notebooks)
         options = dict(project.manifest.rerun)
         manifest_sanitizers(options.get("sanitizers") or [])  # a bad regex is the caller's error, not the run's
@@ -189,8 +196,7 @@ class RunService:
                 again = sorted({nb["path"] for nb in busy["notebooks"]} & set(paths))
                 raise Conflict(f"{', '.join(again)} {'is' if len(again) == 1 else 'are'} already being rerun by run "
                                f"{busy['id']} ({busy['status']}): wait for it or cancel it", current=busy)
-            self.store.create_run(project.id, run_id, paths, options=options, twice=twice, actor=actor,
-                                  at=self.lifecycle.clock())
+            self.lifecycle.create_run(project.id, run_id, paths, options=options, twice=twice, actor=actor)
         run_dir = project.manifest.runs_dir / run_id
         try:
             run_dir.mkdir(parents=True, exist_ok=True)
@@ -204,7 +210,7 @@ class RunService:
         except OSError as exc:
             return run_json(close_run(self.lifecycle, run_id, "failed", "failed",
                                       f"could not start the rerun worker: {exc}", actor=actor))
-        self.store.update_run(run_id, worker_pid=process.pid, worker_host=self.host)
+        self.lifecycle.update_run(run_id, worker_pid=process.pid, worker_host=self.host)
         exited = self._exited[run_id] = threading.Event()
         threading.Thread(target=self._reap, args=(run_id, process, exited, actor), daemon=True,
                          name=f"lifecycle-run-{run_id}").start()
@@ -212,7 +218,9 @@ class RunService:
 
     def _worker_env(self, run_id: str) -> dict[str, str]:
         env = dict(os.environ)
-        env[DB_URL_ENV] = self.store.url
+        if self.lifecycle.settings is not None:  # the worker, its kernels and tasks resolve the same settings
+            env.update(self.lifecycle.settings.environment())
+        env[DB_URL_ENV] = self.lifecycle.store_url
         env[RUN_ID_ENV] = run_id
         env[RERUN_ENV] = "1"
         hooks = self.lifecycle.notifications.deployment_hooks()
@@ -225,7 +233,7 @@ class RunService:
         """Wait for our worker; if it left its run open, it crashed: close the run as failed."""
         code = process.wait()
         try:
-            run = self.store.get_run(run_id)
+            run = self.lifecycle.run_record(run_id)
             if run["status"] in ACTIVE_RUN_STATUSES:
                 self._close_crashed(run, f"the rerun worker exited with status {code} before finishing", actor)
             else:
@@ -250,7 +258,7 @@ class RunService:
     def reconcile(self, runs: Sequence[dict[str, Any]] | None = None) -> list[str]:
         """Close as failed every open run on this host whose worker is gone; returns their ids."""
         closed = []
-        for run in self.store.active_runs(self.host) if runs is None else runs:
+        for run in self.lifecycle.active_runs(self.host) if runs is None else runs:
             if run["status"] not in ACTIVE_RUN_STATUSES or run.get("worker_host") not in (None, self.host):
                 continue
             pid = run.get("worker_pid")
@@ -269,16 +277,16 @@ class RunService:
 
     def get(self, run_id: str) -> dict[str, Any]:
         """A run with its notebooks, progress, verdicts and diffs; NotFound otherwise."""
-        run = self.store.get_run(run_id)
+        run = self.lifecycle.run_record(run_id)
         if run["status"] in ACTIVE_RUN_STATUSES and self.reconcile([run]):
-            run = self.store.get_run(run_id)
+            run = self.lifecycle.run_record(run_id)
         return run_json(run)
 
     def list(self, project: Project, limit: int = 50) -> list[dict[str, Any]]:
         """The project's runs, newest first, with their notebooks' progress and verdicts (no diffs)."""
-        runs = self.store.list_runs(project.id, limit, notebooks=True)
+        runs = self.lifecycle.list_runs(project.id, limit, notebooks=True)
         if self.reconcile([r for r in runs if r["status"] in ACTIVE_RUN_STATUSES]):
-            runs = self.store.list_runs(project.id, limit, notebooks=True)
+            runs = self.lifecycle.list_runs(project.id, limit, notebooks=True)
         return [run_json(r) for r in runs]
 
     def wait(
@@ -315,7 +323,7 @@ class RunService:
 
         ``current``: the run as the caller has just read it (``get``), which is then not read again.
         """
-        run = self.store.get_run(run_id) if current is None else current
+        run = self.lifecycle.run_record(run_id) if current is None else current
         if run["status"] not in ACTIVE_RUN_STATUSES:
             return run_json(run)
         # Closing first means the worker's own last writes are refused and nobody mistakes the kill for a crash.
