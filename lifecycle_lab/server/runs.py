@@ -25,7 +25,7 @@ from .base import PROJECT_ID, LifecycleHandler
 
 DEFAULT_RUNS = 50
 MAX_RUNS = 200
-RUN_FIELDS = {"notebooks", "twice"}
+RUN_FIELDS = {"notebooks", "twice", "sandbox"}
 
 
 class _RunHandler(LifecycleHandler):
@@ -78,16 +78,18 @@ class RunsHandler(_RunHandler):
         if named is not None and (not isinstance(named, list) or not all(isinstance(nb, str) and nb for nb in named)):
             raise ValidationError("notebooks: must be a list of notebook paths relative to the project folder",
                                   field="notebooks")
-        twice = body.get("twice")
-        if twice is not None and not isinstance(twice, bool):
-            raise ValidationError("twice: must be true or false", field="twice")
+        twice, sandbox = body.get("twice"), body.get("sandbox")
+        for name, flag in (("twice", twice), ("sandbox", sandbox)):
+            if flag is not None and not isinstance(flag, bool):
+                raise ValidationError(f"{name}: must be true or false", field=name)
         actor = self.actor
 
         def start() -> dict[str, Any]:
             project = self.project(project_id)
             notebooks = self._checked_notebooks(project, named or [])
             try:
-                run = self.runs.start(project, notebooks, twice=bool(twice), actor=actor, exclusive=True)
+                run = self.runs.start(project, notebooks, twice=bool(twice), actor=actor, exclusive=True,
+                                      sandbox=bool(sandbox))
             except Conflict as exc:
                 raise Conflict(exc.message, current=self.run_document(project, exc.current)) from None
             return self.run_document(project, run)
