@@ -32,7 +32,7 @@ import nbformat
 from http_load import API, Client, median_ms, read_modify_write
 
 from lifecycle_lab.fingerprint import notebook_hash
-from lifecycle_lab.server.launcher import JupyterServerProcess
+from lifecycle_lab.pytest_plugin import JupyterServerProcess
 from lifecycle_lab.service import Lifecycle, Project
 from lifecycle_lab.store import Store
 
@@ -64,11 +64,7 @@ def sample_evidence(kind: str, project: Project, dataset: dict[str, Any]) -> Any
                                 "fingerprint": dataset["fingerprint"]}]},
         "decision_log": {"entries": [{"decision": "Ship behind a flag", "rationale": prose, "alternatives": "Wait",
                                       "by": "dana", "at": "2030-01-01"}]},
-        "lint": {"linted_at": "2030-01-01T00:00:00Z", "counts": {"info": 1, "warning": 0, "error": 0},
-                 "notebooks": [{"path": "train.ipynb", "sha256": notebook_hash(project.directory / "train.ipynb"),
-                                "findings": 1}],
-                 "findings": [{"rule": "hidden-state", "severity": "info", "path": "train.ipynb", "cell": 1,
-                               "message": "cell 1 was run out of order"}]},
+        "lint": {"linted_at": "2030-01-01T00:00:00Z", "counts": {"info": 1, "warning": 0, "error": 0}},
     }[kind]
 
 

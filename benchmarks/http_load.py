@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from lifecycle_lab.server.launcher import JupyterServerProcess
+from lifecycle_lab.pytest_plugin import JupyterServerProcess
 from lifecycle_lab.service import Project
 from lifecycle_lab.store import Store
 

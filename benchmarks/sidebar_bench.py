@@ -35,7 +35,7 @@ import nbformat
 import yaml
 from api_bench import filled_project
 
-from lifecycle_lab.server.launcher import BUILT_LABEXTENSION, JupyterLabProcess
+from lifecycle_lab.pytest_plugin import BUILT_LABEXTENSION, JupyterLabProcess
 from lifecycle_lab.service import Lifecycle
 from lifecycle_lab.store import Store
 from lifecycle_lab.templates import TEMPLATE_PATH_ENV, TemplateRegistry

@@ -29,7 +29,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]  # run as a script from a checko
 from http_load import API, Client, read_modify_write  # noqa: E402
 from pgcluster import PostgresCluster, postgres_bin  # noqa: E402
 
-from lifecycle_lab.server.launcher import JupyterServerProcess  # noqa: E402
+from lifecycle_lab.pytest_plugin import JupyterServerProcess  # noqa: E402
 from lifecycle_lab.service import Lifecycle  # noqa: E402
 from lifecycle_lab.store import Store  # noqa: E402
 

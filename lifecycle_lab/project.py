@@ -7,6 +7,9 @@ across machines and stores.
 
 from __future__ import annotations
 
+import copy
+import threading
+import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +29,10 @@ if TYPE_CHECKING:
     from .domain import Template
 
 MANIFEST = "lifecycle.yaml"
+_CACHE_SIZE = 256  # parsed manifests kept (by path), each while its file's stat is unchanged
+_PARSED: dict[Path, tuple[tuple[int, ...], Manifest, int]] = {}
+_RACY_NS = 1_000_000_000  # file times are coarse: trust a stat only for files unchanged this long before parsing
+_CACHE_LOCK = threading.Lock()
 STATE_DIR = ".lifecycle"
 
 _NUMBER = {"type": "number", "minimum": 0}
@@ -177,11 +184,36 @@ def find_project_dir(start: str | Path, root: str | Path | None = None) -> Path:
 
 
 def read_manifest(directory: str | Path) -> Manifest:
-    """Read and validate ``lifecycle.yaml`` in ``directory``; TemplateError names file and line."""
+    """Read and validate ``lifecycle.yaml`` in ``directory``; TemplateError names file and line.
+
+    The parsed manifest is kept while the file's stat (times, size, inode) stays the same: every request that
+    opens a project reads it, and parsing YAML costs far more than a ``stat``. Each caller gets its own copy.
+    """
     directory = Path(directory).resolve()
     path = directory / MANIFEST
+    try:
+        stat = path.stat()
+    except OSError:
+        raise NotFound(f"{path} does not exist") from None
     if not path.is_file():
         raise NotFound(f"{path} does not exist")
+    key = (stat.st_mtime_ns, stat.st_ctime_ns, stat.st_size, stat.st_ino)
+    with _CACHE_LOCK:
+        cached = _PARSED.get(path)
+    # As git does with racily clean files: a stat taken within a timestamp granule of the parse may hide a
+    # second write of the same size, so a manifest changed just before it was parsed is parsed again.
+    if cached is not None and cached[0] == key and max(key[:2]) < cached[2] - _RACY_NS:
+        return copy.deepcopy(cached[1])
+    parsed_at = time.time_ns()
+    manifest = _parse_manifest(path, directory)
+    with _CACHE_LOCK:
+        _PARSED[path] = (key, manifest, parsed_at)
+        while len(_PARSED) > _CACHE_SIZE:
+            _PARSED.pop(next(iter(_PARSED)))
+    return copy.deepcopy(manifest)
+
+
+def _parse_manifest(path: Path, directory: Path) -> Manifest:
     data = load_marked_file(path)
     errors = sorted(_VALIDATOR.iter_errors(data), key=lambda e: list(e.absolute_path))
     if errors:

@@ -21,7 +21,7 @@ from traitlets.config import Config
 from lifecycle_lab.service import Lifecycle, Project
 from lifecycle_lab.store import Store
 
-pytest_plugins = ["pytest_jupyter.jupyter_server"]
+pytest_plugins = ["pytest_jupyter.jupyter_server", "lifecycle_lab.pytest_plugin"]
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -81,17 +81,21 @@ def postgres_url(postgres_cluster: PostgresCluster) -> Iterator[str]:
 
 
 @pytest.fixture
-def store(db_url: str) -> Iterator[Store]:
-    """A real store, migrated to head."""
-    s = Store(db_url)
-    yield s
-    s.close()
+def lifecycle_db_url(db_url: str) -> str:
+    """The plugin's fixtures (``lifecycle_store``, ``lifecycle_service``...) use the backend under test."""
+    return db_url
 
 
 @pytest.fixture
-def service(store: Store) -> Lifecycle:
-    """The service layer over the store."""
-    return Lifecycle(store)
+def store(lifecycle_store: Store) -> Store:
+    """A real store, migrated to head (the plugin's, over ``db_url``)."""
+    return lifecycle_store
+
+
+@pytest.fixture
+def service(lifecycle_service: Lifecycle) -> Lifecycle:
+    """The service layer over the store (the plugin's)."""
+    return lifecycle_service
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import tempfile
 import uuid
 from pathlib import Path
 
-from lifecycle_lab.server.launcher import free_port
+from lifecycle_lab.pytest_plugin import free_port
 
 
 def postgres_bin() -> Path | None:

@@ -9,8 +9,9 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "lifecycle_lab"
 # Who may hold the store: the store itself, the service (the one door), the factory that builds both, and the
-# audit verification the service calls (verification, anchors, replay read the chain's rows).
-STORE_SIDE = ("store", "service", "config.py", "verification.py", "anchors.py", "replay.py")
+# audit verification the service calls (verification, anchors, replay read the chain's rows), and the pytest
+# plugin, whose fixtures hand tests a store.
+STORE_SIDE = ("store", "service", "config.py", "verification.py", "anchors.py", "replay.py", "pytest_plugin")
 
 
 def imported_modules(path: Path) -> list[tuple[int, str]]:
@@ -75,3 +76,27 @@ MAX_LINES = 400
 def test_every_module_fits_in_a_readable_size(path: Path) -> None:
     lines = len(path.read_text(encoding="utf-8").splitlines())
     assert lines <= MAX_LINES, f"{path.relative_to(PACKAGE)} has {lines} lines (at most {MAX_LINES}): split it"
+
+
+MAX_HANDLER_LINES = 15
+
+
+def handler_methods() -> list[tuple[str, int]]:
+    """Every method of every REST handler class in ``server/`` (a class named ``…Handler``), with its length."""
+    found = []
+    for path in sorted((PACKAGE / "server").glob("*.py")):
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.ClassDef) and node.name.endswith("Handler"):
+                found += [(f"{path.stem}.{node.name}.{f.name}", f.end_lineno - f.lineno + 1) for f in node.body
+                          if isinstance(f, ast.FunctionDef | ast.AsyncFunctionDef) and f.end_lineno]
+    return found
+
+
+@pytest.mark.parametrize(("method", "lines"), handler_methods(), ids=[m for m, _ in handler_methods()])
+def test_every_handler_method_fits_in_15_lines(method: str, lines: int) -> None:
+    assert lines <= MAX_HANDLER_LINES, f"{method} has {lines} lines: move the work into the service or a helper"
+
+
+def test_the_handler_scan_sees_the_handlers() -> None:
+    names = {method for method, _ in handler_methods()}
+    assert {"handlers.ItemHandler.patch", "runs.RunsHandler.post", "base.LifecycleHandler.json_body"} <= names

@@ -21,7 +21,7 @@ import nbformat
 import pytest
 from conftest import cli_env, require
 
-from lifecycle_lab.server.launcher import BUILT_LABEXTENSION, JupyterLabProcess
+from lifecycle_lab.pytest_plugin import BUILT_LABEXTENSION, JupyterLabProcess, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
 
@@ -172,17 +172,6 @@ def widen_sidebar(page: Any, width: int = 440) -> None:
 def item_row(page: Any, key: str) -> Any:
     """The sidebar's row of an item."""
     return page.locator(f"{SIDEBAR} li[data-item='{key}']")
-
-
-def wait_until(check: Any, timeout: float = 10.0) -> Any:
-    """Poll ``check()`` until it returns something truthy; its last value otherwise fails the test."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value or time.monotonic() > deadline:
-            assert value, "condition not met in time"
-            return value
-        time.sleep(0.2)
 
 
 def test_sidebar_shows_the_project_of_the_open_notebook(page: Any, lab: Lab) -> None:

@@ -13,7 +13,7 @@ from conftest import ROOT, cli_env
 
 from lifecycle_lab.config import Settings, make_run_service, make_service
 from lifecycle_lab.errors import Conflict, ValidationError
-from lifecycle_lab.server.launcher import JupyterServerProcess
+from lifecycle_lab.pytest_plugin import JupyterServerProcess
 from lifecycle_lab.service import Lifecycle, Project
 from lifecycle_lab.service.runs import RunService
 from lifecycle_lab.store import Store

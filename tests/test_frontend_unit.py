@@ -16,7 +16,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from lifecycle_lab.server.launcher import JupyterServerProcess
+from lifecycle_lab.pytest_plugin import JupyterServerProcess
 from lifecycle_lab.service import Lifecycle
 from lifecycle_lab.store import Store
 

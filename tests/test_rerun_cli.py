@@ -6,13 +6,13 @@ import json
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 from conftest import cli_env
 from rerun_support import kernels_of_run, processes_of_run, save_outputs, write_notebook
 
+from lifecycle_lab.pytest_plugin import wait_until
 from lifecycle_lab.store import Store
 
 pytestmark = pytest.mark.kernel
@@ -71,10 +71,12 @@ def test_ctrl_c_cancels_the_run_and_its_kernel(notebooks: Path, db_url: str) -> 
     )
     store = Store(db_url)
     project_id = store.list_projects()[0].id
-    deadline = time.monotonic() + 60
-    while not (store.list_runs(project_id) and kernels_of_run(store.list_runs(project_id)[0]["id"])):
-        assert time.monotonic() < deadline and process.poll() is None
-        time.sleep(0.1)
+
+    def kernel_started() -> bool:
+        assert process.poll() is None, "the CLI exited before its rerun's kernel started"
+        return bool(store.list_runs(project_id) and kernels_of_run(store.list_runs(project_id)[0]["id"]))
+
+    wait_until(kernel_started, what="the rerun's kernel")
     run_id = store.list_runs(project_id)[0]["id"]
     process.send_signal(signal.SIGINT)
     stdout, _ = process.communicate(timeout=60)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import signal
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from rerun_support import kernels_of_run, write_notebook
 from test_examples import NOTEBOOKS, PASSING, copy_examples
 
 from lifecycle_lab.errors import ValidationError
+from lifecycle_lab.pytest_plugin import wait_until
 from lifecycle_lab.repro.executors import ExecutorChoice
 from lifecycle_lab.service import Lifecycle, Project
 from lifecycle_lab.service.runs import RunService
@@ -45,14 +45,6 @@ def dask_runs(service: Lifecycle, cluster: DaskCluster) -> RunService:
     with Client(cluster.address, timeout=10, set_as_default=False) as client:
         client.wait_for_workers(cluster.workers, timeout=60)  # a killed worker's nanny may still be restarting it
     return RunService(service, executor=ExecutorChoice("dask", cluster.address))
-
-
-def wait_until(condition: Callable[[], Any], timeout: float = 60, what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while not (value := condition()):
-        assert time.monotonic() < deadline, f"{what} not met in {timeout} s"
-        time.sleep(0.1)
-    return value
 
 
 @pytest.mark.timeout(900)

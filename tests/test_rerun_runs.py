@@ -15,6 +15,7 @@ import pytest
 from rerun_support import kernels_of_run, processes_of_run, save_outputs, write_notebook
 
 from lifecycle_lab.errors import ValidationError
+from lifecycle_lab.pytest_plugin import wait_until
 from lifecycle_lab.repro.compare import compare_notebooks
 from lifecycle_lab.repro.worker import Settings
 from lifecycle_lab.service import Lifecycle, Project
@@ -23,13 +24,6 @@ from lifecycle_lab.service.runs import RunService, close_run
 pytestmark = pytest.mark.kernel
 
 SLEEPY = ["import time\ntime.sleep(60)"]
-
-
-def wait_until(condition: Callable[[], bool], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.1)
 
 
 def test_twice_catches_nondeterminism_where_there_are_no_saved_outputs(
@@ -95,7 +89,7 @@ def test_cancel_stops_the_worker_and_its_kernel(
     assert cancelled["notebooks"][0]["status"] == "cancelled"
     assert cancelled["error"] == "cancelled by bob"
     assert processes_of_run(run["id"]) == []  # neither the worker nor the kernel is left
-    time.sleep(0.5)  # the reaper thread sees the worker exit: it must not turn the cancel into a failure
+    runs.wait(run["id"])  # until the reaper thread has seen the worker exit: it must not turn the cancel into a failure
     assert runs.get(run["id"])["status"] == "cancelled"
     finish = [e for e in service.store.events(project.id) if e.action == "run.finish"]
     assert finish[-1].actor == "bob" and finish[-1].after["status"] == "cancelled"

@@ -99,3 +99,14 @@ async def test_audit_verify_names_a_tampered_event(api, served_project: Project,
 async def test_audit_with_a_bad_verify_flag_names_it(api, served_project: Project) -> None:
     reply = await api("GET", f"projects/{served_project.id}/audit", params={"verify": "maybe"})
     assert reply.status == 400 and reply.body["field"] == "verify"
+
+
+async def test_a_patch_answers_the_change_feed_position_after_its_own_edit(api, served_project: Project) -> None:
+    seq = (await api("GET", f"projects/{served_project.id}")).body["seq"]
+    # When the client edits an item
+    reply = await api("PATCH", f"projects/{served_project.id}/items/{ITEM}", json={"status": "in_progress"},
+                      headers={"If-Match": "*"})
+    # Then the answer names the feed position of that edit, and the feed after it holds nothing of its own
+    assert reply.status == 200 and reply.body["seq"] == seq + 1 and reply.body["status"] == "in_progress"
+    after = await api("GET", f"projects/{served_project.id}/changes", params={"since": reply.body["seq"]})
+    assert after.body == {"seq": seq + 1, "events": []}

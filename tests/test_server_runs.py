@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import email.utils
 import json
 import shutil
-import time
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +14,7 @@ from jupyter_server.auth import Authorizer
 from rerun_support import configure, kernels_of_run, processes_of_run, save_outputs, write_notebook
 from test_server_contract import conforms
 
+from lifecycle_lab.pytest_plugin import wait_until
 from lifecycle_lab.service import Lifecycle, Project
 
 RERUN_ITEM = "experimentation/reproducibility-rerun"  # the default template's `rerun` item
@@ -27,14 +26,13 @@ def runs_of(project: Project) -> str:
 
 async def until(api, path: str, done, timeout: float = 120) -> dict[str, Any]:
     """GET ``path`` every 0.1 s until ``done(body)``; every body seen is kept in ``seen`` of the last one."""
-    deadline = time.monotonic() + timeout
-    while True:
+
+    async def reached() -> dict[str, Any] | None:
         reply = await api("GET", path)
         assert reply.status == 200, reply.body
-        if done(reply.body):
-            return reply.body
-        assert time.monotonic() < deadline, f"not reached in {timeout} s: {reply.body}"
-        await asyncio.sleep(0.1)
+        return reply.body if done(reply.body) else None
+
+    return await wait_until(reached, timeout, what=f"GET {path}")
 
 
 async def finished(api, project: Project, run_id: str) -> dict[str, Any]:
@@ -122,10 +120,11 @@ async def test_twice_runs_each_notebook_twice_and_both_executions_can_be_read(ap
 async def test_cancelling_a_running_run_stops_it_and_leaves_no_kernel(api, served_project: Project) -> None:
     write_notebook(served_project.directory / "sleepy.ipynb", ["import time\ntime.sleep(60)"])
     started = (await api("POST", runs_of(served_project), json={"notebooks": ["sleepy.ipynb"]})).body
-    deadline = time.monotonic() + 60
-    while not kernels_of_run(started["id"]):
-        assert time.monotonic() < deadline, "the kernel never started"
-        await asyncio.sleep(0.1)
+
+    async def kernel_started() -> bool:
+        return bool(kernels_of_run(started["id"]))
+
+    await wait_until(kernel_started, 60, what="the run's kernel")
     # When the client cancels it
     reply = await api("DELETE", f"{runs_of(served_project)}/{started['id']}")
     # Then the answer is the cancelled run, and neither its worker nor its kernel is left

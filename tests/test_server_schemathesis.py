@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from rerun_support import write_notebook
 
-from lifecycle_lab.server.launcher import JupyterServerProcess
+from lifecycle_lab.pytest_plugin import JupyterServerProcess
 from lifecycle_lab.server.spec import load_spec
 from lifecycle_lab.service import Lifecycle, Project
 from lifecycle_lab.service.runs import RunService

@@ -144,3 +144,15 @@ def test_a_write_landing_while_the_view_is_read_is_after_its_seq(
     assert view["items"]["framing/risk-tier"]["status"] == "todo"
     events, _ = service.store.changes(project.id, view["seq"], 10)
     assert [e.target for e in events] == ["framing/risk-tier"]
+
+
+def test_a_manifest_is_parsed_again_when_its_file_changes_and_each_reader_gets_its_own_copy(
+    project: Project,
+) -> None:
+    first = read_manifest(project.directory)
+    first.rerun["timeout"] = 1  # a caller changing its copy changes nobody else's
+    assert read_manifest(project.directory).rerun["timeout"] != 1
+    path = project.directory / "lifecycle.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace(f"name: {first.name}", "name: Renamed"),
+                    encoding="utf-8")
+    assert read_manifest(project.directory).name == "Renamed"

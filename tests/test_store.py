@@ -27,6 +27,7 @@ from conftest import tamper
 from lifecycle_lab import domain as cl
 from lifecycle_lab.config import resolve_db_url
 from lifecycle_lab.errors import Conflict, LifecycleError, NotFound, ValidationError
+from lifecycle_lab.pytest_plugin import schema_revision
 from lifecycle_lab.service import Lifecycle, Project
 from lifecycle_lab.store import Store
 from lifecycle_lab.store.audit import GENESIS, event_hash
@@ -39,7 +40,7 @@ pytestmark = pytest.mark.both_backends
 
 
 def test_store_creates_schema_at_head(store: Store) -> None:
-    assert store.schema_revision() == HEAD_REVISION
+    assert schema_revision(store) == HEAD_REVISION
 
 
 def test_head_constant_matches_the_migration_scripts() -> None:
@@ -54,6 +55,13 @@ def test_project_ids_are_unique(store: Store, project: Project) -> None:
 def test_unknown_project_is_not_found(store: Store) -> None:
     with pytest.raises(NotFound):
         store.get_project("00000000-0000-0000-0000-000000000000")
+
+
+def test_an_item_write_to_a_project_no_longer_in_the_store_is_not_found(store: Store) -> None:
+    # the write reads no project row first: the items' foreign key refuses it, answered as NotFound
+    with pytest.raises(NotFound, match="no project with id"):
+        store.write_item("00000000-0000-0000-0000-000000000000", "scope/objective-metric",
+                         lambda state: state, expected_version=None, actor="alice", at="2030-01-01T00:00:00Z")
 
 
 def test_stale_version_raises_conflict_and_overwrites_nothing(service: Lifecycle, project: Project) -> None:
@@ -133,7 +141,7 @@ def test_migration_from_first_revision_keeps_data(db_url: str) -> None:
     engine.dispose()
 
     store = Store(db_url)  # opening upgrades
-    assert store.schema_revision() == HEAD_REVISION
+    assert schema_revision(store) == HEAD_REVISION
     assert store.get_project("p1").name == "legacy"
     state = store.item("p1", "framing/risk-tier")
     assert (state.status, state.notes, state.evidence, state.version) == ("done", "kept", {"text": "t"}, 3)
@@ -301,7 +309,7 @@ def test_concurrent_fingerprint_cache_writes_of_one_file_all_succeed(store: Stor
 
 def _opener(db_url: str, out: mp.Queue) -> None:
     try:
-        out.put(Store(db_url).schema_revision())
+        out.put(schema_revision(Store(db_url)))
     except Exception as exc:
         out.put(repr(exc))
 
@@ -358,7 +366,7 @@ def test_a_store_upgraded_by_a_newer_version_is_refused_with_a_clear_message(sto
     tamper(store.url, "UPDATE alembic_version SET version_num = '9999'")
     with pytest.raises(LifecycleError, match="schema revision 9999, newer than this lifecycle_lab knows"):
         Store(store.url)
-    assert store.schema_revision() == "9999"  # nothing was changed
+    assert schema_revision(store) == "9999"  # nothing was changed
 
 
 @pytest.mark.parametrize(("name", "text"), [

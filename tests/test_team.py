@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from pgcluster import PostgresCluster
 
-from lifecycle_lab.server.launcher import JupyterServerProcess
+from lifecycle_lab.pytest_plugin import JupyterServerProcess
 
 API = "/lifecycle-lab/api"
 ITEM = "framing/risk-tier"

@@ -23,6 +23,7 @@ from ..identity import NAME_HEADER, Person, chosen_name, server_person
 from ..policy import PolicyRefused
 from ..service import Lifecycle, Project, ProjectRecord
 from .bodies import parse_json_object
+from .contract import check_body
 from .paths import ServerRoot, refuse_control_characters
 
 if TYPE_CHECKING:
@@ -133,9 +134,13 @@ class LifecycleHandler(ExtensionHandlerMixin, APIHandler):
         if len(self.request.body or b"") > limit:
             raise web.HTTPError(413, f"request body is larger than max_body_bytes ({limit} bytes)")
 
-    def json_body(self) -> dict[str, Any]:
-        """The request body as a JSON object; 400 when it is not one (see ``bodies.py``)."""
-        return parse_json_object(self.request.body or b"")
+    def json_body(self, schema: str | None = None, *, optional: bool = False) -> dict[str, Any]:
+        """The request body as a JSON object (``bodies.py``), valid against component ``schema`` of ``openapi.yaml``
+        (``contract.py``); 400 naming the field otherwise. ``optional``: no body at all is ``{}``."""
+        if optional and not self.request.body:
+            return {}
+        body = parse_json_object(self.request.body or b"")
+        return body if schema is None else check_body(schema, body)
 
     def query_text(self, name: str) -> str | None:
         """A text query parameter exactly as sent (None when absent); 400 when it holds a control character.
@@ -169,11 +174,19 @@ class LifecycleHandler(ExtensionHandlerMixin, APIHandler):
             raise ValidationError(f"{name}: {raw!r} is not a boolean (use 1 or 0)", field=name)
         return _FLAGS[raw]
 
-    def if_match_version(self) -> int | None:
-        """The item version required by ``If-Match`` (``"3"``, ``3`` or ``W/"3"``); None for ``*``.
+    def query_choice(self, name: str, choices: tuple[str, ...], default: str | None = None) -> str:
+        """A query parameter that must be one of ``choices`` (``default`` when absent; required without one)."""
+        raw = self.query_text(name)
+        if raw is None and default is None:
+            raise ValidationError(f"{name}: required, one of {', '.join(choices)}", field=name)
+        value = default if raw is None else raw
+        if value not in choices:
+            raise ValidationError(f"{name}: {value!r} is not one of {', '.join(choices)}", field=name)
+        return value
 
-        A missing header is a 400: every write must say which version it read, or ``*`` to overwrite.
-        """
+    def if_match_version(self) -> int | None:
+        """The item version required by ``If-Match`` (``"3"``, ``3`` or ``W/"3"``); None for ``*``. A missing header
+        is a 400: every write must say which version it read, or ``*`` to overwrite."""
         raw = self.request.headers.get("If-Match")
         if raw is None:
             raise ValidationError(

@@ -7,8 +7,8 @@ from urllib.parse import quote
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
-from ..errors import ValidationError
 from ..report import FORMATS, LAYOUTS, Export, export_filename, export_project
+from ..service import Lifecycle, Project
 from .base import PROJECT_ID, LifecycleHandler
 
 
@@ -30,27 +30,24 @@ class ExportHandler(LifecycleHandler):
     @authorized
     async def get(self, project_id: str) -> None:
         """Render (off the event loop) as the authenticated user, now; send it as an attachment."""
-        fmt = self.query_text("format")
-        if fmt is None:
-            raise ValidationError(f"format: required, one of {', '.join(FORMATS)}", field="format")
-        if fmt not in FORMATS:
-            raise ValidationError(f"format: {fmt!r} is not one of {', '.join(FORMATS)}", field="format")
-        layout = self.get_query_argument("layout", "default")
-        if layout not in LAYOUTS:
-            raise ValidationError(f"layout: {layout!r} is not one of {', '.join(LAYOUTS)}", field="layout")
+        fmt, layout = self.query_choice("format", FORMATS), self.query_choice("layout", LAYOUTS, "default")
         actor = self.actor
 
         def render() -> tuple[Export, str]:
-            project = self.project(project_id)
-            at = self.service.clock()
-            export = export_project(self.service, project, fmt, generated_by=actor, generated_at=at, layout=layout)
-            kind = "annex-iv" if layout == "annex-iv" else "lifecycle"
-            return export, export_filename(project.record.name, at, fmt, ascii_only=False, kind=kind)
+            return render_export(self.service, self.project(project_id), fmt, layout, actor)
 
         export, unicode_name = await self.call(render)
         self.set_header("Content-Disposition", content_disposition(export.filename, unicode_name))
         self.set_header("Cache-Control", "no-store")
         self.finish(export.content, set_content_type=export.media_type)
+
+
+def render_export(service: Lifecycle, project: Project, fmt: str, layout: str, actor: str) -> tuple[Export, str]:
+    """The export of ``project`` as ``actor`` now (blocking), and its Unicode file name."""
+    at = service.clock()
+    export = export_project(service, project, fmt, generated_by=actor, generated_at=at, layout=layout)
+    kind = "annex-iv" if layout == "annex-iv" else "lifecycle"
+    return export, export_filename(project.record.name, at, fmt, ascii_only=False, kind=kind)
 
 
 HANDLERS: list[tuple[str, type[LifecycleHandler]]] = [(rf"/projects/{PROJECT_ID}/export", ExportHandler)]

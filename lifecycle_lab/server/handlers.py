@@ -16,21 +16,11 @@ from tornado import web
 
 from ..errors import Conflict, NotFound, ValidationError
 from ..project import MANIFEST
-from ..service import Project, template_json
+from ..service import Lifecycle, Project, template_json
 from .base import PROJECT_ID, LifecycleHandler
+from .paths import ServerRoot
 
 MAX_EVENTS = 1000
-
-
-def _text_field(body: dict[str, Any], name: str, *, required: bool = False, default: str | None = None) -> Any:
-    """A string field of a request body; 400 naming it when missing (and required) or not a string."""
-    if name not in body or body[name] is None:
-        if required:
-            raise ValidationError(f"{name}: required", field=name)
-        return default
-    if not isinstance(body[name], str):
-        raise ValidationError(f"{name}: must be a string", field=name)
-    return body[name]
 
 
 class _ProjectHandler(LifecycleHandler):
@@ -63,44 +53,41 @@ class ProjectsHandler(_ProjectHandler):
     @authorized
     async def post(self) -> None:
         """Make a folder a lifecycle project: writes its ``lifecycle.yaml`` and registers it."""
-        body = self.json_body()
-        path = _text_field(body, "path", required=True)
-        template = _text_field(body, "template", default="default")
-        name = _text_field(body, "name")
-        notebooks = body.get("notebooks")
-        if notebooks is not None and (
-            not isinstance(notebooks, list) or not all(isinstance(nb, str) and nb for nb in notebooks)
-        ):
-            raise ValidationError("notebooks: must be a list of notebook paths relative to the project",
-                                  field="notebooks")
-        unknown = sorted(set(body) - {"path", "template", "name", "notebooks"})
-        if unknown:
-            raise ValidationError(f"{unknown[0]}: not a field of a new project", field=unknown[0])
-        actor = self.actor
+        body, actor = self.json_body("NewProject"), self.actor
 
         def create() -> dict[str, Any]:
-            directory = self.root.resolve(path)
-            if not directory.is_dir():
-                raise NotFound(f"{path!r} is not a folder under the server root")
-            if (directory / MANIFEST).exists():
-                raise Conflict(f"{path!r} already holds {MANIFEST}: it is a lifecycle project already")
-            for index, notebook in enumerate(notebooks or []):
-                try:
-                    self.root.resolve(notebook, base=directory, must_exist=False)
-                except NotFound:
-                    raise ValidationError(f"notebooks[{index}]: {notebook!r} is not a path inside the project",
-                                          field=f"notebooks[{index}]") from None
-            try:
-                self.service.templates.get(template)
-            except NotFound as exc:
-                raise ValidationError(f"template: {exc}", field="template") from None
-            project = self.service.init_project(directory, actor=actor, template=template, name=name,
-                                                notebooks=notebooks)
-            return self.project_json(project)
+            return self.project_json(create_project(self.service, self.root, body, actor=actor))
 
         created = await self.call(create)
         self.set_header("Location", self.api_url("projects", created["id"]))
         self.write_json(created, status=201)
+
+
+def create_project(service: Lifecycle, root: ServerRoot, body: dict[str, Any], *, actor: str) -> Project:
+    """The project a ``NewProject`` body asks for, in its folder under ``root`` (blocking).
+
+    NotFound when the folder is not one, Conflict when it is a project already; ValidationError naming a
+    notebook outside the folder or an unknown template. Nothing is written until all of it is checked.
+    """
+    path, notebooks = body["path"], body.get("notebooks")
+    template = "default" if body.get("template") is None else body["template"]
+    directory = root.resolve(path)
+    if not directory.is_dir():
+        raise NotFound(f"{path!r} is not a folder under the server root")
+    if (directory / MANIFEST).exists():
+        raise Conflict(f"{path!r} already holds {MANIFEST}: it is a lifecycle project already")
+    for index, notebook in enumerate(notebooks or []):
+        try:
+            root.resolve(notebook, base=directory, must_exist=False)
+        except NotFound:
+            raise ValidationError(f"notebooks[{index}]: {notebook!r} is not a path inside the project",
+                                  field=f"notebooks[{index}]") from None
+    try:
+        service.templates.get(template)
+    except NotFound as exc:
+        raise ValidationError(f"template: {exc}", field="template") from None
+    return service.init_project(directory, actor=actor, template=template, name=body.get("name"),
+                                notebooks=notebooks)
 
 
 class ProjectHandler(LifecycleHandler):
@@ -113,22 +100,25 @@ class ProjectHandler(LifecycleHandler):
         rendered = await self.call(self.lifecycle_app.views.render, project_id)
         # Weak: the validator covers the checklist and who the caller is recorded as (a browser that sets
         # its name must not get a 304), not the rest of the ``user`` block.
-        user, person = self.current_user, self.person
-        etag = f'W/"{rendered.digest[:40]}-{hashlib.sha256(person.actor.encode()).hexdigest()[:8]}"'
+        etag = f'W/"{rendered.digest[:40]}-{hashlib.sha256(self.person.actor.encode()).hexdigest()[:8]}"'
         seen = {tag.strip().removeprefix("W/") for tag in self.request.headers.get("If-None-Match", "").split(",")}
         if etag.removeprefix("W/") in seen:
             self.set_status(304)
             self.set_header("ETag", etag)
             self.finish()
             return
-        user_json = json.dumps(
+        # The cached rendering is a JSON object; the user goes in front of its first key.
+        self.write_json(b'{"user":' + self.user_json() + b"," + rendered.body[1:], etag=etag)
+
+    def user_json(self) -> bytes:
+        """The ``user`` block: who the caller is, and the name their edits are recorded under."""
+        user, person = self.current_user, self.person
+        return json.dumps(
             {"username": user.username, "name": user.name, "display_name": user.display_name,
              "initials": user.initials, "color": user.color, "anonymous": person.anonymous, "actor": person.actor,
              "shown": person.shown},
             ensure_ascii=False, separators=(",", ":"),
         ).encode()
-        # The cached rendering is a JSON object; the user goes in front of its first key.
-        self.write_json(b'{"user":' + user_json + b"," + rendered.body[1:], etag=etag)
 
 
 class ItemHandler(LifecycleHandler):
@@ -151,15 +141,12 @@ class ItemHandler(LifecycleHandler):
     @authorized
     async def patch(self, project_id: str, stage: str, item: str) -> None:
         """Change status, owner, due, notes, justification or evidence of the version named by ``If-Match``."""
-        expected = self.if_match_version()
-        changes = self.json_body()
-        actor = self.actor
+        expected, changes, actor = self.if_match_version(), self.json_body("ItemChanges"), self.actor
 
         def write() -> dict[str, Any]:
-            project = self.project(project_id)
-            return self.service.set_item(
-                project, f"{stage}/{item}", changes, actor=actor, expected_version=expected
-            ).to_json()
+            written = self.service.edit_item(self.project(project_id), f"{stage}/{item}", changes, actor=actor,
+                                             expected_version=expected)
+            return {**written.state.to_json(), "seq": written.seq}  # the change feed's position after the edit
 
         state = await self.call(write)
         self.write_json(state, etag=f'"{state["version"]}"')
@@ -172,20 +159,13 @@ class SignoffsHandler(LifecycleHandler):
     @authorized
     async def post(self, project_id: str) -> None:
         """Record the sign-off; it covers the stage's current item states (their snapshot hash)."""
-        body = self.json_body()
-        stage = _text_field(body, "stage", required=True)
-        role = _text_field(body, "role", required=True)
-        decision = _text_field(body, "decision", required=True)
-        comment = _text_field(body, "comment", default="")
-        unknown = sorted(set(body) - {"stage", "role", "decision", "comment"})
-        if unknown:
-            raise ValidationError(f"{unknown[0]}: not a field of a sign-off", field=unknown[0])
+        body = self.json_body("NewSignoff")
         actor, groups = self.actor, self.groups
 
         def sign() -> dict[str, Any]:
             project = self.project(project_id)
-            signoff = self.service.signoff(project, stage, role, decision, actor=actor, comment=comment,
-                                           groups=groups)
+            signoff = self.service.signoff(project, body["stage"], body["role"], body["decision"], actor=actor,
+                                           comment=body.get("comment") or "", groups=groups)
             return {**signoff.to_json(), "outdated": False}
 
         self.write_json(await self.call(sign), status=201)
@@ -235,21 +215,20 @@ class AuditHandler(ChangesHandler):
     @authorized
     async def get(self, project_id: str) -> None:
         """Events after ``since``, oldest first; ``verify=1`` adds the recomputed chain check."""
-        since = self.query_int("since", 0)
+        since, verify = self.query_int("since", 0), self.query_flag("verify")
         limit = self.query_int("limit", MAX_EVENTS, minimum=1, maximum=MAX_EVENTS)
-        verify = self.query_flag("verify")
+        self.write_json(await self.call(self.audit_log, project_id, since, limit, verify))
 
-        def read() -> dict[str, Any]:
-            log = self.events_after(project_id, since, limit)
-            directory = Path(self.project_record(project_id).path)
-            if verify:
-                verification = self.service.verify_audit(project_id, directory)
-                log["chain"] = verification.chain.to_json()
-                log["verification"] = verification.to_json()
-            log["anchor"] = self.service.anchor_status(project_id, directory).to_json()
-            return log
-
-        self.write_json(await self.call(read))
+    def audit_log(self, project_id: str, since: int, limit: int, verify: bool) -> dict[str, Any]:
+        """The events, the anchor and (``verify``) the verification of the project's audit log (blocking)."""
+        log = self.events_after(project_id, since, limit)
+        directory = Path(self.project_record(project_id).path)
+        if verify:
+            verification = self.service.verify_audit(project_id, directory)
+            log["chain"] = verification.chain.to_json()
+            log["verification"] = verification.to_json()
+        log["anchor"] = self.service.anchor_status(project_id, directory).to_json()
+        return log
 
 
 class TemplatesHandler(LifecycleHandler):

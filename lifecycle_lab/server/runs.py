@@ -22,10 +22,17 @@ from ..repro.notebooks import read_notebook
 from ..service import Project
 from ..service.runs import RunService, executed_notebook
 from .base import PROJECT_ID, LifecycleHandler
+from .paths import ServerRoot
 
 DEFAULT_RUNS = 50
 MAX_RUNS = 200
-RUN_FIELDS = {"notebooks", "twice", "sandbox"}
+
+
+def in_root(project_path: str, relative: str | None) -> str | None:
+    """A project-relative path as a path relative to the server root (None for none or an absolute one)."""
+    if relative is None or posixpath.isabs(relative):
+        return None
+    return posixpath.join(project_path, relative) if project_path else relative
 
 
 class _RunHandler(LifecycleHandler):
@@ -42,17 +49,11 @@ class _RunHandler(LifecycleHandler):
         """The run as served: the service's record plus ``project_path``, ``output_dir`` and, per notebook,
         ``root_path`` and ``output_root_path``, all relative to the server root (the record's own paths are
         relative to the project folder)."""
-        project_path = self.root.relative(project.directory) or ""
-
-        def in_root(relative: str | None) -> str | None:
-            if relative is None or posixpath.isabs(relative):
-                return None
-            return posixpath.join(project_path, relative) if project_path else relative
-
+        base = self.root.relative(project.directory) or ""
         runs_dir = project.manifest.runs_dir.relative_to(project.directory).as_posix()
-        notebooks = [{**nb, "root_path": in_root(nb["path"]), "output_root_path": in_root(nb["output_path"])}
-                     for nb in run["notebooks"]]
-        return {**run, "project_path": project_path, "output_dir": in_root(f"{runs_dir}/{run['id']}"),
+        notebooks = [{**nb, "root_path": in_root(base, nb["path"]),
+                      "output_root_path": in_root(base, nb["output_path"])} for nb in run["notebooks"]]
+        return {**run, "project_path": base, "output_dir": in_root(base, f"{runs_dir}/{run['id']}"),
                 "notebooks": notebooks}
 
     def project_run(self, project: Project, run_id: str) -> dict[str, Any]:
@@ -70,57 +71,24 @@ class RunsHandler(_RunHandler):
     @authorized
     async def post(self, project_id: str) -> None:
         """Queue a rerun of the named notebooks (default: the manifest's), checked first, and spawn its worker."""
-        body = self.json_body() if self.request.body else {}  # no body: the manifest's notebooks, once
-        unknown = sorted(set(body) - RUN_FIELDS)
-        if unknown:
-            raise ValidationError(f"{unknown[0]}: not a field of a run request", field=unknown[0])
-        named = body.get("notebooks")
-        if named is not None and (not isinstance(named, list) or not all(isinstance(nb, str) and nb for nb in named)):
-            raise ValidationError("notebooks: must be a list of notebook paths relative to the project folder",
-                                  field="notebooks")
-        twice, sandbox = body.get("twice"), body.get("sandbox")
-        for name, flag in (("twice", twice), ("sandbox", sandbox)):
-            if flag is not None and not isinstance(flag, bool):
-                raise ValidationError(f"{name}: must be true or false", field=name)
-        actor = self.actor
-
-        def start() -> dict[str, Any]:
-            project = self.project(project_id)
-            notebooks = self._checked_notebooks(project, named or [])
-            try:
-                run = self.runs.start(project, notebooks, twice=bool(twice), actor=actor, exclusive=True,
-                                      sandbox=bool(sandbox))
-            except Conflict as exc:
-                raise Conflict(exc.message, current=self.run_document(project, exc.current)) from None
-            return self.run_document(project, run)
-
-        run = await self.call(start)
+        body = self.json_body("NewRun", optional=True)  # no body: the manifest's notebooks, once
+        named, twice, actor = body.get("notebooks") or [], bool(body.get("twice")), self.actor
+        run = await self.call(self.start_run, project_id, named, twice, actor, bool(body.get("sandbox")))
         self.set_header("Location", self.api_url("projects", project_id, "runs", run["id"]))
         self.write_json(run, status=202)
 
-    def _checked_notebooks(self, project: Project, named: list[str]) -> list[Path]:
-        """The notebooks to rerun (absolute), each checked to be a valid notebook inside the project (blocking).
+    def start_run(self, project_id: str, named: list[str], twice: bool, actor: str, sandbox: bool = False
+                  ) -> dict[str, Any]:
+        """Check the notebooks, queue the run (in a sandbox copy with ``sandbox``) and spawn its worker (blocking);
+        409 carrying a run already busy."""
+        project = self.project(project_id)
+        notebooks = checked_notebooks(self.runs, self.root, project, named)
+        try:
+            run = self.runs.start(project, notebooks, twice=twice, actor=actor, exclusive=True, sandbox=sandbox)
+        except Conflict as exc:
+            raise Conflict(exc.message, current=self.run_document(project, exc.current)) from None
+        return self.run_document(project, run)
 
-        404 when one does not exist or leads out of the server root; 400 when it leads out of the project
-        or is not a valid notebook. Named ones are reported as ``notebooks[i]``, the manifest's as such.
-        """
-        listed = named or list(project.manifest.notebooks)
-        folder = project.directory.resolve()
-        checked = []
-        for index, notebook in enumerate(listed):
-            label = f"notebooks[{index}]" if named else f"lifecycle.yaml notebooks[{index}]"
-            field = label if named else None
-            try:
-                absolute = self.root.resolve(notebook, base=folder)
-            except NotFound:
-                raise NotFound(f"{label}: there is no notebook {notebook!r} in the project folder") from None
-            try:
-                self.runs.project_path(project, absolute, display=repr(notebook))
-                read_notebook(absolute, display=repr(notebook))
-            except ValidationError as exc:
-                raise ValidationError(f"{label}: {exc.message}", field=field) from None
-            checked.append(absolute)
-        return checked
 
     @web.authenticated
     @authorized
@@ -137,6 +105,31 @@ class RunsHandler(_RunHandler):
             return {"runs": runs}
 
         self.write_json(await self.call(listing))
+
+
+def checked_notebooks(runs: RunService, root: ServerRoot, project: Project, named: list[str]) -> list[Path]:
+    """The notebooks to rerun (absolute), each checked to be a valid notebook inside the project (blocking).
+
+    404 when one does not exist or leads out of the server root; 400 when it leads out of the project
+    or is not a valid notebook. Named ones are reported as ``notebooks[i]``, the manifest's as such.
+    """
+    listed = named or list(project.manifest.notebooks)
+    folder = project.directory.resolve()
+    checked = []
+    for index, notebook in enumerate(listed):
+        label = f"notebooks[{index}]" if named else f"lifecycle.yaml notebooks[{index}]"
+        field = label if named else None
+        try:
+            absolute = root.resolve(notebook, base=folder)
+        except NotFound:
+            raise NotFound(f"{label}: there is no notebook {notebook!r} in the project folder") from None
+        try:
+            runs.project_path(project, absolute, display=repr(notebook))
+            read_notebook(absolute, display=repr(notebook))
+        except ValidationError as exc:
+            raise ValidationError(f"{label}: {exc.message}", field=field) from None
+        checked.append(absolute)
+    return checked
 
 
 class RunHandler(_RunHandler):
@@ -190,18 +183,7 @@ class ExecutedNotebookHandler(_RunHandler):
 
         def read() -> tuple[Any, float]:
             project = self.project(project_id)
-            run = self.project_run(project, run_id)
-            if not _POSITION.fullmatch(position):
-                raise NotFound(f"run {run_id} has no notebook at position {position!r}")
-            path = executed_notebook(project, run, int(position), execution)
-            if self.root.relative(path) is None:  # the run's folder is a symlink out of the server root
-                raise NotFound(f"run {run_id} has no executed notebook at position {position} under the server root")
-            modified = path.stat().st_mtime
-            try:
-                return read_notebook(path, display=f"the executed notebook {run_id}/{position}"), modified
-            except ValidationError as exc:  # papermill rewrites it after every cell while the run executes it
-                raise Conflict(f"{exc.message}; the run is {run['status']}: try again once it has finished",
-                               current=None) from None
+            return read_served(self.root, project, self.project_run(project, run_id), position, execution)
 
         notebook, modified = await self.call(read)
         self.set_header("Last-Modified", dt.datetime.fromtimestamp(modified, dt.timezone.utc))
@@ -209,6 +191,29 @@ class ExecutedNotebookHandler(_RunHandler):
 
 
 _POSITION = re.compile(r"[0-9]{1,9}")
+
+
+def read_served(root: ServerRoot, project: Project, run: dict[str, Any], position: str, execution: int
+                ) -> tuple[Any, float]:
+    """The executed notebook at ``position`` of ``run`` and its modification time (blocking); 409 while the run
+    is still writing it."""
+    path = served_notebook(root, project, run, position, execution)
+    modified = path.stat().st_mtime
+    try:
+        return read_notebook(path, display=f"the executed notebook {run['id']}/{position}"), modified
+    except ValidationError as exc:  # papermill rewrites it after every cell while the run executes it
+        raise Conflict(f"{exc.message}; the run is {run['status']}: try again once it has finished",
+                       current=None) from None
+
+
+def served_notebook(root: ServerRoot, project: Project, run: dict[str, Any], position: str, execution: int) -> Path:
+    """The executed notebook at ``position`` of ``run`` (a run of ``project``), under ``root``; NotFound otherwise."""
+    if not _POSITION.fullmatch(position):
+        raise NotFound(f"run {run['id']} has no notebook at position {position!r}")
+    path = executed_notebook(project, run, int(position), execution)
+    if root.relative(path) is None:  # the run's folder is a symlink out of the server root
+        raise NotFound(f"run {run['id']} has no executed notebook at position {position} under the server root")
+    return path
 RUN = PROJECT_ID + r"/runs/(?P<run_id>[^/]+)"
 
 HANDLERS: list[tuple[str, type[LifecycleHandler]]] = [

@@ -1,7 +1,7 @@
 """The OpenAPI contract: ``openapi.yaml`` next to this module, served as JSON at ``/openapi.json``.
 
-The evidence schemas are not repeated in the YAML: they are added from ``evidence.SCHEMAS``, the
-definitions the server validates against, so the contract cannot drift from the validation.
+The document itself, with the evidence schemas the server validates against, is read in ``contract.py``,
+which also validates each request body against it.
 """
 
 from __future__ import annotations
@@ -9,38 +9,15 @@ from __future__ import annotations
 import copy
 import json
 from functools import lru_cache
-from pathlib import Path
-from typing import Any
 
-import yaml
 from jupyter_server.auth.decorator import authorized
 from jupyter_server.utils import url_path_join
 from tornado import web
 
-from ..evidence import KINDS, SCHEMAS
 from .base import API_ROOT, LifecycleHandler
+from .contract import SPEC_FILE, evidence_schema_name, load_spec
 
-SPEC_FILE = Path(__file__).with_name("openapi.yaml")
-
-
-def evidence_schema_name(kind: str) -> str:
-    """The component name of an evidence kind's schema: ``failure_modes`` → ``FailureModesEvidence``."""
-    return "".join(part.title() for part in kind.split("_")) + "Evidence"
-
-
-@lru_cache(maxsize=1)
-def load_spec() -> dict[str, Any]:
-    """The OpenAPI document: ``openapi.yaml`` with the evidence schemas the server validates against."""
-    spec = yaml.safe_load(SPEC_FILE.read_text(encoding="utf-8"))
-    schemas = spec["components"]["schemas"]
-    schemas["EvidenceKind"]["enum"] = list(KINDS)
-    for kind in KINDS:
-        schemas[evidence_schema_name(kind)] = copy.deepcopy(SCHEMAS[kind])
-    schemas["Evidence"]["anyOf"] = [{"type": "null"}] + [
-        {"$ref": f"#/components/schemas/{evidence_schema_name(kind)}"} for kind in KINDS if kind != "check"
-    ]
-    return spec
-
+__all__ = ["HANDLERS", "SPEC_FILE", "OpenAPIHandler", "evidence_schema_name", "load_spec", "served_spec"]
 
 @lru_cache(maxsize=4)
 def served_spec(base_url: str) -> bytes:

@@ -6,6 +6,7 @@ re-exported here, so no front door imports ``store``.
 """
 
 from ..store import AuditEvent, ChainCheck, DatasetVersion, ProjectRecord
+from ..store.store import ItemWrite
 from ..store.transfer import state_project
 from .lifecycle import Lifecycle
 from .records import DATASET_ITEM, DatasetCheck, Project, Snapshot, dataset_item, template_json
@@ -13,5 +14,5 @@ from .views import REVALIDATION_LOOKBACK
 
 __all__ = [
     "DATASET_ITEM", "REVALIDATION_LOOKBACK", "AuditEvent", "ChainCheck", "DatasetCheck", "DatasetVersion",
-    "Lifecycle", "Project", "ProjectRecord", "Snapshot", "dataset_item", "state_project", "template_json",
+    "ItemWrite", "Lifecycle", "Project", "ProjectRecord", "Snapshot", "dataset_item", "state_project", "template_json",
 ]

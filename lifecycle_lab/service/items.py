@@ -9,6 +9,7 @@ from .. import domain as cl
 from ..errors import Conflict, ValidationError
 from ..policy import StagePolicy, approval_refusal, approvers, role_refusal, roles_of
 from ..project import stage_policies
+from ..store.store import ItemWrite
 from .base import ServiceBase
 from .records import Project
 
@@ -26,21 +27,25 @@ class Items(ServiceBase):
         expected_version: int | None = None,
     ) -> cl.ItemState:
         """Apply field changes to an item; Conflict when ``expected_version`` is stale."""
+        return self.edit_item(project, key, changes, actor=actor, expected_version=expected_version).state
+
+    def edit_item(
+        self, project: Project, key: str, changes: Mapping[str, Any], *, actor: str,
+        expected_version: int | None = None,
+    ) -> ItemWrite:
+        """:meth:`set_item`, also answering the change feed's position after the edit (its audit ``seq``), so a
+        client polling the feed from there does not take its own edit for someone else's."""
         spec = project.template.item(key)
         if not changes:
             raise ValidationError("no changes given", field=None)
         at = self.clock()
         before = self.notifications.watch(project)
-        state = self.store.update_item(
-            project.id,
-            key,
-            lambda current: cl.apply_changes(spec, current, changes, actor=actor, at=at),
-            expected_version=expected_version,
-            actor=actor,
-            at=at,
+        written = self.store.write_item(
+            project.id, key, lambda current: cl.apply_changes(spec, current, changes, actor=actor, at=at),
+            expected_version=expected_version, actor=actor, at=at,
         )
         self.notifications.changed(project, before, actor=actor)
-        return state
+        return written
 
     def evidence_change(
         self, project: Project, key: str, evidence: Any, *, actor: str, at: str

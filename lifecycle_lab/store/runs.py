@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from ..domain import ItemChange, ItemState
+from ..domain import ItemChange
 from ..errors import NotFound
 from . import tables as t
 from .audit import AuditEvent
@@ -31,7 +31,7 @@ class RunRecords:
     _write: Callable[..., AbstractContextManager[Connection]]
     _project_row: Callable[[Connection, str], Any]
     _append: Callable[..., AuditEvent]
-    _put_item: Callable[..., ItemState]
+    _put_item: Callable[..., Any]
 
     def create_run(
         self, project_id: str, run_id: str, notebooks: list[str], *, options: dict[str, Any], twice: bool,

@@ -57,6 +57,14 @@ class ProjectRecord:
         return dict(self.__dict__)
 
 
+@dataclass(frozen=True)
+class ItemWrite:
+    """An item written: its new state and the ``seq`` of the audit event that recorded it."""
+
+    state: ItemState
+    seq: int
+
+
 def _item_from_row(row: Any) -> ItemState:
     return ItemState(
         key=row.key,
@@ -176,11 +184,6 @@ class Store(SignoffRecords, DatasetRecords, RunRecords, CheckpointRecords, Notic
                     f"the store {self.engine.url!r} is at schema revision {revision}, newer than this "
                     f"lifecycle_lab knows (up to {head}): another server upgraded it; upgrade lifecycle_lab here too")
             upgrade(conn)
-
-    def schema_revision(self) -> str | None:
-        """The migration revision the database is at."""
-        with self._read() as conn:
-            return current_revision(conn)
 
     # --- audit chain -----------------------------------------------------------------------
 
@@ -339,6 +342,15 @@ class Store(SignoffRecords, DatasetRecords, RunRecords, CheckpointRecords, Notic
         action: str = "item.update",
     ) -> ItemState:
         """Apply ``change`` to the current state under the lock; Conflict (with the current state) if stale."""
+        return self.write_item(project_id, key, change, expected_version=expected_version, actor=actor, at=at,
+                               action=action).state
+
+    def write_item(
+        self, project_id: str, key: str, change: ItemChange, *, expected_version: int | None, actor: str, at: str,
+        action: str = "item.update",
+    ) -> ItemWrite:
+        """:meth:`update_item`, answering the new state and the ``seq`` of its audit event (the change feed's
+        position after it)."""
         if expected_version is not None:
             # A version found stale now is refused as it would be under the lock (this is the state at an
             # instant): busy items' losing writers then never queue for the project's write lock.
@@ -346,15 +358,19 @@ class Store(SignoffRecords, DatasetRecords, RunRecords, CheckpointRecords, Notic
                 seen = self._item(conn, project_id, key)
             if seen is not None and seen.version != expected_version:
                 raise _stale(key, seen, expected_version)
-        with self._write(project_id) as conn:
-            self._project_row(conn, project_id)
-            return self._put_item(conn, project_id, key, change, expected_version=expected_version, actor=actor,
-                                  at=at, action=action)
+        try:  # no read of the project row: the items' foreign key refuses a project that is gone
+            with self._write(project_id) as conn:
+                return self._put_item(conn, project_id, key, change, expected_version=expected_version, actor=actor,
+                                      at=at, action=action)
+        except IntegrityError:
+            if self.find_project(project_id) is None:
+                raise NotFound(f"no project with id {project_id!r} in the store") from None
+            raise
 
     def _put_item(
         self, conn: Connection, project_id: str, key: str, change: ItemChange, *,
         expected_version: int | None, actor: str, at: str, action: str = "item.update",
-    ) -> ItemState:
+    ) -> ItemWrite:
         """Write ``change`` of the item's current state with its audit event (caller holds the project's lock)."""
         recorded = self._item(conn, project_id, key)
         current = recorded or ItemState(key=key)
@@ -372,6 +388,6 @@ class Store(SignoffRecords, DatasetRecords, RunRecords, CheckpointRecords, Notic
             )
             if done.rowcount != 1:  # pragma: no cover - the lock makes this unreachable
                 raise Conflict(f"{key} changed while being written", current=current)
-        self._append(conn, project_id, actor=actor, at=at, action=action, target=key,
-                     before=current.to_json() if recorded else None, after=new.to_json())
-        return new
+        event = self._append(conn, project_id, actor=actor, at=at, action=action, target=key,
+                             before=current.to_json() if recorded else None, after=new.to_json())
+        return ItemWrite(new, event.seq)

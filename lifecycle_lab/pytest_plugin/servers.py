@@ -29,7 +29,7 @@ from tornado import web
 from traitlets import Unicode
 
 PACKAGE_PARENT = Path(__file__).resolve().parents[2]  # the folder holding ``lifecycle_lab``
-BUILT_LABEXTENSION = Path(__file__).resolve().parents[1] / "labextension"  # ``jlpm build:prod`` writes it here
+BUILT_LABEXTENSION = PACKAGE_PARENT / "lifecycle_lab" / "labextension"  # ``jlpm build:prod`` writes it here
 # JupyterLab settings that keep a test page quiet and offline: no news, no update check.
 QUIET_LAB_SETTINGS = {"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False}}
 
