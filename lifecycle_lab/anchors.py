@@ -15,7 +15,8 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Mapping
+from bisect import bisect_left
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -166,16 +167,27 @@ def signature_status(document: Mapping[str, Any], project_id: str, key: AuditKey
     return True, f"signature valid (Ed25519, {owner})"
 
 
-def check_anchor(anchor: Anchor, hashes: Mapping[int, tuple[str, str | None]], project_id: str,
-                 key: AuditKey | None) -> AnchorCheck:
-    """Whether the chain (seq → (hash, mode) of its stored events) still holds the anchored event, unchanged."""
+@dataclass(frozen=True)
+class StoredEvents:
+    """Which events a chain still has (``seqs``, ascending), and the (hash, mode) of those anchors name."""
+
+    seqs: Sequence[int]
+    named: Mapping[int, tuple[str, str | None]]
+
+    def neighbours(self, seq: int) -> tuple[int, int | None]:
+        """The stored seq just below ``seq`` (0 when none) and just above it (None when none)."""
+        at = bisect_left(self.seqs, seq)
+        return (self.seqs[at - 1] if at else 0), (self.seqs[at] if at < len(self.seqs) else None)
+
+
+def check_anchor(anchor: Anchor, events: StoredEvents, project_id: str, key: AuditKey | None) -> AnchorCheck:
+    """Whether the chain's stored ``events`` still hold the anchored event, unchanged."""
     ok, signature = (True, None) if anchor.document is None else signature_status(anchor.document, project_id, key)
     if not ok:
         return AnchorCheck(anchor, False, f"{anchor.source}: {signature}", signature=signature)
-    found = hashes.get(anchor.seq)
+    found = events.named.get(anchor.seq)
     if found is None:
-        below = max((s for s in hashes if s < anchor.seq), default=0)
-        above = min((s for s in hashes if s > anchor.seq), default=None)
+        below, above = events.neighbours(anchor.seq)
         first, last = below + 1, anchor.seq if above is None else above - 1
         gone = f"event {first} is" if first == last else f"events {first}–{last} are"
         if above is not None:

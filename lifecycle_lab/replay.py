@@ -8,21 +8,23 @@ between them without an event), and every sign-off row must be one an event
 recorded. A direct edit of the tables shows up as a difference naming the item
 and the field. Pure: the caller reads the rows.
 
-Events are compared as the canonical text they are stored as; only the last
-state of each item is parsed, which keeps a replay of 100,000 events fast.
+Events are compared as the canonical text (or its UTF-8 bytes) they are stored
+as; only the last state of each item is parsed, which keeps a replay of
+100,000 events fast, and only those last states are kept while replaying.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from .domain import canonical_json
-from .store.audit import ChainRow, decode
+from .store.audit import BytesRow, ChainRow, decode
 
 _MAX_SHOWN = 80  # characters of a value quoted in a message
+_NULL = frozenset(("null", b"null"))  # an item's state before its first event
 
 
 @dataclass(frozen=True)
@@ -56,24 +58,24 @@ def _field_differences(kind: str, target: str, replayed: Mapping[str, Any], stor
     return found
 
 
-def _replay_items(rows: Sequence[ChainRow], items: Mapping[str, Mapping[str, Any]]) -> list[Difference]:
-    last: dict[str, tuple[int, str]] = {}  # item key -> (seq, after text) of its latest event
+def _hidden_change(target: str, since_seq: int, seq: int, then_text: str | bytes, now_text: str | bytes
+                   ) -> Difference | None:
+    """The item changed between two of its events without an event of its own (None when only spelt apart)."""
+    then, now = decode(then_text), decode(now_text)
+    if canonical_json(then) == canonical_json(now):
+        return None
+    then, now = then or {}, now or {}
+    fields = sorted(k for k in set(then) | set(now) if then.get(k) != now.get(k)) if isinstance(
+        then, dict) and isinstance(now, dict) else []
+    since = f"event {since_seq}" if since_seq else "its first event"
+    return Difference("item", target, fields[0] if fields else None, (
+        f"item {target}: changed outside the audit log between {since} and event {seq} "
+        f"({', '.join(fields) or 'its whole state'})"))
+
+
+def _final_items(last: Mapping[str, tuple[int, str | bytes]], items: Mapping[str, Mapping[str, Any]]
+                 ) -> list[Difference]:
     found: list[Difference] = []
-    for row in rows:
-        seq, action, target, before = row[0], row[3], row[4], row[5]
-        if not action.startswith("item."):
-            continue
-        prev_seq, prev_after = last.get(target, (0, "null"))
-        if before != prev_after and canonical_json(decode(before)) != canonical_json(decode(prev_after)):
-            then = decode(prev_after) or {}
-            now = decode(before) or {}
-            fields = sorted(k for k in set(then) | set(now) if then.get(k) != now.get(k)) if isinstance(
-                then, dict) and isinstance(now, dict) else []
-            since = f"event {prev_seq}" if prev_seq else "its first event"
-            found.append(Difference("item", target, fields[0] if fields else None, (
-                f"item {target}: changed outside the audit log between {since} and event {seq} "
-                f"({', '.join(fields) or 'its whole state'})")))
-        last[target] = (seq, row[6])
     for key in sorted(set(last) | set(items)):
         if key not in items:
             found.append(Difference("item", key, None,
@@ -93,8 +95,8 @@ def _signoff_name(signoff: Mapping[str, Any]) -> str:
     return f"{signoff.get('stage')}/{signoff.get('role')}"
 
 
-def _replay_signoffs(rows: Sequence[ChainRow], signoffs: Sequence[Mapping[str, Any]]) -> list[Difference]:
-    recorded = [(row[0], decode(row[6])) for row in rows if row[3] == "signoff"]
+def _replay_signoffs(recorded: Sequence[tuple[int, Any]], signoffs: Sequence[Mapping[str, Any]]
+                     ) -> list[Difference]:
     stored = {s.get("id"): s for s in signoffs}
     found: list[Difference] = []
     unmatched_events = []
@@ -119,23 +121,59 @@ def _replay_signoffs(rows: Sequence[ChainRow], signoffs: Sequence[Mapping[str, A
     return found
 
 
-def _replay_project(rows: Sequence[ChainRow], project: Mapping[str, Any]) -> list[Difference]:
-    replayed: dict[str, Any] = {}
-    seq = 0
-    for row in rows:
-        if row[3] in ("project.create", "project.update"):
+class Replay:
+    """Replays a project's events one at a time, oldest first (so a verification can stream them).
+
+    :meth:`feed` every row, then :meth:`differences` against the stored tables. It keeps only the latest state
+    of each item, the sign-off events and the project record, whatever the number of events.
+    """
+
+    def __init__(self) -> None:
+        self._last: dict[str, tuple[int, str | bytes]] = {}  # item key -> (seq, after text) of its latest event
+        self._hidden: list[Difference] = []
+        self._signoffs: list[tuple[int, str | bytes]] = []
+        self._project: dict[str, Any] = {}
+        self._project_seq = 0
+
+    def feed(self, row: ChainRow | BytesRow) -> None:
+        """Take the next event into account."""
+        action = row[3]
+        if action.startswith("item."):
+            target, before = row[4], row[5]
+            previous = self._last.get(target)
+            if previous is None:
+                if before not in _NULL:
+                    found = _hidden_change(target, 0, row[0], "null", before)
+                    if found is not None:
+                        self._hidden.append(found)
+            elif before != previous[1]:
+                found = _hidden_change(target, previous[0], row[0], previous[1], before)
+                if found is not None:
+                    self._hidden.append(found)
+            self._last[target] = (row[0], row[6])
+        elif action == "signoff":
+            self._signoffs.append((row[0], row[6]))
+        elif action in ("project.create", "project.update"):
             after = decode(row[6])
             if isinstance(after, dict):
-                replayed.update(after)
-                seq = row[0]
-    if not replayed:
-        return []
-    return _field_differences("project", str(project.get("id")), replayed, project, f"after event {seq}")
+                self._project.update(after)
+                self._project_seq = row[0]
+
+    def differences(self, *, items: Mapping[str, Mapping[str, Any]], signoffs: Sequence[Mapping[str, Any]],
+                    project: Mapping[str, Any]) -> list[Difference]:
+        """How the stored ``items`` (key → state JSON), ``signoffs`` and ``project`` differ from the events fed."""
+        found = [] if not self._project else _field_differences(
+            "project", str(project.get("id")), self._project, project, f"after event {self._project_seq}")
+        found += self._hidden + _final_items(self._last, items)
+        return found + _replay_signoffs([(seq, decode(after)) for seq, after in self._signoffs], signoffs)
 
 
 def replay_differences(
-    rows: Sequence[ChainRow], *, items: Mapping[str, Mapping[str, Any]], signoffs: Sequence[Mapping[str, Any]],
-    project: Mapping[str, Any],
+    rows: Iterable[ChainRow | BytesRow], *, items: Mapping[str, Mapping[str, Any]],
+    signoffs: Sequence[Mapping[str, Any]], project: Mapping[str, Any],
 ) -> list[Difference]:
     """How the stored ``items`` (key → state JSON), ``signoffs`` and ``project`` differ from what ``rows`` say."""
-    return [*_replay_project(rows, project), *_replay_items(rows, items), *_replay_signoffs(rows, signoffs)]
+    replay = Replay()
+    for row in rows:
+        replay.feed(row)
+    return replay.differences(items=items, signoffs=signoffs, project=project)

@@ -14,14 +14,24 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from .anchors import ANCHOR_FILE, Anchor, AnchorCheck, anchor_document, check_anchor, read_anchor, write_anchor
+from .anchors import (
+    ANCHOR_FILE,
+    Anchor,
+    AnchorCheck,
+    StoredEvents,
+    anchor_document,
+    check_anchor,
+    read_anchor,
+    write_anchor,
+)
 from .errors import Conflict, LifecycleError, ValidationError
-from .replay import Difference, replay_differences
+from .replay import Difference, Replay
 from .store import Store
-from .store.audit import ChainCheck, verify_rows
+from .store.audit import ChainCheck, ChainVerifier
 from .store.checkpoints import ChainHead
 
 MAX_LISTED = 20  # differences and anchor failures listed in a message
@@ -83,20 +93,28 @@ def project_anchor(directory: Path | None) -> Anchor | None:
 def verify_audit(store: Store, project_id: str, directory: Path | None, against: Sequence[Anchor] = ()
                  ) -> AuditVerification:
     """Verify a project's audit log: chain, anchors (``against``, else the project's anchor file; and the store's
-    checkpoints) and replay. ``directory``: the project folder (None when it is not on this machine)."""
-    state = store.audit_state(project_id)
-    chain = verify_rows(state.rows, project_id, store.audit_key)
-    if chain.refused:
-        return AuditVerification(chain, (), (), 0, 0)
-    hashes = {row[0]: (row[8], row[9]) for row in state.rows}
-    anchors = list(against)
-    if not anchors:
-        anchors += [a for a in (project_anchor(directory),) if a is not None]
-    anchors += [checkpoint_anchor(cp) for cp in state.checkpoints]
-    checks = tuple(check_anchor(a, hashes, project_id, store.audit_key) for a in anchors)
-    differences = tuple(replay_differences(state.rows, items=state.items, signoffs=state.signoffs,
-                                           project=state.project))
-    return AuditVerification(chain, checks, differences, len(state.items), len(state.signoffs))
+    checkpoints) and replay. ``directory``: the project folder (None when it is not on this machine).
+
+    One pass over the events, streamed: each is hashed, replayed, and looked at when an anchor names it.
+    """
+    anchors = list(against) or [a for a in (project_anchor(directory),) if a is not None]
+    with store.audit_snapshot(project_id) as state:
+        anchors += [checkpoint_anchor(cp) for cp in state.checkpoints]
+        wanted = {a.seq for a in anchors}
+        chain, replay = ChainVerifier(project_id, store.audit_key), Replay()
+        stored: dict[int, tuple[str, str | None]] = {}
+        seqs: list[int] = []
+        for row in chain.checked(state.rows):
+            if chain.refused:
+                return AuditVerification(chain.result(), (), (), 0, 0)
+            replay.feed(row)
+            seqs.append(row[0])
+            if row[0] in wanted:
+                stored[row[0]] = (row[8], row[9])
+        differences = replay.differences(items=state.items, signoffs=state.signoffs, project=state.project)
+    present = StoredEvents(seqs, stored)
+    checks = tuple(check_anchor(a, present, project_id, store.audit_key) for a in anchors)
+    return AuditVerification(chain.result(), checks, tuple(differences), len(state.items), len(state.signoffs))
 
 
 def verification_lines(result: AuditVerification) -> list[str]:
@@ -138,10 +156,15 @@ class AnchorStatus:
         """Events after the newest anchor (all of them when never anchored)."""
         return self.head_seq - (self.anchored_seq or 0)
 
+    @property
+    def state(self) -> str:
+        """``never`` anchored, anchor ``behind`` the last event, or ``current`` (it holds the head)."""
+        return "never" if self.anchored_seq is None else "behind" if self.behind > 0 else "current"
+
     def to_json(self) -> dict[str, Any]:
         """As JSON."""
-        return {"head_seq": self.head_seq, "anchored_seq": self.anchored_seq, "anchored_at": self.anchored_at,
-                "source": self.source, "behind": self.behind}
+        return {"state": self.state, "head_seq": self.head_seq, "anchored_seq": self.anchored_seq,
+                "anchored_at": self.anchored_at, "source": self.source, "behind": self.behind}
 
     def describe(self) -> str:
         """In words, for the gate and the CLI."""
@@ -153,16 +176,35 @@ class AnchorStatus:
                 f"({self.anchored_at}), {self.behind} event{'s' if self.behind != 1 else ''} since")
 
 
-def anchor_status(store: Store, project_id: str, directory: Path | None) -> AnchorStatus:
-    """The newest of the project's anchor file and the store's anchor checkpoints, against the head."""
-    head = store.last_seq(project_id)
-    found: list[tuple[int, str | None, str]] = []
+def _file_anchor(directory: Path | None) -> tuple[int, str | None] | None:
+    """The seq and time of the project's anchor file, parsed again only when the file changed (None: none or
+    unreadable, which ``audit --verify`` reports)."""
+    if directory is None:
+        return None
+    try:
+        st = (directory / ANCHOR_FILE).stat()
+    except OSError:
+        return None
+    return _parsed_anchor(directory, (st.st_mtime_ns, st.st_size, st.st_ino))
+
+
+@lru_cache(maxsize=256)
+def _parsed_anchor(directory: Path, _stamp: tuple[int, int, int]) -> tuple[int, str | None] | None:
     try:
         anchored = project_anchor(directory)
-    except LifecycleError:  # an unreadable anchor file counts as none here; verify reports it
-        anchored = None
+    except LifecycleError:
+        return None
+    return None if anchored is None else (anchored.seq, anchored.anchored_at)
+
+
+def anchor_status(store: Store, project_id: str, directory: Path | None, head: int | None = None) -> AnchorStatus:
+    """The newest of the project's anchor file and the store's anchor checkpoints, against the head (``head``:
+    the caller's already read audit head). Cheap enough for every view: two indexed queries and a ``stat``."""
+    head = store.last_seq(project_id) if head is None else head
+    found: list[tuple[int, str | None, str]] = []
+    anchored = _file_anchor(directory)
     if anchored is not None:
-        found.append((anchored.seq, anchored.anchored_at, ANCHOR_FILE.as_posix()))
+        found.append((*anchored, ANCHOR_FILE.as_posix()))
     checkpoint = store.last_anchor(project_id)
     if checkpoint is not None:
         found.append((checkpoint.seq, checkpoint.recorded_at, "the store's anchor checkpoint"))

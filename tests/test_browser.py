@@ -445,6 +445,7 @@ def test_rerun_shows_progress_then_verdicts_and_the_diff_of_a_nondeterministic_n
     diff = page.locator(".jp-LifecycleLab-diffView")
     expect(diff).to_be_visible()
     expect(diff.locator(".jp-LifecycleLab-tolerance")).to_contain_text("rel 0.001, abs 0.0001")
+    expect(diff.locator(".jp-LifecycleLab-runFiles h3")).to_have_text("Project files the rerun created or changed")
     cells = diff.locator(".jp-LifecycleLab-diffCell")
     expect(cells).to_have_count(2)
     bootstrap = cells.first

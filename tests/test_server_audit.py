@@ -38,3 +38,20 @@ async def test_the_log_and_the_gates_say_when_the_anchor_is_older_than_the_last_
     assert anchor["source"] in (".lifecycle/audit-anchor.json", "the store's anchor checkpoint")
     gates = (await api("GET", f"projects/{served_project.id}/gates")).body
     assert gates["anchor"] == anchor
+
+
+async def test_the_project_view_carries_the_anchor_state_and_anchoring_changes_its_etag(
+    api, served_project: Project, service: Lifecycle,
+) -> None:
+    path = f"projects/{served_project.id}"
+    first = await api("GET", path)
+    assert first.body["anchor"]["state"] == "never" and first.body["anchor"]["head_seq"] == first.body["seq"]
+    anchor_project(service.store, served_project.id, served_project.directory, actor="alice",
+                   at="2026-12-06T01:00:00.000000Z")
+    anchored = await api("GET", path, headers={"If-None-Match": first.headers["ETag"]})
+    assert anchored.status == 200, "an anchor appends no event, yet the view must not answer 304"
+    assert (anchored.body["anchor"]["state"], anchored.body["anchor"]["behind"]) == ("current", 0)
+    service.set_item(served_project, KEY, {"notes": "after the anchor"}, actor="alice")
+    behind = (await api("GET", path)).body["anchor"]
+    assert (behind["state"], behind["anchored_seq"], behind["behind"]) == ("behind", 1, 1)
+    assert (await api("GET", f"{path}/gates")).body["anchor"] == behind

@@ -98,6 +98,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="notebooks to rerun (default: the manifest's `notebooks`)")
     p.add_argument("--twice", action="store_true",
                    help="run each notebook twice from scratch and compare the two runs (finds nondeterminism)")
+    p.add_argument("--sandbox", action="store_true",
+                   help="execute in a temporary copy of the project: files the notebooks write leave yours untouched")
     p.add_argument("--json", action="store_true", help="print the whole run record as JSON")
     _executor_options(p)
 

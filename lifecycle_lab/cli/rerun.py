@@ -26,7 +26,7 @@ def cmd_rerun(ctx: Context) -> int:
     for display, path in named:
         runs.project_path(project, path, display=display if not a.notebooks else None)  # outside: a usage error
         read_notebook(Path(path), display=display)
-    run = runs.start(project, notebooks, twice=a.twice, actor=ctx.user)
+    run = runs.start(project, notebooks, twice=a.twice, actor=ctx.user, sandbox=a.sandbox)
     tty = not a.json and sys.stderr.isatty()
 
     def draw(current: dict[str, Any]) -> None:

@@ -20,6 +20,7 @@ from .blocks import (
     show,
     signoff_state,
 )
+from .footnotes import collecting
 from .writers import md, md_block, md_line, md_or_dash, md_quote, md_table
 
 
@@ -177,7 +178,11 @@ def _audit(doc: dict[str, Any]) -> list[str]:
 
 def render_markdown(doc: dict[str, Any]) -> str:
     """The report document as GitHub-flavoured Markdown."""
-    lines = [*_cover(doc), *_stages(doc), *_signoffs(doc), *_reruns(doc), *_lint(doc), *_audit(doc)]
+    with collecting() as notes:  # long tokens in tables: a middle ellipsis, the full value in a footnote
+        lines = [*_cover(doc), *_stages(doc), *_signoffs(doc), *_reruns(doc), *_lint(doc), *_audit(doc)]
+    definitions = notes.definitions(md)
+    if definitions:
+        lines += ["", *definitions]
     return "\n".join(lines).rstrip("\n") + "\n"
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import quote
 
 from .blocks import MISSING
+from .footnotes import table_cell
 
 # --- Markdown -------------------------------------------------------------------------------------
 
@@ -55,7 +56,8 @@ def md_quote(text: str, indent: str) -> list[str]:
 def md_table(columns: list[str], rows: list[list[Any]], indent: str = "") -> list[str]:
     """A table of display strings as escaped Markdown lines."""
     lines = [indent + "| " + " | ".join(md(c) for c in columns) + " |", indent + "|" + "---|" * len(columns)]
-    lines += [indent + "| " + " | ".join(md_or_dash(cell) for cell in row) + " |" for row in rows]
+    lines += [indent + "| " + " | ".join(table_cell(str(cell), md) if cell not in (None, "") else MISSING
+                                         for cell in row) + " |" for row in rows]
     return [*lines, ""]
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..service.runs import PASSING, is_bad_input
+from .files import describe_changes
 from .reasons import merge_reason_counts
 
 MAX_CELLS_SHOWN = 5
@@ -108,6 +109,7 @@ def run_lines(run: dict[str, Any]) -> list[str]:
     if reasons:
         lines.append("differing cells by reason: " + ", ".join(f"{n} {code}" for code, n in reasons.items()))
     lines += _environment_lines(run)
+    lines += describe_changes(run.get("files"))
     if run.get("status") == "failed" and run.get("error") and not has_bad_input(run):
         lines.append(f"error: {run['error']}")
     output = next((nb["output_path"] for nb in run.get("notebooks") or [] if nb.get("output_path")), None)

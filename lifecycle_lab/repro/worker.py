@@ -36,8 +36,10 @@ from .compare import Tolerance, compare_notebooks
 from .environment import changed_versions, diff_environments, language_change
 from .executors import EXECUTORS, Executor, ExecutorChoice, NotebookJob, make_executor
 from .executors.local import LocalExecutor
+from .files import file_changes, list_files
 from .processes import Containment, this_host
 from .runner import Prepared, RunAbandoned, kill_live_kernels, prepare
+from .sandbox import make_sandbox, remove_sandbox
 from .sanitize import Sanitizer, sanitizer_chain
 
 SLOT_POLL_S = 0.5
@@ -127,12 +129,21 @@ class Worker:
         settings = Settings.from_options(run["options"])
         prepared = {nb["position"]: self._prepare(project, nb, settings) for nb in run["notebooks"]}
         checks = self._observe(project, run, [p for p in prepared.values() if p is not None])
+        sandboxed, run_dir = bool((run["options"] or {}).get("sandbox")), project.manifest.runs_dir / self.run_id
+        folder = make_sandbox(project.directory, run_dir) if sandboxed else project.directory
+        before = list_files(folder, self.lifecycle.hash_cache)
         try:
             for nb in run["notebooks"]:
                 if prepared[nb["position"]] is not None:
-                    self._execute(project, nb, prepared[nb["position"]], settings, twice=run["twice"])
+                    self._execute(project, nb, prepared[nb["position"]], settings, twice=run["twice"], folder=folder)
         except RunAbandoned:
             return None
+        finally:  # what the notebooks wrote, even when the run was closed under them
+            after = list_files(folder, self.lifecycle.hash_cache)
+            self.lifecycle.update_run(self.run_id, files=file_changes(
+                before, after, where="sandbox" if sandboxed else "project"))
+            if sandboxed:
+                remove_sandbox(run_dir)
         return self._finish(project, run, checks)
 
     def _prepare(self, project: Project, nb: dict[str, Any], settings: Settings) -> Prepared | None:
@@ -166,13 +177,14 @@ class Worker:
         return checks
 
     def _execute(self, project: Project, nb: dict[str, Any], prepared: Prepared, settings: Settings, *,
-                 twice: bool) -> None:
-        """Have the executor execute one notebook (twice with --twice), compare, record its verdict."""
+                 twice: bool, folder: Path) -> None:
+        """Have the executor execute one notebook (twice with --twice) in ``folder`` (the project or its sandbox
+        copy), compare, record its verdict."""
         position, relative = nb["position"], nb["path"]
         output = executed_notebook_path(project, self.run_id, relative)
         second_output = executed_notebook_path(project, self.run_id, relative, 2)
         job = NotebookJob(
-            run_id=self.run_id, position=position, path=str(project.directory / relative), display=relative,
+            run_id=self.run_id, position=position, path=str(folder / relative), display=relative,
             sha256=notebook_content_hash(prepared.saved), output_path=str(output),
             second_output_path=str(second_output) if twice else None, parameters=settings.parameters,
             kernel=settings.kernel, timeout=settings.timeout, cell_timeout=settings.cell_timeout,

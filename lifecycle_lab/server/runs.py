@@ -73,16 +73,18 @@ class RunsHandler(_RunHandler):
         """Queue a rerun of the named notebooks (default: the manifest's), checked first, and spawn its worker."""
         body = self.json_body("NewRun", optional=True)  # no body: the manifest's notebooks, once
         named, twice, actor = body.get("notebooks") or [], bool(body.get("twice")), self.actor
-        run = await self.call(self.start_run, project_id, named, twice, actor)
+        run = await self.call(self.start_run, project_id, named, twice, actor, bool(body.get("sandbox")))
         self.set_header("Location", self.api_url("projects", project_id, "runs", run["id"]))
         self.write_json(run, status=202)
 
-    def start_run(self, project_id: str, named: list[str], twice: bool, actor: str) -> dict[str, Any]:
-        """Check the notebooks, queue the run and spawn its worker (blocking); 409 carrying a run already busy."""
+    def start_run(self, project_id: str, named: list[str], twice: bool, actor: str, sandbox: bool = False
+                  ) -> dict[str, Any]:
+        """Check the notebooks, queue the run (in a sandbox copy with ``sandbox``) and spawn its worker (blocking);
+        409 carrying a run already busy."""
         project = self.project(project_id)
         notebooks = checked_notebooks(self.runs, self.root, project, named)
         try:
-            run = self.runs.start(project, notebooks, twice=twice, actor=actor, exclusive=True)
+            run = self.runs.start(project, notebooks, twice=twice, actor=actor, exclusive=True, sandbox=sandbox)
         except Conflict as exc:
             raise Conflict(exc.message, current=self.run_document(project, exc.current)) from None
         return self.run_document(project, run)

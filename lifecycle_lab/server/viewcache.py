@@ -5,8 +5,9 @@ sign-offs, datasets and the project record appends an event, whoever made it:
 this server, the CLI, a kernel), the manifest file, the template object (the
 registry reloads it when its file changes), today's date, and what staleness
 observes on disk (current dataset and notebook hashes, themselves cached by
-size + mtime). A cached rendering is served only when all of these are
-unchanged; checking them costs two indexed queries and a few ``stat`` calls.
+size + mtime), and the audit anchor (a store checkpoint or the anchor file: an
+anchor appends no event). A cached rendering is served only when all of these
+are unchanged; checking them costs three indexed queries and a few ``stat`` calls.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pathlib import Path
 from .. import domain as cl
 from ..project import MANIFEST
 from ..service import Lifecycle, Project, Snapshot
+from ..verification import AnchorStatus
 from .paths import ServerRoot
 
 MAX_ENTRIES = 128
@@ -41,6 +43,7 @@ class _Entry:
     manifest: tuple[int, int, int] | None
     today: dt.date
     snapshot: Snapshot
+    anchor: AnchorStatus
     view: RenderedView
 
 
@@ -74,6 +77,7 @@ class ViewCache:
                 _manifest_stat(project.directory) == entry.manifest
                 and self.service.templates.get(project.record.template) is project.template
                 and self._observe(project, entry.snapshot) == entry.snapshot.seen
+                and self._anchor(project, seq) == entry.anchor
             ):
                 self.hits += 1
                 return entry.view
@@ -96,9 +100,15 @@ class ViewCache:
         snapshot = self.service.snapshot(project, seq=seq)
         view = self.service.view(project, today=today, snapshot=snapshot)
         view["project"]["path"] = relative
+        anchor = self._anchor(project, seq)
+        view["anchor"] = anchor.to_json()
         body = json.dumps(view, ensure_ascii=False, separators=(",", ":")).encode()
         rendered = RenderedView(project, body, hashlib.sha256(body).hexdigest())
-        return _Entry(manifest, today, snapshot, rendered)
+        return _Entry(manifest, today, snapshot, anchor, rendered)
+
+    def _anchor(self, project: Project, seq: int) -> AnchorStatus:
+        # An anchor appends no event, so the audit head alone does not tell that the anchor state changed.
+        return self.service.anchor_status(project.id, project.directory, head=seq)
 
     def _observe(self, project: Project, snapshot: Snapshot) -> cl.Observations:
         # The audit head is unchanged, so the recorded states are too: only the files need a new look.

@@ -45,9 +45,10 @@ class History(ServiceBase):
         """Verify the project's audit log: chain, anchors (``against``, else the project's anchor file) and replay."""
         return verify_audit(self.store, project_id, directory, against)
 
-    def anchor_status(self, project_id: str, directory: Path | None) -> AnchorStatus:
-        """How far the project's anchor file lags behind its chain."""
-        return anchor_status(self.store, project_id, directory)
+    def anchor_status(self, project_id: str, directory: Path | None, head: int | None = None) -> AnchorStatus:
+        """How far the project's newest anchor (file or store checkpoint) lags behind its chain (``head``: the
+        audit head the caller already read)."""
+        return anchor_status(self.store, project_id, directory, head=head)
 
     def anchor_project(self, project_id: str, directory: Path, *, actor: str, sign: bool = False
                        ) -> tuple[ChainHead, Path]:

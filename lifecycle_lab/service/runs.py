@@ -175,11 +175,12 @@ class RunService:
 
     def start(
         self, project: Project, notebooks: Sequence[str | Path] | None = None, *, twice: bool = False, actor: str,
-        exclusive: bool = False,
+        exclusive: bool = False, sandbox: bool = False,
     ) -> dict[str, Any]:
         """Queue a run of ``notebooks`` (default: the manifest's) and spawn its worker; returns the queued run.
 
         ``exclusive``: Conflict (carrying that run) when an active run already reruns one of the notebooks.
+        ``sandbox``: execute in a temporary copy of the project, leaving the user's files untouched.
         """
         if self._closed:
             raise Conflict("the server is stopping: start the rerun again once it is back")
@@ -189,6 +190,8 @@ class RunService:
         if options.get("sanitize_files"):  # nbval's files, read now: the run records the pairs it applied
             options["sanitizers"] = [*(options.get("sanitizers") or []),
                                      *read_sanitize_files(project.directory, options["sanitize_files"])]
+        if sandbox:
+            options["sandbox"] = True
         run_id = new_run_id()
         with self._starting:
             busy = self.busy_run(project, paths) if exclusive else None

@@ -10,8 +10,8 @@ table (an anchor outside the database catches the rest). Mixed into
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,9 +20,18 @@ from sqlalchemy.engine import Connection
 
 from ..errors import LifecycleError
 from . import tables as t
-from .audit import AuditKey, ChainCheck, ChainRow, verify_rows
+from .audit import AuditKey, BytesRow, ChainCheck, ChainRow, verify_rows
 
 CHECKPOINT_EVERY = 500
+_STREAM_BATCH = 2000  # rows a server-side cursor fetches at a time
+_SQLITE_MMAP = 256 * 1024 * 1024  # bytes of the database file a scan maps into memory
+# Every column of the chain in seq order, before/after as their UTF-8 bytes, in each dialect's spelling.
+_CHAIN_SCAN = ("SELECT seq, at, actor, action, target, {bytes_of}(\"before\"{utf8}), {bytes_of}(\"after\"{utf8}), "
+               "prev_hash, hash, mode FROM audit_events WHERE project_id = {param} ORDER BY seq")
+_CHAIN_SCAN_SQL = {
+    "postgresql": _CHAIN_SCAN.format(bytes_of="convert_to", utf8=", 'UTF8'", param="%s"),
+    "sqlite": _CHAIN_SCAN.format(bytes_of="CAST", utf8=" AS BLOB", param="?"),
+}
 CHECKPOINT_KINDS = ("anchor", "periodic")
 
 
@@ -44,9 +53,13 @@ class ChainHead:
 
 @dataclass(frozen=True)
 class AuditState:
-    """What verifying a project's audit log reads, from one consistent snapshot."""
+    """What verifying a project's audit log reads, from one consistent snapshot.
 
-    rows: list[ChainRow]
+    ``rows`` streams the events oldest first, before/after as the UTF-8 bytes of their stored text; it can be
+    read once, inside the ``with`` block of :meth:`CheckpointRecords.audit_snapshot` that gave it.
+    """
+
+    rows: Iterator[BytesRow]
     checkpoints: list[ChainHead]
     project: dict[str, Any]
     items: dict[str, dict[str, Any]]  # key -> ItemState JSON
@@ -64,6 +77,7 @@ class CheckpointRecords:
     _items: Callable[[Connection, str], dict[str, Any]]
     _signoffs: Callable[[Connection, str], list[Any]]
     audit_key: AuditKey | None
+    dialect: str
 
     def _chain_rows(self, conn: Connection, project_id: str) -> list[ChainRow]:
         ev = t.audit_events
@@ -77,21 +91,48 @@ class CheckpointRecords:
         with self._read() as conn:
             return self._chain_rows(conn, project_id)
 
-    def audit_state(self, project_id: str) -> AuditState:
-        """The chain, checkpoints, project record, item states and sign-offs of a project, read together."""
+    @contextmanager
+    def audit_snapshot(self, project_id: str) -> Iterator[AuditState]:
+        """The chain, checkpoints, project record, item states and sign-offs of a project, read together.
+
+        The events are streamed straight from the database driver (a server-side cursor on PostgreSQL), without
+        SQLAlchemy rows or decoding their before/after text: a verification of 100,000 events reads some 60 MB.
+        """
         cp = t.audit_checkpoints
         with self._snapshot() as conn:
             project = self._project_row(conn, project_id)._asdict()
-            rows = self._chain_rows(conn, project_id)
             checkpoints = [ChainHead(r.seq, r.hash, r.event_at, r.mode, r.kind, r.recorded_at) for r in conn.execute(
                 sa.select(cp).where(cp.c.project_id == project_id).order_by(cp.c.seq, cp.c.kind))]
             items = {key: state.to_json() for key, state in self._items(conn, project_id).items()}
             signoffs = [s.to_json() for s in self._signoffs(conn, project_id)]
-        return AuditState(rows, checkpoints, project, items, signoffs)
+            rows = self._stream_chain(conn, project_id)
+            try:
+                yield AuditState(rows, checkpoints, project, items, signoffs)
+            finally:
+                rows.close()  # the cursor closes inside its transaction even when the reader stopped early
+
+    def _stream_chain(self, conn: Connection, project_id: str) -> Iterator[BytesRow]:
+        raw: Any = conn.connection.driver_connection
+        if self.dialect == "postgresql":
+            cursor = raw.cursor(name="lifecycle_audit_scan")  # server-side: rows arrive in batches
+            cursor.itersize = _STREAM_BATCH
+        else:
+            cursor = raw.cursor()  # sqlite3 steps through the rows as they are read
+            cursor.execute(f"PRAGMA mmap_size={_SQLITE_MMAP}")  # pages read in place, not copied: ~10% of a scan
+        try:
+            cursor.execute(_CHAIN_SCAN_SQL[self.dialect], (project_id,))
+            yield from cursor
+        finally:
+            cursor.close()
 
     def verify_chain(self, project_id: str) -> ChainCheck:
         """Recompute the project's whole chain (with this store's key) and name the first broken event."""
-        return verify_rows(self.chain_rows(project_id), project_id, self.audit_key)
+        with self._snapshot() as conn:
+            rows = self._stream_chain(conn, project_id)
+            try:
+                return verify_rows(rows, project_id, self.audit_key)
+            finally:
+                rows.close()
 
     def head(self, project_id: str) -> ChainHead | None:
         """The project's newest event, unverified (None when the chain is empty)."""

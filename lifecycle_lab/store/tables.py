@@ -148,6 +148,7 @@ runs = sa.Table(
     sa.Column("environment", JSONText),
     sa.Column("environment_diff", JSONText),
     sa.Column("data_checks", JSONText),
+    sa.Column("files", JSONText),  # what the rerun created, changed or deleted (repro/files.py)
     sa.Column("error", sa.Text),
     sa.Index("ix_runs_project", "project_id", "created_at"),
 )

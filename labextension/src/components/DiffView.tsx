@@ -5,6 +5,7 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import { compareText, differingCells, runTolerance, Segment } from '../diff';
 import { CellDiff, CellOutput, ImageDiff, Run, RunNotebook } from '../tokens';
 import { badgeClass, cellCountLabel, verdictLabel } from './labels';
+import { RunFiles } from './RunFiles';
 
 function Segments(props: { segments: Segment[] }): JSX.Element {
   return (
@@ -158,6 +159,7 @@ export function DiffView(props: {
           )}
         </div>
       </header>
+      <RunFiles run={run} trans={trans} />
       {cells.length === 0 ? (
         <p>{trans.__('No differing cells.')}</p>
       ) : (
