@@ -9,6 +9,10 @@ sidebar_render_ms
     (the other notebook open belongs to another project). Median of 10 switches. Target: under 300 ms.
     ``sidebar_render_minimal_ms`` is the same for the 10-item ``minimal`` template, the baseline of
     ``sidebar_render_ratio`` (how the render grows with 50 times the items).
+first_screen_items
+    How many stage headings of the example project (``example_notebooks``, its shipped state imported as
+    the README says) the sidebar shows without scrolling, with its header, in a fresh 1400×900 page at the
+    sidebar's default width (``sidebar_default_width_px``). Target: at least 2.
 view_payload_kb
     Size of ``GET /lifecycle-lab/api/projects/{id}`` for the default template with every item
     filled (the API benchmark's project: evidence of every kind, a dataset, a notebook). Target:
@@ -22,7 +26,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import urllib.request
@@ -152,6 +158,37 @@ def render_ms(browser: Any, server: JupyterLabProcess, rounds: int) -> tuple[lis
     return big, small
 
 
+def example_project(root: Path, db_url: str) -> str:
+    """Copy the example project into ``root`` and import its shipped state, as the README says; its path."""
+    shutil.copytree(Path(__file__).resolve().parents[1] / "example_notebooks", root / "example_notebooks")
+    env = {**os.environ, "LIFECYCLE_LAB_DB_URL": db_url}
+    subprocess.run([sys.executable, "-m", "lifecycle_lab.cli", "import", "--skip-existing", "--project",
+                    str(root / "example_notebooks"), str(root / "example_notebooks" / ".lifecycle" / "state.json")],
+                   cwd=root, env=env, check=True, capture_output=True, timeout=120)
+    return "example_notebooks/03-train.ipynb"
+
+
+def first_screen(browser: Any, server: JupyterLabProcess, notebook: str) -> tuple[int, float]:
+    """(stage headings fully inside the sidebar's first screen, the sidebar's width) in a fresh 1400×900 page."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.goto(f"{server.url}/lab/tree/{notebook}?token={server.token}&reset")
+    page.wait_for_selector(".jp-NotebookPanel .jp-Notebook", timeout=60_000)
+    sidebar = page.locator("#lifecycle-lab-sidebar")
+    if not sidebar.is_visible():
+        page.locator("li[data-id='lifecycle-lab-sidebar']").click()
+    headings = sidebar.locator("section.jp-LifecycleLab-stage h3")
+    headings.first.wait_for(state="visible", timeout=60_000)
+    page.wait_for_timeout(1_000)  # the width is given once the shell has restored its layout
+    panel = sidebar.bounding_box()
+    bottom = panel["y"] + panel["height"]
+    visible = sum(1 for i in range(headings.count())
+                  if (box := headings.nth(i).bounding_box()) and box["y"] >= 0 and box["y"] + box["height"] <= bottom)
+    context.close()
+    return visible, panel["width"]
+
+
 def main() -> None:
     """Build the projects, start JupyterLab, measure in Chromium, print the figures."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -175,11 +212,13 @@ def main() -> None:
         minimal_project(service, root)
         default = filled_project(service, root)
         store.close()
+        example = example_project(root, db_url)
         with JupyterLabProcess(root, db_url, env={TEMPLATE_PATH_ENV: str(templates)}) as server:
             payload = view_bytes(server, default.id)
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
                 big, small = render_ms(browser, server, loads)
+                stages, width = first_screen(browser, server, example)
                 browser.close()
     big_ms, small_ms = statistics.median(big), statistics.median(small)
     print(f"sidebar_render_ms: {big_ms:.1f}")
@@ -187,6 +226,8 @@ def main() -> None:
     print(f"sidebar_render_minimal_ms: {small_ms:.1f}")
     print(f"sidebar_render_ratio: {big_ms / small_ms:.2f}")
     print(f"view_payload_kb: {payload / 1024:.1f}")
+    print(f"first_screen_items: {stages}")
+    print(f"sidebar_default_width_px: {width:.0f}")
 
 
 if __name__ == "__main__":

@@ -34,6 +34,7 @@ PROJECT = "example_notebooks"
 NOTEBOOK = f"{PROJECT}/03-train.ipynb"
 SIDEBAR = "#lifecycle-lab-sidebar"
 XSS = "<img src=x onerror=alert(1)>"
+AXE = ROOT / "labextension" / "node_modules" / "axe-core" / "axe.min.js"  # a devDependency of the front end
 
 
 # pytest-jupyter's autouse fixtures take the thread's event loop, then close it and clean up an in-process
@@ -58,6 +59,7 @@ class Lab:
     db_url: str
     project_id: str = ""
     dialogs: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
 
     def api(self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None) -> Any:
         """Call the REST API with the server's token; fail on an error status."""
@@ -79,19 +81,16 @@ class Lab:
         return f"{self.server.url}/lab/tree/{path}?token={self.server.token}" + ("&reset" if reset else "")
 
 
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    """JupyterLab over a copy of the example project with its shipped state, on a fresh store."""
+def example_store(base: Path) -> tuple[Path, str]:
+    """A root holding a copy of the example project and the store its shipped state was imported into.
+
+    Checks Chromium and the built front end first (a browser test needs both); returns (root, db_url).
+    """
     require(CHROMIUM.exists(), "Chromium (/usr/bin/chromium, Debian package chromium)")
     require((BUILT_LABEXTENSION / "package.json").exists(),
             "the built front end (lifecycle_lab/labextension: `jlpm --cwd labextension build:prod`)")
-    base = tmp_path_factory.mktemp("browser")
     root = base / "root"
     shutil.copytree(ROOT / "example_notebooks", root / PROJECT)
-    (root / "fresh").mkdir()
-    scratch = nbformat.v4.new_notebook()
-    scratch.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nbformat.write(scratch, root / "fresh" / "scratch.ipynb")
     db_url = f"sqlite:///{base / 'store.sqlite'}"
     # The example's half-finished checklist, loaded as its README says.
     imported = subprocess.run(
@@ -100,6 +99,17 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
         cwd=root, env=cli_env(db_url), capture_output=True, text=True, timeout=120,
     )
     assert imported.returncode == 0, imported.stderr
+    return root, db_url
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    """JupyterLab over a copy of the example project with its shipped state, on a fresh store."""
+    root, db_url = example_store(tmp_path_factory.mktemp("browser"))
+    (root / "fresh").mkdir()
+    scratch = nbformat.v4.new_notebook()
+    scratch.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(scratch, root / "fresh" / "scratch.ipynb")
     settings = {"lifecycle-lab:plugin": {"refreshInterval": 1}}
     # Rerun outputs are written under the hidden .lifecycle/runs/: the sidebar opens them without allow_hidden.
     with JupyterLabProcess(root, db_url, settings=settings) as server:
@@ -125,6 +135,8 @@ def page(browser: Any, lab: Lab, request: pytest.FixtureRequest) -> Iterator[Any
     context = browser.new_context(viewport={"width": 1400, "height": 900}, accept_downloads=True)
     page = context.new_page()
     lab.dialogs.clear()
+    lab.page_errors.clear()
+    page.on("pageerror", lambda error: lab.page_errors.append(f"{error}\n{error.stack}"))
 
     def on_dialog(dialog: Any) -> None:
         if dialog.type == "beforeunload":  # JupyterLab asking before a reload leaves an open notebook
@@ -456,6 +468,14 @@ def test_rerun_shows_progress_then_verdicts_and_the_diff_of_a_nondeterministic_n
     expect(executed.locator(".jp-OutputArea-output").filter(has_text="bootstrap default rate")).to_have_count(1)
     expect(executed.locator(".jp-KernelName, .jp-Toolbar-kernelName").first).to_contain_text("No Kernel")
     assert {session["path"] for session in lab.server.request("GET", "/api/sessions")[2]} == sessions
+    # Opened again, it is revealed, and our code touches no session a kernel-less notebook lacks. (The
+    # "Cannot read properties of null (reading 'kernel')" seen with it is raised by ipywidgets'
+    # @jupyter-widgets/jupyterlab-manager, which reads the missing session's kernel; not by this extension.)
+    page.locator(".lm-DockPanel-tabBar li", has_text="Rerun diff: nondeterministic.ipynb").first.click()
+    diff.get_by_role("button", name="Open executed notebook").click()
+    expect(tab).to_have_count(1)
+    expect(tab).to_have_class(re.compile("lm-mod-current"))
+    assert [error for error in lab.page_errors if "/lifecycle-lab/" in error] == []
     expect(page.locator(".jp-LifecycleLab-header")).to_contain_text("Credit")  # still this project's checklist
 
 
@@ -536,16 +556,28 @@ def test_sidebar_follows_the_dark_theme(page: Any, lab: Lab) -> None:
     expect(page.locator("body[data-jp-theme-light=true]")).to_have_count(1, timeout=30_000)
 
 
+def show_shipped_run(sidebar: Any) -> None:
+    """Show the example's shipped rerun: earlier tests may have run newer ones (one cancelled)."""
+    sidebar.locator(".jp-LifecycleLab-runSummary").get_by_role("button", name="Show run details").click()
+    history = sidebar.locator(".jp-LifecycleLab-runHistory")
+    history.locator("summary").click()
+    history.locator("li").last.get_by_role("button").click()  # the history is newest first
+
+
 def test_lint_lists_findings_per_notebook_explains_the_rerun_and_jumps_to_the_cell(page: Any, lab: Lab) -> None:
     from playwright.sync_api import expect
 
     sidebar = open_sidebar(page, lab)
     lint = sidebar.locator("section.jp-LifecycleLab-lint")
+    expect(lint.locator("[data-lint-counts]")).to_have_text("0 errors, 3 warnings, 0 notes", timeout=30_000)
+    expect(lint.locator("details[data-lint-file]")).to_have_count(0)  # one line until opened
+    lint.get_by_role("button", name="Show findings").click()
     findings = lint.locator("details[data-lint-file='nondeterministic.ipynb'] li.jp-LifecycleLab-lintFinding")
     expect(findings).to_have_count(3, timeout=30_000)
     expect(lint.locator("details[data-lint-file]")).to_have_count(1)  # every other notebook lints clean
     expect(lint.locator(".jp-LifecycleLab-lintData")).to_have_count(0)  # loans.csv is a registered dataset
     # The shipped rerun's two differing cells, each explained by the unseeded generator it draws from.
+    show_shipped_run(sidebar)
     explains = lint.locator("[data-lint-explains] li")
     expect(explains).to_have_count(2)
     expect(explains.first).to_contain_text("unseeded-random")
@@ -611,13 +643,114 @@ def test_the_rerun_panel_is_one_summary_line_until_opened(page: Any, lab: Lab) -
     expect(sidebar.locator(".jp-LifecycleLab-runNotebooks > li")).to_have_count(1)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 18 point 4 not done: the default width is still JupyterLab's ~250 px "
-                   "and the first stage's items fill the first screen (first_screen_items = 1)")
+def sidebar_width(page: Any) -> float:
+    """The Lifecycle sidebar's width on the page, in CSS pixels."""
+    return page.locator(SIDEBAR).bounding_box()["width"]
+
+
 def test_at_least_two_stages_are_on_the_first_screen(page: Any, lab: Lab) -> None:
     sidebar = open_sidebar(page, lab)
     headings = sidebar.locator("section.jp-LifecycleLab-stage h3")
     headings.first.wait_for(state="visible", timeout=30_000)
+    panel = sidebar.bounding_box()
+    bottom = min(900, panel["y"] + panel["height"])  # what the sidebar shows without scrolling
+    assert abs(panel["width"] - 360) <= 8, panel  # the default width
+    header = sidebar.locator(".jp-LifecycleLab-header").bounding_box()
+    assert header["y"] >= 0 and header["y"] + header["height"] <= bottom, header
     visible = sum(1 for i in range(headings.count())
-                  if (box := headings.nth(i).bounding_box()) and box["y"] >= 0 and box["y"] + box["height"] <= 900)
+                  if (box := headings.nth(i).bounding_box()) and box["y"] >= 0 and box["y"] + box["height"] <= bottom)
     print(f"first_screen_items: {visible} stages")
     assert visible >= 2, visible
+
+
+def test_the_sidebar_opens_about_360_px_wide_and_keeps_the_width_the_user_gives_it(page: Any, lab: Lab) -> None:
+    open_sidebar(page, lab)
+    wait_until(lambda: abs(sidebar_width(page) - 360) <= 8)
+    widen_sidebar(page, 440)
+    wait_until(lambda: abs(sidebar_width(page) - 440) <= 8)
+
+    def remembered() -> bool:
+        workspace = lab.server.request("GET", "/lab/api/workspaces/default")[2]
+        width = workspace.get("data", {}).get("lifecycle-lab:sidebar-width")
+        return isinstance(width, int) and abs(width - 440) <= 8
+
+    wait_until(remembered, timeout=20)
+    open_sidebar_again = lab.url(NOTEBOOK, reset=False)  # the same workspace, as after a reload
+    page.goto(open_sidebar_again)
+    page.locator(f"{SIDEBAR} section.jp-LifecycleLab-stage h3").first.wait_for(state="visible", timeout=60_000)
+    wait_until(lambda: abs(sidebar_width(page) - 440) <= 8)
+
+
+# What a label is here: a stage's or item's title, a badge, a styled button, a form label.
+LABELS = (f"{SIDEBAR} .jp-LifecycleLab-stageTitle, {SIDEBAR} .jp-LifecycleLab-itemTitle, "
+          f"{SIDEBAR} .jp-LifecycleLab-badge, {SIDEBAR} button.jp-mod-styled, {SIDEBAR} label")
+
+
+def test_no_label_wraps_at_the_default_width(page: Any, lab: Lab) -> None:
+    sidebar = open_sidebar(page, lab)
+    sidebar.locator("section.jp-LifecycleLab-stage h3").first.wait_for(state="visible", timeout=30_000)
+    assert abs(sidebar_width(page) - 360) <= 8
+    # Lines of each shown label: the distinct tops of its text's line boxes (a Range's client rects).
+    lines = page.evaluate("""selector => [...document.querySelectorAll(selector)]
+        .filter(element => element.getClientRects().length > 0)
+        .map(element => {
+            const range = document.createRange();
+            range.selectNodeContents(element);
+            const tops = [...range.getClientRects()].filter(r => r.width > 0).map(r => r.top).sort((a, b) => a - b);
+            const count = tops.filter((top, i) => i === 0 || top - tops[i - 1] > 6).length;
+            return [element.className || element.tagName, element.textContent.trim(), count];
+        })""", LABELS)
+    assert len(lines) > 50, len(lines)  # the header's, the toolbar's and the open stages' labels
+    wrapped = [label for label in lines if label[2] > 1]
+    assert wrapped == [], wrapped
+
+
+def serious_violations(page: Any, selector: str) -> list[str]:
+    """axe-core's serious and critical violations inside ``selector``, one line each (rule, what, where)."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE))
+    # JupyterLab's <body> is 0 px tall with its overflow hidden (the shell is positioned absolutely): axe
+    # then takes every text as clipped away and checks no contrast at all. Give it the viewport's height.
+    page.evaluate("document.body.style.minHeight = '100vh'")
+    results = page.evaluate("selector => axe.run(selector, {resultTypes: ['violations']})", selector)
+    checked = {rule["id"] for rule in results["passes"] + results["violations"] + results["incomplete"]}
+    assert "color-contrast" in checked, f"axe checked no text contrast in {selector}"
+    return [f"{v['id']} ({v['impact']}): {v['help']} at " + ", ".join(str(n["target"]) for n in v["nodes"][:4])
+            for v in results["violations"] if v["impact"] in ("serious", "critical")]
+
+
+@pytest.mark.parametrize("theme", ["JupyterLab Light", "JupyterLab Dark"])
+def test_axe_finds_no_serious_violation_in_the_sidebar_the_diff_and_the_audit_view(
+        page: Any, lab: Lab, theme: str) -> None:
+    from playwright.sync_api import expect
+
+    require(AXE.exists(), "axe-core (a devDependency: `jlpm --cwd labextension install`)")
+    suffix = "" if theme == "JupyterLab Light" else "-dark"
+    sidebar = open_sidebar(page, lab)
+    if suffix:
+        use_theme(page, theme)
+        expect(page.locator("body[data-jp-theme-light=false]")).to_have_count(1, timeout=30_000)
+        page.wait_for_timeout(500)  # the theme's stylesheet applied
+    try:
+        found: dict[str, list[str]] = {}
+        sidebar.locator("section.jp-LifecycleLab-stage h3").first.wait_for(state="visible", timeout=30_000)
+        page.screenshot(path=str(ARTIFACTS / f"docs-sidebar{suffix}.png"))
+        found["sidebar"] = serious_violations(page, SIDEBAR)
+        show_shipped_run(sidebar)
+        sidebar.locator("li[data-notebook='nondeterministic.ipynb']").get_by_role(
+            "button", name="Show 2 differing cells").click()
+        diff = page.locator(".jp-LifecycleLab-diffView")
+        expect(diff.locator(".jp-LifecycleLab-diffCell")).to_have_count(2)
+        found["sidebar, rerun details"] = serious_violations(page, SIDEBAR)
+        found["diff view"] = serious_violations(page, ".jp-LifecycleLab-diffView")
+        page.screenshot(path=str(ARTIFACTS / f"docs-diff{suffix}.png"))
+        sidebar.get_by_role("button", name="Audit log").click()
+        audit = page.locator(".jp-LifecycleLab-audit")
+        expect(audit.locator("tbody tr").first).to_be_visible(timeout=30_000)
+        found["audit view"] = serious_violations(page, ".jp-LifecycleLab-audit")
+        page.screenshot(path=str(ARTIFACTS / f"docs-audit{suffix}.png"))
+        assert found == {"sidebar": [], "sidebar, rerun details": [], "diff view": [], "audit view": []}
+    finally:
+        if suffix:
+            use_theme(page, "JupyterLab Light")
+            expect(page.locator("body[data-jp-theme-light=true]")).to_have_count(1, timeout=30_000)

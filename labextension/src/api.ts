@@ -13,7 +13,7 @@ import {
   ExportFormat,
   ILifecycleAPI,
   ItemChanges,
-  ItemState,
+  ItemUpdate,
   NewSignoff,
   Project,
   ProjectView,
@@ -62,9 +62,9 @@ export class LifecycleClient implements ILifecycleAPI {
     return { view: answer.body, etag: answer.headers.get('ETag') };
   }
 
-  updateItem(projectId: string, key: string, changes: ItemChanges, version: number): Promise<ItemState> {
+  updateItem(projectId: string, key: string, changes: ItemChanges, version: number): Promise<ItemUpdate> {
     const [stage, item] = key.split('/');
-    return this._body<ItemState>(this._project(projectId, 'items', stage, item), {
+    return this._body<ItemUpdate>(this._project(projectId, 'items', stage, item), {
       method: 'PATCH',
       json: changes,
       headers: { 'If-Match': `"${version}"` }

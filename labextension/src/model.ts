@@ -1,14 +1,20 @@
 /**
- * The sidebar's state, free of UI: which project the active notebook or folder
- * belongs to, its view, edits with optimistic concurrency, sign-offs, reruns,
- * exports and the change feed. Views listen to `changed`.
+ * The sidebar's model, free of UI: the open project (`models/project.ts`), its
+ * reruns (`models/runs.ts`) and its audit log (`models/audit.ts`), each with a
+ * signal of its own, put together here with the view filters and settings and
+ * one poll of the change feed (`@lumino/polling`, backing off while the server
+ * keeps failing). Views listen to `changed`, which any of the three emits.
  */
 import { IDisposable } from '@lumino/disposable';
+import { Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { conflictCurrent, errorMessage } from './errors';
+import { AuditModel } from './models/audit';
+import { ItemConflict, Location, ModelStatus, ProjectModel } from './models/project';
+import { RunsModel } from './models/runs';
 import {
   AllowedSignoffs,
+  AnchorStatus,
   AuditLog,
   Decision,
   ExportFile,
@@ -16,23 +22,16 @@ import {
   ILifecycleAPI,
   ILifecycleModel,
   ItemChanges,
-  ItemState,
   Project,
   ProjectView,
   Run,
-  TemplateInfo,
-  Verdict
+  TemplateInfo
 } from './tokens';
 
-/** The verdicts of a run that compared outputs (a cancelled, failed or timed-out run compared nothing). */
-const COMPARED: ReadonlySet<Verdict> = new Set<Verdict>(['reproduced', 'within_tolerance', 'differs']);
-
-/** Marks for the benchmark: the view's data arrived / its first render completed. */
-export const DATA_MARK = 'lifecycle-lab:view-data';
+export { DATA_MARK } from './models/project';
+export type { ItemConflict, Location, ModelStatus } from './models/project';
 export const RENDER_MARK = 'lifecycle-lab:view-rendered';
 export const RENDER_MEASURE = 'lifecycle-lab:view-render';
-
-export type ModelStatus = 'idle' | 'loading' | 'none' | 'ready' | 'error';
 
 export interface Filters {
   /** Hide done and not-applicable items. */
@@ -58,58 +57,75 @@ export const DEFAULT_SETTINGS: ModelSettings = {
   showDone: true
 };
 
-/** A write refused because the item moved on: what the user tried and what is there now. */
-export interface ItemConflict {
-  key: string;
-  attempted: ItemChanges;
-  current: ItemState;
-  message: string;
-}
-
-/** Where the user is: the path to look a project up from, and the folder to offer for a new one. */
-export interface Location {
-  path: string;
-  folder: string;
-}
-
-/** Runs sorted newest first (by creation time). */
-function newestFirst(runs: Run[]): Run[] {
-  return [...runs].sort((a, b) => b.created_at.localeCompare(a.created_at));
-}
+/** The longest wait between polls while the server keeps failing (backoff), in ms. */
+const MAX_POLL_INTERVAL = 60_000;
 
 export class LifecycleModel implements ILifecycleModel, IDisposable {
   constructor(api: ILifecycleAPI) {
-    this._api = api;
+    this.projectModel = new ProjectModel(api);
+    const projectId = () => this.projectModel.project?.id ?? null;
+    this.runsModel = new RunsModel(api, projectId, () => this.projectModel.refresh());
+    this.auditModel = new AuditModel(api, projectId);
+    for (const part of [this.projectModel, this.runsModel, this.auditModel]) {
+      part.changed.connect(() => this._changed.emit(), this);
+    }
+    this.projectModel.projectChanged.connect(() => {
+      this.runsModel.clear();
+      this.auditModel.clear();
+      this._anchorHead = null;
+    }, this);
+    // The anchor's lag is asked for lazily: once per position of the change feed the view shows.
+    this.projectModel.changed.connect(() => {
+      const head = this.projectModel.view?.seq ?? null;
+      if (head !== null && head !== this._anchorHead) {
+        this._anchorHead = head;
+        void this.auditModel.loadAnchor(head);
+      }
+    }, this);
+    this._poll = new Poll({
+      auto: false,
+      factory: () => this._tick(),
+      frequency: { interval: DEFAULT_SETTINGS.refreshInterval, backoff: true, max: MAX_POLL_INTERVAL },
+      name: 'lifecycle-lab:changes',
+      standby: 'never'
+    });
   }
 
-  /** Emitted after any state change. */
+  /** The open project, its view and edits. */
+  readonly projectModel: ProjectModel;
+  /** The project's reproducibility runs. */
+  readonly runsModel: RunsModel;
+  /** The project's audit log. */
+  readonly auditModel: AuditModel;
+
+  /** Emitted after any state change of the project, its runs, its audit log, the filters or settings. */
   get changed(): ISignal<this, void> {
     return this._changed;
   }
 
   get status(): ModelStatus {
-    return this._status;
+    return this.projectModel.status;
   }
 
-  /** Why the last project lookup or load failed (status `error`). */
+  /** Why the last project lookup, load or poll failed (status `error` when nothing could be shown). */
   get error(): string | null {
-    return this._error;
+    return this.projectModel.error;
   }
 
   get location(): Location | null {
-    return this._location;
+    return this.projectModel.location;
   }
 
   get project(): Project | null {
-    return this._view?.project ?? this._project;
+    return this.projectModel.project;
   }
 
   get view(): ProjectView | null {
-    return this._view;
+    return this.projectModel.view;
   }
 
   get templates(): TemplateInfo[] {
-    return this._templates;
+    return this.projectModel.templates;
   }
 
   get settings(): ModelSettings {
@@ -131,44 +147,46 @@ export class LifecycleModel implements ILifecycleModel, IDisposable {
     this._changed.emit();
   }
 
-  /** Items with a write in flight. */
   isPending(key: string): boolean {
-    return this._pending.has(key);
+    return this.projectModel.isPending(key);
   }
 
   conflict(key: string): ItemConflict | null {
-    return this._conflicts.get(key) ?? null;
+    return this.projectModel.conflict(key);
   }
 
-  /** The last refused write's message (not a conflict), by item. */
   itemError(key: string): string | null {
-    return this._itemErrors.get(key) ?? null;
+    return this.projectModel.itemError(key);
   }
 
-  /** The run shown in the rerun panel: the one in progress or the one picked from the history. */
   get currentRun(): Run | null {
-    return this._currentRun;
-  }
-
-  /** Runs of the project, newest first. */
-  /**
-   * The run whose differences the lint explains (its full record): the shown run if it compared outputs,
-   * else the newest one that did; a newer cancelled, failed or running run does not hide it.
-   */
-  get comparedRun(): Run | null {
-    return this._comparedRun;
+    return this.runsModel.current;
   }
 
   get runs(): Run[] {
-    return this._runs;
+    return this.runsModel.history;
+  }
+
+  /** The run whose differences the lint explains: the shown run if it compared outputs, else the newest that did. */
+  get comparedRun(): Run | null {
+    return this.runsModel.compared;
   }
 
   get runError(): string | null {
-    return this._runError;
+    return this.runsModel.error;
   }
 
   get auditLog(): AuditLog | null {
-    return this._audit;
+    return this.auditModel.log;
+  }
+
+  /** How far the newest audit anchor is behind the last event (null while unknown). */
+  get auditAnchor(): AnchorStatus | null {
+    return this.auditModel.anchor;
+  }
+
+  get auditError(): string | null {
+    return this.auditModel.error;
   }
 
   get isDisposed(): boolean {
@@ -180,132 +198,41 @@ export class LifecycleModel implements ILifecycleModel, IDisposable {
       return;
     }
     this._disposed = true;
-    this._stopTimer();
+    this._poll.dispose();
+    this.projectModel.dispose();
+    this.runsModel.dispose();
+    this.auditModel.dispose();
     Signal.clearData(this);
   }
 
-  // --- finding the project -------------------------------------------------------------------
+  // --- the project ----------------------------------------------------------------------------
 
-  /** Follow the user to a notebook or folder: find its project and load its view. */
+  /** Follow the user to a notebook or folder: find its project, load its view, then its runs. */
   async setLocation(location: Location): Promise<void> {
-    if (
-      this._location?.path === location.path &&
-      this._location.folder === location.folder &&
-      this._status !== 'error'
-    ) {
-      return;
-    }
-    this._location = { ...location };
-    const ticket = ++this._ticket;
-    if (this._status !== 'ready') {
-      this._status = 'loading';
-    }
-    this._changed.emit();
-    let project: Project | null;
-    try {
-      project = await this._api.findProject(location.path);
-    } catch (reason) {
-      if (ticket === this._ticket) {
-        this._fail(reason);
-      }
-      return;
-    }
-    if (ticket !== this._ticket) {
-      return;
-    }
-    if (project === null) {
-      this._clearProject();
-      this._status = 'none';
-      this._changed.emit();
-      void this.loadTemplates();
-      return;
-    }
-    if (project.id === this.project?.id && this._view) {
-      this._status = 'ready';
-      this._changed.emit();
-      return;
-    }
-    this._clearProject();
-    this._project = project;
-    this._status = 'loading';
-    this._changed.emit();
-    await this.refresh();
-    if (ticket === this._ticket && this._view) {
-      void this.loadRuns();
+    if (await this.projectModel.setLocation(location)) {
+      void this.runsModel.load();
     }
   }
 
   /** Make the current folder a project on `template`, then open it. */
   async initProject(template: string): Promise<void> {
-    const location = this._location;
-    if (!location) {
-      return;
+    if (await this.projectModel.initProject(template)) {
+      void this.runsModel.load();
     }
-    await this._api.createProject(location.folder, template);
-    this._location = null;
-    await this.setLocation(location);
   }
 
-  async loadTemplates(): Promise<void> {
-    try {
-      this._templates = await this._api.templates();
-    } catch (reason) {
-      this._error = errorMessage(reason);
-    }
-    this._changed.emit();
+  loadTemplates(): Promise<void> {
+    return this.projectModel.loadTemplates();
   }
 
-  // --- the view and the change feed ----------------------------------------------------------
-
-  /** Fetch the view again (a cheap 304 when nothing changed). */
-  async refresh(): Promise<void> {
-    const project = this.project;
-    if (!project) {
-      return;
-    }
-    const ticket = this._ticket;
-    try {
-      const answer = await this._api.view(project.id, this._view ? this._etag : null);
-      if (ticket !== this._ticket || answer === null) {
-        return;
-      }
-      performance.mark(DATA_MARK);
-      this._view = answer.view;
-      this._etag = answer.etag;
-      this._seq = Math.max(this._seq, answer.view.seq);
-      this._status = 'ready';
-      this._error = null;
-      this._changed.emit();
-    } catch (reason) {
-      if (ticket === this._ticket) {
-        this._fail(reason);
-      }
-    }
+  refresh(): Promise<void> {
+    return this.projectModel.refresh();
   }
 
   /** One look at the change feed: reload the view when anyone changed the project; follow a run. */
   async poll(): Promise<void> {
-    const project = this.project;
-    if (!project || !this._view) {
-      return;
-    }
-    const ticket = this._ticket;
-    const since = this._seq;
-    const feed = await this._api.changes(project.id, since);
-    if (ticket !== this._ticket) {
-      return;
-    }
-    // A head below what we saw means the store was replaced (an import, a restore): reload everything.
-    const replaced = feed.seq < since;
-    if (replaced || feed.events.length > 0) {
-      if (replaced) {
-        this._etag = null;
-      }
-      await this.refresh();
-    }
-    this._seq = replaced ? feed.seq : Math.max(this._seq, feed.seq);
-    if (this._currentRun?.active) {
-      await this.refreshRun();
+    if ((await this.projectModel.poll()) && this.runsModel.current?.active) {
+      await this.runsModel.refresh();
     }
   }
 
@@ -318,329 +245,99 @@ export class LifecycleModel implements ILifecycleModel, IDisposable {
     this._restartPolling();
   }
 
-  // --- edits ---------------------------------------------------------------------------------
+  updateItem(key: string, changes: ItemChanges, basedOn?: number): Promise<boolean> {
+    return this.projectModel.updateItem(key, changes, basedOn);
+  }
+
+  reapply(key: string): Promise<boolean> {
+    return this.projectModel.reapply(key);
+  }
+
+  discardConflict(key: string): void {
+    this.projectModel.discardConflict(key);
+  }
+
+  signoff(stage: string, role: string, decision: Decision, comment: string): Promise<void> {
+    return this.projectModel.signoff(stage, role, decision, comment);
+  }
+
+  allowedSignoffs(): Promise<AllowedSignoffs | null> {
+    return this.projectModel.allowedSignoffs();
+  }
+
+  exportProject(format: ExportFormat): Promise<ExportFile> {
+    return this.projectModel.exportProject(format);
+  }
+
+  // --- runs and audit -------------------------------------------------------------------------
+
+  /** Start a rerun of the project's notebooks; its progress is followed by the poll. */
+  async startRun(twice = false): Promise<void> {
+    if (await this.runsModel.start(twice)) {
+      this._restartPolling();
+    }
+  }
+
+  refreshRun(): Promise<void> {
+    return this.runsModel.refresh();
+  }
+
+  cancelRun(): Promise<void> {
+    return this.runsModel.cancel();
+  }
+
+  loadRuns(): Promise<void> {
+    return this.runsModel.load();
+  }
+
+  selectRun(runId: string): Promise<void> {
+    return this.runsModel.select(runId);
+  }
+
+  loadAudit(): Promise<void> {
+    return this.auditModel.load();
+  }
+
+  // --- polling --------------------------------------------------------------------------------
+
+  /** Start the poll afresh: its first look after one whole interval. */
+  private _restartPolling(): void {
+    if (this._disposed) {
+      return;
+    }
+    if (this._slowdown === null) {
+      void this._poll.stop();
+      return;
+    }
+    const interval = Math.max(this._settings.refreshInterval * this._slowdown, 100);
+    this._poll.frequency = { interval, backoff: true, max: Math.max(interval, MAX_POLL_INTERVAL) };
+    void this._poll.schedule({ interval, phase: 'started' });
+  }
 
   /**
-   * Change an item from `basedOn` (the version the user started editing; by
-   * default the one the view shows). Resolves true when written; false when
-   * refused: a conflict (see `conflict(key)`) or an error (`itemError(key)`).
+   * A poll's look. A failure is shown at once; the poll is told (so it backs
+   * off) only from the second failure in a row, so one lost request costs one
+   * interval and a server that is down is not hammered.
    */
-  async updateItem(key: string, changes: ItemChanges, basedOn?: number): Promise<boolean> {
-    const item = this._view?.items[key];
-    if (!item) {
-      return false;
-    }
-    return this._write(key, changes, basedOn ?? item.version);
-  }
-
-  /** Write the change a conflict refused again, over the newer version. */
-  async reapply(key: string): Promise<boolean> {
-    const conflict = this._conflicts.get(key);
-    const item = this._view?.items[key];
-    if (!conflict || !item) {
-      return false;
-    }
-    const version = Math.max(item.version, conflict.current.version);
-    return this._write(key, conflict.attempted, version);
-  }
-
-  /** Keep the newer value and drop the refused change. */
-  discardConflict(key: string): void {
-    if (this._conflicts.delete(key)) {
-      this._changed.emit();
-    }
-  }
-
-  /** Approve or reject a stage as `role` (the current user signs). Rejects with the server's message. */
-  async signoff(stage: string, role: string, decision: Decision, comment: string): Promise<void> {
-    const project = this.project;
-    if (!project) {
-      return;
-    }
-    await this._api.signoff(project.id, { stage, role, decision, comment });
-    await this.refresh();
-  }
-
-  /** What the current user may sign in the project, by stage (null without a project). */
-  async allowedSignoffs(): Promise<AllowedSignoffs | null> {
-    const project = this.project;
-    return project ? this._api.allowedSignoffs(project.id) : null;
-  }
-
-  // --- reruns --------------------------------------------------------------------------------
-
-  /** Start a rerun of the project's notebooks; its progress is followed by `poll`. */
-  async startRun(twice = false): Promise<void> {
-    const project = this.project;
-    if (!project) {
-      return;
-    }
-    this._runError = null;
-    try {
-      this._showRun(await this._api.startRun(project.id, twice));
-      this._restartPolling();
-    } catch (reason) {
-      const running = conflictCurrent<Run>(reason);
-      if (running) {
-        // A run of these notebooks is in progress already (started elsewhere): follow that one.
-        this._showRun(running);
-        this._restartPolling();
-      }
-      this._runFailed(reason);
-    }
-  }
-
-  async refreshRun(): Promise<void> {
-    const project = this.project;
-    const run = this._currentRun;
-    if (!project || !run) {
-      return;
-    }
-    try {
-      const latest = await this._api.run(project.id, run.id);
-      const finished = run.active && !latest.active;
-      this._showRun(latest);
-      if (finished) {
-        // A finished run becomes the evidence of the rerun items.
-        await this.refresh();
-      }
-    } catch (reason) {
-      this._runFailed(reason);
-    }
-  }
-
-  async cancelRun(): Promise<void> {
-    const project = this.project;
-    const run = this._currentRun;
-    if (!project || !run?.active) {
-      return;
-    }
-    try {
-      this._showRun(await this._api.cancelRun(project.id, run.id));
-    } catch (reason) {
-      this._runFailed(reason);
-    }
-  }
-
-  /** Load the run history; the newest run becomes the current one unless one is shown. */
-  async loadRuns(): Promise<void> {
-    const project = this.project;
-    if (!project) {
-      return;
-    }
-    const ticket = this._ticket;
-    try {
-      const runs = await this._api.runs(project.id);
-      if (ticket !== this._ticket) {
-        return;
-      }
-      this._runs = newestFirst(runs);
-      await this._loadComparedRun(project.id);
-      if (!this._currentRun && this._runs.length > 0) {
-        await this.selectRun(this._runs[0].id);
-        return;
-      }
-    } catch (reason) {
-      this._runError = errorMessage(reason);
-    }
-    this._changed.emit();
-  }
-
-  /** Show a run of the history (its full record, with the differences). */
-  async selectRun(runId: string): Promise<void> {
-    const project = this.project;
-    if (!project) {
-      return;
-    }
-    try {
-      this._showRun(await this._api.run(project.id, runId));
-    } catch (reason) {
-      this._runFailed(reason);
-    }
-  }
-
-  // --- export and audit ----------------------------------------------------------------------
-
-  async exportProject(format: ExportFormat): Promise<ExportFile> {
-    const project = this.project;
-    if (!project) {
-      throw new Error('no lifecycle project is open');
-    }
-    return this._api.exportProject(project.id, format);
-  }
-
-  /** Load the whole audit log (page by page) with the verification of its hash chain. */
-  async loadAudit(): Promise<void> {
-    const project = this.project;
-    if (!project) {
-      return;
-    }
-    try {
-      const first = await this._api.audit(project.id, 0, true);
-      const events = [...first.events];
-      // A page shorter than the head says there is more: ask from its last event.
-      while (events.length > 0 && events[events.length - 1].seq < first.seq) {
-        const page = await this._api.audit(project.id, events[events.length - 1].seq, false);
-        if (page.events.length === 0) {
-          break;
-        }
-        events.push(...page.events);
-      }
-      this._audit = { ...first, events };
-      this._auditError = null;
-    } catch (reason) {
-      this._auditError = errorMessage(reason);
-    }
-    this._changed.emit();
-  }
-
-  get auditError(): string | null {
-    return this._auditError;
-  }
-
-  // --- internals -----------------------------------------------------------------------------
-
-  private async _write(key: string, changes: ItemChanges, version: number): Promise<boolean> {
-    const project = this.project;
-    if (!project) {
-      return false;
-    }
-    this._pending.add(key);
-    this._itemErrors.delete(key);
-    this._changed.emit();
-    try {
-      const item = await this._api.updateItem(project.id, key, changes, version);
-      this._conflicts.delete(key);
-      this._patchItem(item);
-      return true;
-    } catch (reason) {
-      const current = conflictCurrent<ItemState>(reason);
-      if (current) {
-        this._conflicts.set(key, { key, attempted: changes, current, message: errorMessage(reason) });
-        this._patchItem(current);
-      } else {
-        this._itemErrors.set(key, errorMessage(reason));
-      }
-      return false;
-    } finally {
-      this._pending.delete(key);
-      this._changed.emit();
-      // Progress, gates and sign-offs are derived by the server: fetch them.
-      void this.refresh();
-    }
-  }
-
-  /** Put a newer item state into the view at once, before the refreshed view arrives. */
-  private _patchItem(item: ItemState): void {
-    const view = this._view;
-    const known = view?.items[item.key];
-    if (!view || (known && known.version > item.version)) {
-      return;
-    }
-    this._view = { ...view, items: { ...view.items, [item.key]: item } };
-  }
-
-  /** Fetch the full record of the newest run of the history that compared outputs, unless it is known. */
-  private async _loadComparedRun(projectId: string): Promise<void> {
-    const newest = this._runs.find(run => run.verdict !== null && COMPARED.has(run.verdict));
-    if (newest && newest.id !== this._comparedRun?.id) {
-      this._comparedRun = await this._api.run(projectId, newest.id);
-    }
-  }
-
-  private _showRun(run: Run): void {
-    this._currentRun = run;
-    if (run.verdict !== null && COMPARED.has(run.verdict)) {
-      this._comparedRun = run;
-    }
-    this._runs = newestFirst([run, ...this._runs.filter(r => r.id !== run.id)]);
-    this._changed.emit();
-  }
-
-  private _runFailed(reason: unknown): void {
-    this._runError = errorMessage(reason);
-    this._changed.emit();
-  }
-
-  private _clearProject(): void {
-    this._project = null;
-    this._view = null;
-    this._etag = null;
-    this._seq = 0;
-    this._conflicts.clear();
-    this._itemErrors.clear();
-    this._pending.clear();
-    this._currentRun = null;
-    this._comparedRun = null;
-    this._runs = [];
-    this._runError = null;
-    this._audit = null;
-    this._auditError = null;
-  }
-
-  private _fail(reason: unknown): void {
-    this._error = errorMessage(reason);
-    this._status = this._view ? 'ready' : 'error';
-    this._changed.emit();
-  }
-
-  private _restartPolling(): void {
-    this._stopTimer();
-    if (this._slowdown === null || this._disposed) {
-      return;
-    }
-    const delay = Math.max(this._settings.refreshInterval * this._slowdown, 100);
-    this._timer = setTimeout(() => void this._tick(), delay);
-  }
-
   private async _tick(): Promise<void> {
-    this._timer = null;
     try {
       await this.poll();
-      if (this._error !== null && this._status === 'ready') {
-        this._error = null;
-        this._changed.emit();
-      }
+      this._failures = 0;
+      this.projectModel.setPollError(null);
     } catch (reason) {
-      // The server may be restarting: say so and keep polling.
-      this._error = errorMessage(reason);
-      this._changed.emit();
-    }
-    if (this._timer === null) {
-      this._restartPolling();
+      this.projectModel.setPollError(reason);
+      if (++this._failures > 1) {
+        throw reason;
+      }
     }
   }
 
-  private _stopTimer(): void {
-    if (this._timer !== null) {
-      clearTimeout(this._timer);
-      this._timer = null;
-    }
-  }
-
-  private _api: ILifecycleAPI;
   private _changed = new Signal<this, void>(this);
-  private _status: ModelStatus = 'idle';
-  private _error: string | null = null;
-  private _location: Location | null = null;
-  private _ticket = 0;
-  private _project: Project | null = null;
-  private _view: ProjectView | null = null;
-  private _etag: string | null = null;
-  private _seq = 0;
-  private _templates: TemplateInfo[] = [];
   private _settings: ModelSettings = { ...DEFAULT_SETTINGS };
   private _filters: Filters = { openOnly: false, mine: false, overdue: false };
-  private _pending = new Set<string>();
-  private _conflicts = new Map<string, ItemConflict>();
-  private _itemErrors = new Map<string, string>();
-  private _currentRun: Run | null = null;
-  private _comparedRun: Run | null = null;
-  private _runs: Run[] = [];
-  private _runError: string | null = null;
-  private _audit: AuditLog | null = null;
-  private _auditError: string | null = null;
+  private _poll: Poll;
   private _slowdown: number | null = null;
-  private _timer: ReturnType<typeof setTimeout> | null = null;
+  private _failures = 0;
+  private _anchorHead: number | null = null;
   private _disposed = false;
 }

@@ -14,6 +14,7 @@ import {
   ILifecycleAPI,
   ItemChanges,
   ItemState,
+  ItemUpdate,
   NewSignoff,
   Project,
   ProjectView,
@@ -112,6 +113,12 @@ export class FakeAPI implements ILifecycleAPI {
   calls: Record<string, number> = {};
   /** Answers `findProject` waits for, by path (to order concurrent lookups). */
   gates = new Map<string, Promise<void>>();
+  /** While set, view answers wait for it (to let a poll come before a reload has answered). */
+  viewGate: Promise<void> | null = null;
+  /** The event the newest anchor of the audit chain reaches (null: never anchored). */
+  anchoredSeq: number | null = null;
+  /** Whether a PATCH answers with the change feed's position (older servers do not). */
+  answersSeq = true;
   user = { username: 'alice', name: 'Alice', display_name: 'Alice A.', initials: 'AA', color: null };
 
   addProject(folder: string): Project {
@@ -217,6 +224,7 @@ export class FakeAPI implements ILifecycleAPI {
 
   async view(projectId: string, etag: string | null): Promise<ViewAnswer | null> {
     this.count('view');
+    await this.viewGate;
     const project = this.byId(projectId);
     const current = `W/"${this.seq}"`;
     if (etag === current) {
@@ -225,7 +233,7 @@ export class FakeAPI implements ILifecycleAPI {
     return { view: JSON.parse(JSON.stringify(this.buildView(project))), etag: current };
   }
 
-  async updateItem(projectId: string, key: string, changes: ItemChanges, version: number): Promise<ItemState> {
+  async updateItem(projectId: string, key: string, changes: ItemChanges, version: number): Promise<ItemUpdate> {
     this.count('updateItem');
     this.byId(projectId);
     const current = this.items.get(key);
@@ -241,7 +249,8 @@ export class FakeAPI implements ILifecycleAPI {
     if (changes.status === 'not_applicable' && !(changes.justification ?? current.justification).trim()) {
       throw apiError(400, { message: 'justification: required for not_applicable', field: 'justification' });
     }
-    return { ...this.externalUpdate(key, changes, 'alice') };
+    const item = { ...this.externalUpdate(key, changes, 'alice') };
+    return this.answersSeq ? { ...item, seq: this.seq } : item;
   }
 
   /** No sign-off policy: every gate role (or every template role) may approve and reject. */
@@ -280,6 +289,10 @@ export class FakeAPI implements ILifecycleAPI {
 
   async changes(projectId: string, since: number): Promise<ChangeFeed> {
     this.count('changes');
+    return this.feed(projectId, since);
+  }
+
+  private feed(projectId: string, since: number): ChangeFeed {
     this.byId(projectId);
     const events = [];
     for (let seq = since + 1; seq <= this.seq; seq++) {
@@ -301,8 +314,10 @@ export class FakeAPI implements ILifecycleAPI {
 
   async audit(projectId: string, since: number, verify: boolean): Promise<AuditLog> {
     this.count('audit');
-    const feed = await this.changes(projectId, since);
-    const page = { seq: feed.seq, events: feed.events.slice(0, 2) };
+    const feed = this.feed(projectId, since);
+    const behind = this.seq - (this.anchoredSeq ?? 0);
+    const anchor = { head_seq: this.seq, anchored_seq: this.anchoredSeq, anchored_at: null, source: null, behind };
+    const page = { seq: feed.seq, events: feed.events.slice(0, 2), anchor };
     return verify ? { ...page, chain: { ok: true, events: feed.seq, head: 'f'.repeat(64), broken_seq: null, message: 'ok' } } : page;
   }
 

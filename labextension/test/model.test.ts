@@ -173,6 +173,33 @@ describe('the change feed', () => {
     expect(api.calls.changes).toBe(2);
   });
 
+  /** An edit, then a poll that comes before the reload the write started has answered; the view calls made. */
+  async function editThenPoll(answersSeq: boolean): Promise<number> {
+    const { api, model } = setup();
+    api.answersSeq = answersSeq;
+    await openCredit(model);
+    const views = api.calls.view;
+    let release = () => {};
+    api.viewGate = new Promise<void>(resolve => (release = resolve));
+    // The write reloads the view (progress is derived by the server): that reload is held back.
+    await model.updateItem('scope/problem', { notes: 'mine' });
+    const polled = model.poll();
+    await vi.waitFor(() => expect(api.calls.changes).toBe(1));
+    release();
+    await polled;
+    await vi.waitFor(() => expect(model.view?.items['scope/problem'].notes).toBe('mine'));
+    await model.poll();
+    return api.calls.view - views;
+  }
+
+  it('does not take its own edit for someone else’s when the answer carries the feed position', async () => {
+    expect(await editThenPoll(true)).toBe(1);
+  });
+
+  it('reloads the view once more for its own edit when an older server does not say the position', async () => {
+    expect(await editThenPoll(false)).toBe(2);
+  });
+
   it('reloads everything when the store was replaced (the head went back)', async () => {
     const { api, model } = setup();
     await openCredit(model);
@@ -218,6 +245,19 @@ describe('the change feed', () => {
   });
 });
 
+describe('the audit anchor', () => {
+  it('says how far the newest anchor is behind, asked again when the view moves on', async () => {
+    const { api, model } = setup();
+    api.anchoredSeq = 1;
+    await openCredit(model);
+    await vi.waitFor(() => expect(model.auditAnchor?.behind).toBe(0));
+    expect(model.auditLog).toBeNull(); // the log itself is not loaded for it
+    api.externalUpdate('scope/risks', { notes: 'x' });
+    await model.poll();
+    await vi.waitFor(() => expect(model.auditAnchor).toMatchObject({ anchored_seq: 1, behind: 1 }));
+  });
+});
+
 describe('polling', () => {
   it('keeps polling through a failed poll, shows why, and clears the error once the server answers', async () => {
     vi.useFakeTimers();
@@ -233,6 +273,30 @@ describe('polling', () => {
     expect(changes).toHaveBeenCalledTimes(2);
     expect(model.error).toBeNull();
     model.dispose();
+  });
+
+  it('backs off while the server keeps failing and returns to the interval once it answers', async () => {
+    vi.useFakeTimers();
+    vi.spyOn(Math, 'random').mockReturnValue(0.999999); // the longest wait the backoff may pick
+    const { api, model } = setup();
+    await openCredit(model);
+    const changes = vi.spyOn(api, 'changes').mockRejectedValue(new TypeError('Failed to fetch'));
+    model.setPolling(1);
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(changes).toHaveBeenCalledTimes(2); // one lost request costs one interval
+    await vi.advanceTimersByTimeAsync(58_000);
+    // 1 s, 2 s, then 3 s, 9 s and 27 s later: 5 looks in a minute, not 60.
+    expect(changes).toHaveBeenCalledTimes(5);
+    expect(model.error).toBe('Failed to fetch');
+    changes.mockRestore();
+    await vi.advanceTimersByTimeAsync(60_000);
+    const calls = api.calls.changes ?? 0;
+    expect(calls).toBeGreaterThanOrEqual(1);
+    expect(model.error).toBeNull();
+    await vi.advanceTimersByTimeAsync(3000);
+    expect(api.calls.changes).toBe(calls + 3);
+    model.dispose();
+    vi.restoreAllMocks();
   });
 
   it('restarts the timer at a new refresh interval', async () => {

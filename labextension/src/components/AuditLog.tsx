@@ -27,10 +27,17 @@ function Changes(props: { before: unknown; after: unknown }): JSX.Element {
   );
 }
 
-/** Whether the newest anchor reaches the last event, in words; null while unknown. */
-function AnchorNote(props: { anchor: AnchorStatus | undefined; trans: TranslationBundle }): JSX.Element | null {
-  const { anchor, trans } = props;
-  if (!anchor) {
+/**
+ * Whether the newest anchor reaches the last event, in words; null while
+ * unknown, and with `problemsOnly` (the sidebar) also while it does.
+ */
+export function AnchorNote(props: {
+  anchor: AnchorStatus | null | undefined;
+  trans: TranslationBundle;
+  problemsOnly?: boolean;
+}): JSX.Element | null {
+  const { anchor, trans, problemsOnly } = props;
+  if (!anchor || (problemsOnly && anchor.anchored_seq !== null && anchor.behind === 0)) {
     return null;
   }
   if (anchor.anchored_seq === null) {

@@ -6,6 +6,7 @@ import { summarizeEvidence } from '../evidence';
 import { ItemConflict, LifecycleModel } from '../model';
 import { DatasetCheck, ItemChanges, ItemSpec, ItemState, STATUSES, Status } from '../tokens';
 import { EvidenceSummary } from './EvidenceSummary';
+import { ItemDetails } from './ItemDetails';
 import { fieldLabel, formatTime, statusLabel, truncate } from './labels';
 
 export interface ItemRowProps {
@@ -19,12 +20,6 @@ export interface ItemRowProps {
   conflict: ItemConflict | null;
   error: string | null;
   trans: TranslationBundle;
-}
-
-type Draft = { owner: string; due: string; notes: string };
-
-function draftOf(state: ItemState): Draft {
-  return { owner: state.owner ?? '', due: state.due ?? '', notes: state.notes };
 }
 
 /**
@@ -69,7 +64,7 @@ export const ItemRow = React.memo(function ItemRow(props: ItemRowProps): JSX.Ele
         >
           {expanded ? '▾' : '▸'}
         </button>
-        <span className="jp-LifecycleLab-itemTitle" title={spec.key}>
+        <span className="jp-LifecycleLab-itemTitle" title={`${spec.title} (${spec.key})`}>
           {spec.title}
           {spec.required && (
             <span className="jp-LifecycleLab-required" title={trans.__('Required for the gate')}>
@@ -236,157 +231,6 @@ function ConflictNotice(props: {
           {trans.__('Keep theirs')}
         </button>
       </div>
-    </div>
-  );
-}
-
-/**
- * Owner, due date and notes as a form whose unsaved edits survive updates of
- * the item made elsewhere (a field the user has not touched follows them).
- */
-function ItemDetails(props: {
-  model: LifecycleModel;
-  spec: ItemSpec;
-  state: ItemState;
-  stale: string[] | undefined;
-  pending: boolean;
-  trans: TranslationBundle;
-  id: string;
-}): JSX.Element {
-  const { model, spec, state, stale, pending, trans, id } = props;
-  const [draft, setDraft] = React.useState<Draft>(() => draftOf(state));
-  const base = React.useRef<Draft>(draftOf(state));
-  // The version the user started editing: a save over a newer one is a conflict, never a silent overwrite.
-  const editedFrom = React.useRef<number | null>(null);
-  const edit = (next: Draft) => {
-    if (editedFrom.current === null) {
-      editedFrom.current = state.version;
-    }
-    setDraft(next);
-  };
-
-  React.useEffect(() => {
-    const next = draftOf(state);
-    const previous = base.current;
-    base.current = next;
-    setDraft(current => ({
-      owner: current.owner === previous.owner ? next.owner : current.owner,
-      due: current.due === previous.due ? next.due : current.due,
-      notes: current.notes === previous.notes ? next.notes : current.notes
-    }));
-  }, [state.version, state.owner, state.due, state.notes]);
-
-  const saved = draftOf(state);
-  const changes: ItemChanges = {};
-  if (draft.owner !== saved.owner) {
-    changes.owner = draft.owner.trim() || null;
-  }
-  if (draft.due !== saved.due) {
-    changes.due = draft.due || null;
-  }
-  if (draft.notes !== saved.notes) {
-    changes.notes = draft.notes;
-  }
-  const dirty = Object.keys(changes).length > 0;
-  if (!dirty) {
-    editedFrom.current = null;
-  }
-
-  return (
-    <div className="jp-LifecycleLab-itemDetails" id={id}>
-      <form
-        onSubmit={event => {
-          event.preventDefault();
-          if (dirty) {
-            void model.updateItem(spec.key, changes, editedFrom.current ?? state.version);
-          }
-        }}
-      >
-        <div className="jp-LifecycleLab-fields">
-          <label>
-            {trans.__('Owner')}
-            <input
-              type="text"
-              value={draft.owner}
-              placeholder={spec.owner_role ?? ''}
-              aria-label={trans.__('Owner of %1', spec.title)}
-              onChange={event => edit({ ...draft, owner: event.target.value })}
-            />
-          </label>
-          <label>
-            {trans.__('Due')}
-            <input
-              type="date"
-              value={draft.due}
-              aria-label={trans.__('Due date of %1', spec.title)}
-              onChange={event => edit({ ...draft, due: event.target.value })}
-            />
-          </label>
-        </div>
-        <label className="jp-LifecycleLab-notes">
-          {trans.__('Notes')}
-          <textarea
-            value={draft.notes}
-            rows={3}
-            aria-label={trans.__('Notes on %1', spec.title)}
-            onChange={event => edit({ ...draft, notes: event.target.value })}
-            onKeyDown={event => {
-              if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
-                event.preventDefault();
-                event.currentTarget.form?.requestSubmit();
-              }
-            }}
-          />
-        </label>
-        <div className="jp-LifecycleLab-buttons">
-          <button type="submit" className="jp-mod-styled jp-mod-accept" disabled={!dirty || pending}>
-            {trans.__('Save')}
-          </button>
-          {dirty && (
-            <button type="button" className="jp-mod-styled jp-mod-reject" onClick={() => {
-                editedFrom.current = null;
-                setDraft(draftOf(state));
-              }}>
-              {trans.__('Revert')}
-            </button>
-          )}
-          {dirty && <span className="jp-LifecycleLab-muted">{trans.__('Unsaved changes')}</span>}
-        </div>
-      </form>
-      {state.status === 'not_applicable' && state.justification && (
-        <p className="jp-LifecycleLab-justificationText">
-          <strong>{trans.__('Not applicable because: ')}</strong>
-          {state.justification}
-        </p>
-      )}
-      {stale && (
-        <ul className="jp-LifecycleLab-staleReasons" aria-label={trans.__('Why the evidence is stale')}>
-          {stale.map((reason, index) => (
-            <li key={index} className="jp-LifecycleLab-warning">
-              {reason}
-            </li>
-          ))}
-        </ul>
-      )}
-      <details className="jp-LifecycleLab-guidance">
-        <summary>{trans.__('Guidance')}</summary>
-        <p>{spec.guidance}</p>
-        {spec.why && (
-          <p>
-            <strong>{trans.__('Why: ')}</strong>
-            {spec.why}
-          </p>
-        )}
-        <p className="jp-LifecycleLab-muted">
-          {trans.__('Evidence kind: %1', spec.evidence)}
-          {spec.owner_role && ` · ${trans.__('owner role: %1', spec.owner_role)}`}
-        </p>
-      </details>
-      {state.updated_by && (
-        <p className="jp-LifecycleLab-muted">
-          {trans.__('Version %1, last changed by %2 (%3)', state.version, state.updated_by, formatTime(state.updated_at))}
-        </p>
-      )}
     </div>
   );
 }

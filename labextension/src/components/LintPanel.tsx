@@ -20,8 +20,9 @@ const SEVERITY_CLASS: Record<LintFinding['severity'], string> = {
 };
 
 /**
- * The reproducibility lint: its findings per notebook, each with a jump to its
- * cell, and the data files read but not registered, registered in one click.
+ * The reproducibility lint: one line of counts that opens on demand to the
+ * findings per notebook, each with a jump to its cell, and why the rerun
+ * differs; the data files read but not registered, registered in one click.
  */
 export function LintPanel(props: {
   report: LintReport | null;
@@ -34,6 +35,7 @@ export function LintPanel(props: {
   const { report, error, run, actions, trans } = props;
   const explained = explainRun(report, run);
   const [busy, setBusy] = React.useState(false);
+  const [open, setOpen] = React.useState(false);
   const perform = async (action: () => Promise<void>): Promise<void> => {
     setBusy(true);
     try {
@@ -61,6 +63,11 @@ export function LintPanel(props: {
                   report.counts.info
                 )}
           </span>
+        )}{' '}
+        {(grouped.size > 0 || explained.length > 0) && (
+          <button type="button" className="jp-LifecycleLab-linkButton" aria-expanded={open} onClick={() => setOpen(!open)}>
+            {open ? trans.__('Hide findings') : trans.__('Show findings')}
+          </button>
         )}
       </div>
       {error && (
@@ -68,7 +75,7 @@ export function LintPanel(props: {
           {error}
         </div>
       )}
-      {explained.length > 0 && (
+      {open && explained.length > 0 && (
         <div className="jp-LifecycleLab-lintExplains" data-lint-explains="">
           <strong>{trans.__('Why the rerun differs')}</strong>
           <ul>
@@ -122,7 +129,7 @@ export function LintPanel(props: {
           </ul>
         </div>
       )}
-      {[...grouped.entries()].map(([path, findings]) => (
+      {open && [...grouped.entries()].map(([path, findings]) => (
         <details key={path} open className="jp-LifecycleLab-lintFile" data-lint-file={path}>
           <summary>
             <span className="jp-LifecycleLab-path">{path}</span>{' '}

@@ -4,6 +4,7 @@ import { TranslationBundle } from '@jupyterlab/translation';
 
 import { DATA_MARK, LifecycleModel, RENDER_MARK, RENDER_MEASURE } from '../model';
 import { ExportFormat, ProjectView } from '../tokens';
+import { AnchorNote } from './AuditLog';
 import { ExportControl } from './ExportControl';
 import { FilterBar, Header } from './Header';
 import { IdentityNotice } from './Identity';
@@ -41,6 +42,9 @@ function ProjectPanel(props: {
   return (
     <>
       <Header view={view} trans={trans} />
+      <div className="jp-LifecycleLab-anchor">
+        <AnchorNote anchor={model.auditAnchor} trans={trans} problemsOnly />
+      </div>
       <IdentityNotice model={model} view={view} trans={trans} />
       <div className="jp-LifecycleLab-toolbar">
         <ExportControl trans={trans} onExport={actions.exportProject} />

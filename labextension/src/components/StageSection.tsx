@@ -9,7 +9,11 @@ import { ItemRow } from './ItemRow';
 import { badgeClass, blockerLabel } from './labels';
 import { Signoffs } from './Signoffs';
 
-/** A collapsible stage: progress and gate badge in its heading; items and sign-offs inside. */
+/**
+ * A collapsible stage: progress and gate badge in its heading; items and
+ * sign-offs inside. A stage whose gate passed starts folded (its rows are
+ * there, hidden), so the first screen shows the stages still to do.
+ */
 export function StageSection(props: {
   model: LifecycleModel;
   view: ProjectView;
@@ -18,9 +22,9 @@ export function StageSection(props: {
   trans: TranslationBundle;
 }): JSX.Element | null {
   const { model, view, stage, overdue, trans } = props;
-  const [expanded, setExpanded] = React.useState(true);
-  const progress = view.progress.stages[stage.id];
   const gate = view.gates[stage.id];
+  const [expanded, setExpanded] = React.useState(!gate?.passed);
+  const progress = view.progress.stages[stage.id];
   const items = visibleItems(view, stage, model.filters, model.settings.showDone);
   const filtering = model.filters.openOnly || model.filters.mine || model.filters.overdue;
   if (filtering && items.length === 0) {
@@ -56,33 +60,31 @@ export function StageSection(props: {
           {gateText}
         </span>
       </h3>
-      {expanded && (
-        <div id={bodyId}>
-          {stage.description && <p className="jp-LifecycleLab-stageDescription">{stage.description}</p>}
-          <ul className="jp-LifecycleLab-items" aria-label={trans.__('Items of %1', stage.title)}>
-            {items.map(spec => {
-              const state = view.items[spec.key];
-              return state ? (
-                <ItemRow
-                  key={spec.key}
-                  model={model}
-                  spec={spec}
-                  state={state}
-                  overdue={overdue.has(spec.key)}
-                  stale={view.stale[spec.key]}
-                  datasets={view.datasets}
-                  pending={model.isPending(spec.key)}
-                  conflict={model.conflict(spec.key)}
-                  error={model.itemError(spec.key)}
-                  trans={trans}
-                />
-              ) : null;
-            })}
-          </ul>
-          {items.length === 0 && <p className="jp-LifecycleLab-muted">{trans.__('No items to show.')}</p>}
-          <Signoffs model={model} view={view} stage={stage} trans={trans} />
-        </div>
-      )}
+      <div id={bodyId} hidden={!expanded}>
+        {stage.description && <p className="jp-LifecycleLab-stageDescription">{stage.description}</p>}
+        <ul className="jp-LifecycleLab-items" aria-label={trans.__('Items of %1', stage.title)}>
+          {items.map(spec => {
+            const state = view.items[spec.key];
+            return state ? (
+              <ItemRow
+                key={spec.key}
+                model={model}
+                spec={spec}
+                state={state}
+                overdue={overdue.has(spec.key)}
+                stale={view.stale[spec.key]}
+                datasets={view.datasets}
+                pending={model.isPending(spec.key)}
+                conflict={model.conflict(spec.key)}
+                error={model.itemError(spec.key)}
+                trans={trans}
+              />
+            ) : null;
+          })}
+        </ul>
+        {items.length === 0 && <p className="jp-LifecycleLab-muted">{trans.__('No items to show.')}</p>}
+        <Signoffs model={model} view={view} stage={stage} trans={trans} />
+      </div>
     </section>
   );
 }

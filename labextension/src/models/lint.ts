@@ -4,11 +4,11 @@
  * `changed`.
  */
 import { ServerConnection } from '@jupyterlab/services';
-import { ISignal, Signal } from '@lumino/signaling';
 
 import { errorMessage } from '../errors';
 import { LintReport } from '../lint';
 import { requestAPI } from '../request';
+import { ProjectPartModel } from './part';
 
 /** The lint endpoints of the REST API (`GET /projects/{id}/lint`, `POST …/datasets/discover`). */
 export interface ILintAPI {
@@ -44,25 +44,9 @@ export class LintClient implements ILintAPI {
   private _settings: ServerConnection.ISettings;
 }
 
-export class LintModel {
-  /** `projectId` says which project is open (null: none). */
-  constructor(api: ILintAPI, projectId: () => string | null) {
-    this._api = api;
-    this._projectId = projectId;
-  }
-
-  /** Emitted after the report, its error or the busy state changed. */
-  get changed(): ISignal<this, void> {
-    return this._changed;
-  }
-
+export class LintModel extends ProjectPartModel<ILintAPI> {
   get report(): LintReport | null {
     return this._report;
-  }
-
-  /** Why the last lint or registration failed. */
-  get error(): string | null {
-    return this._error;
   }
 
   /** Lint the open project's notebooks now. */
@@ -102,9 +86,5 @@ export class LintModel {
     this._error = null;
   }
 
-  private _api: ILintAPI;
-  private _projectId: () => string | null;
   private _report: LintReport | null = null;
-  private _error: string | null = null;
-  private _changed = new Signal<this, void>(this);
 }

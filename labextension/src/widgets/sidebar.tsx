@@ -1,12 +1,15 @@
 import * as React from 'react';
 
+import { IStateDB } from '@jupyterlab/statedb';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { ReactWidget, UseSignal } from '@jupyterlab/ui-components';
 import { Message } from '@lumino/messaging';
+import { Widget } from '@lumino/widgets';
 
 import { SidebarActions, Sidebar } from '../components/Sidebar';
 import { lifecycleIcon } from '../icon';
 import { LifecycleModel } from '../model';
+import { SidebarWidth } from './width';
 
 /** The id of the sidebar widget (also its key in the layout restorer). */
 export const SIDEBAR_ID = 'lifecycle-lab-sidebar';
@@ -17,6 +20,7 @@ const HIDDEN_SLOWDOWN = 5;
 /**
  * The left-area Lifecycle panel: renders the model and polls the change feed
  * quickly while shown, slowly while hidden, not at all while the page is hidden.
+ * Once `keepWidth` is called it opens about 360 px wide and keeps the user's width.
  */
 export class LifecycleSidebar extends ReactWidget {
   constructor(
@@ -37,12 +41,30 @@ export class LifecycleSidebar extends ReactWidget {
 
   dispose(): void {
     document.removeEventListener('visibilitychange', this._onPageVisibility);
+    this._width?.dispose();
     super.dispose();
+  }
+
+  /**
+   * Give the sidebar its width whenever it is shown, and remember the width the
+   * user gives it in `state`; call once the shell has restored its layout.
+   */
+  keepWidth(state: IStateDB | null): void {
+    this._width = new SidebarWidth(this, state);
+    if (this.isVisible) {
+      void this._width.shown();
+    }
   }
 
   protected onAfterShow(msg: Message): void {
     super.onAfterShow(msg);
     this._updatePolling();
+    void this._width?.shown();
+  }
+
+  protected onResize(msg: Widget.ResizeMessage): void {
+    super.onResize(msg);
+    this._width?.resized();
   }
 
   protected onAfterHide(msg: Message): void {
@@ -67,4 +89,5 @@ export class LifecycleSidebar extends ReactWidget {
   }
 
   private _onPageVisibility = (): void => this._updatePolling();
+  private _width: SidebarWidth | null = null;
 }
