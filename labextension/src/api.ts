@@ -18,6 +18,7 @@ import {
   Project,
   ProjectView,
   Run,
+  RunRequest,
   Signoff,
   TemplateInfo,
   ViewAnswer
@@ -88,8 +89,14 @@ export class LifecycleClient implements ILifecycleAPI {
     return this._body<AuditLog>(this._project(projectId, 'audit'), { query });
   }
 
-  startRun(projectId: string, twice = false): Promise<Run> {
-    return this._body<Run>(this._project(projectId, 'runs'), { method: 'POST', json: twice ? { twice } : {} });
+  startRun(projectId: string, options: RunRequest = {}): Promise<Run> {
+    const json: PartialJSONObject = {};
+    for (const [option, on] of Object.entries(options)) {
+      if (on) {
+        json[option] = true;
+      }
+    }
+    return this._body<Run>(this._project(projectId, 'runs'), { method: 'POST', json });
   }
 
   run(projectId: string, runId: string): Promise<Run> {

@@ -25,6 +25,7 @@ import {
   Project,
   ProjectView,
   Run,
+  RunRequest,
   TemplateInfo
 } from './tokens';
 
@@ -272,8 +273,8 @@ export class LifecycleModel implements ILifecycleModel, IDisposable {
   // --- runs and audit -------------------------------------------------------------------------
 
   /** Start a rerun of the project's notebooks; its progress is followed by the poll. */
-  async startRun(twice = false): Promise<void> {
-    if (await this.runsModel.start(twice)) {
+  async startRun(options: RunRequest = {}): Promise<void> {
+    if (await this.runsModel.start(options)) {
       this._restartPolling();
     }
   }

@@ -9,7 +9,7 @@ import { ISignal } from '@lumino/signaling';
 import { AuditLog, ChangeFeed } from './types/audit';
 import { ExportFile, ExportFormat } from './types/export';
 import { ItemChanges, ItemUpdate, Project, ProjectView, TemplateInfo } from './types/project';
-import { ExecutedNotebook, Execution, Run } from './types/runs';
+import { ExecutedNotebook, Execution, Run, RunRequest } from './types/runs';
 import { AllowedSignoffs, NewSignoff, Signoff } from './types/signoffs';
 
 export * from './types/audit';
@@ -47,8 +47,8 @@ export interface ILifecycleAPI {
   changes(projectId: string, since: number): Promise<ChangeFeed>;
   /** Events after `since` (a page of at most 1000); `verify` adds the hash-chain check. */
   audit(projectId: string, since: number, verify: boolean): Promise<AuditLog>;
-  /** `twice`: run each notebook twice from scratch and compare the two runs. */
-  startRun(projectId: string, twice?: boolean): Promise<Run>;
+  /** Start a rerun; see `RunRequest` for the options (none: once, in the project folder). */
+  startRun(projectId: string, options?: RunRequest): Promise<Run>;
   run(projectId: string, runId: string): Promise<Run>;
   runs(projectId: string): Promise<Run[]>;
   cancelRun(projectId: string, runId: string): Promise<Run>;

@@ -75,4 +75,12 @@ describe('the HTTP client', () => {
     await client.audit('p', 0, true);
     expect(sent.map(r => new URL(r.url).search)).toEqual(['?since=4', '?since=0&verify=1']);
   });
+
+  it('asks for a rerun with only the options that are on (twice, sandbox)', async () => {
+    const { client, sent } = clientAnswering(() => json({ id: 'r' }, 201));
+    await client.startRun('p');
+    await client.startRun('p', { twice: false, sandbox: true });
+    await client.startRun('p', { twice: true, sandbox: true });
+    expect(await Promise.all(sent.map(r => r.json()))).toEqual([{}, { sandbox: true }, { twice: true, sandbox: true }]);
+  });
 });

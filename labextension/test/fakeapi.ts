@@ -19,6 +19,7 @@ import {
   Project,
   ProjectView,
   Run,
+  RunRequest,
   Signoff,
   Template,
   TemplateInfo,
@@ -107,6 +108,8 @@ export class FakeAPI implements ILifecycleAPI {
   signoffs: Signoff[] = [];
   seq = 0;
   runList: Run[] = [];
+  /** The options of every startRun call, in order. */
+  runRequests: RunRequest[] = [];
   /** Executed notebooks by `<run id>/<position>/<execution>`. */
   executed = new Map<string, ExecutedNotebook['notebook']>();
   /** How many times each method was called. */
@@ -369,8 +372,9 @@ export class FakeAPI implements ILifecycleAPI {
     }
   }
 
-  async startRun(projectId: string, twice = false): Promise<Run> {
+  async startRun(projectId: string, options: RunRequest = {}): Promise<Run> {
     this.count('startRun');
+    this.runRequests.push(options);
     this.byId(projectId);
     const active = this.runList.find(run => run.active);
     if (active) {

@@ -362,6 +362,13 @@ describe('reruns', () => {
     expect(model.runs.map(r => r.id)).toEqual([id]);
   });
 
+  it('passes the rerun options on to the server', async () => {
+    const { api, model } = setup();
+    await openCredit(model);
+    await model.startRun({ sandbox: true });
+    expect(api.runRequests).toEqual([{ sandbox: true }]);
+  });
+
   it('follows the run already in progress when another one is asked for', async () => {
     const { api, model } = setup();
     await openCredit(model);

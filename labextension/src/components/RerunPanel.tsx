@@ -37,6 +37,7 @@ export function RerunPanel(props: {
   const active = run?.active ?? false;
   const [starting, setStarting] = React.useState(false);
   const [twice, setTwice] = React.useState(false);
+  const [sandbox, setSandbox] = React.useState(false);
   // One summary line until asked for more (or while a run started here is under way), so the stages
   // stay on the first screen.
   const [expanded, setExpanded] = React.useState(false);
@@ -53,7 +54,7 @@ export function RerunPanel(props: {
           onClick={async () => {
             setStarting(true);
             setExpanded(true);
-            await model.startRun(twice);
+            await model.startRun({ twice, sandbox });
             setStarting(false);
           }}
         >
@@ -70,6 +71,18 @@ export function RerunPanel(props: {
             onChange={event => setTwice(event.currentTarget.checked)}
           />{' '}
           {trans.__('Twice')}
+        </label>
+        <label
+          className="jp-LifecycleLab-twice"
+          title={trans.__("Execute in a temporary copy of the project, so the project's files stay untouched")}
+        >
+          <input
+            type="checkbox"
+            checked={sandbox}
+            disabled={active || starting}
+            onChange={event => setSandbox(event.currentTarget.checked)}
+          />{' '}
+          {trans.__('Sandbox')}
         </label>
         {active && (
           <button type="button" className="jp-mod-styled jp-mod-warn" onClick={() => void model.cancelRun()}>

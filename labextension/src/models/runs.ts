@@ -3,7 +3,7 @@
  * history. Free of UI; views listen to `changed`.
  */
 import { conflictCurrent, errorMessage } from '../errors';
-import { ILifecycleAPI, Run, Verdict } from '../tokens';
+import { ILifecycleAPI, Run, RunRequest, Verdict } from '../tokens';
 import { ProjectPartModel } from './part';
 
 /** The verdicts of a run that compared outputs (a cancelled, failed or timed-out run compared nothing). */
@@ -43,17 +43,17 @@ export class RunsModel extends ProjectPartModel<ILifecycleAPI> {
   }
 
   /**
-   * Start a rerun of the project's notebooks (`twice`: each twice from scratch,
-   * compared with each other); resolves true when there is a run to follow.
+   * Start a rerun of the project's notebooks with the options of ``RunRequest``;
+   * resolves true when there is a run to follow.
    */
-  async start(twice = false): Promise<boolean> {
+  async start(options: RunRequest = {}): Promise<boolean> {
     const projectId = this._projectId();
     if (!projectId) {
       return false;
     }
     this._error = null;
     try {
-      this._show(await this._api.startRun(projectId, twice));
+      this._show(await this._api.startRun(projectId, options));
       return true;
     } catch (reason) {
       const running = conflictCurrent<Run>(reason);

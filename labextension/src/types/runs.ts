@@ -100,6 +100,14 @@ export interface RunNotebook {
   diffs: NotebookDiffs | null;
 }
 
+/** The options of a new rerun (POST /runs); none: each notebook once, in the project folder. */
+export interface RunRequest {
+  /** Run each notebook twice from scratch and compare the two runs (finds nondeterminism). */
+  twice?: boolean;
+  /** Execute in a temporary copy of the project, so the user's files are untouched. */
+  sandbox?: boolean;
+}
+
 export interface Run {
   id: string;
   project_id: string;
