@@ -13,7 +13,7 @@ import pytest
 
 import lifecycle_lab as ll
 import lifecycle_lab.fingerprint
-import lifecycle_lab.service
+import lifecycle_lab.service.datasets
 from lifecycle_lab.service import Lifecycle, Project
 from lifecycle_lab.widgets.form import Notice
 from lifecycle_lab.widgets.metrics import evaluate as compute
@@ -109,8 +109,8 @@ def test_recording_a_dataset_reads_the_data_once(
             return wrapped(path, *args, **kwargs)
         return wrapper
 
-    real_fingerprint, real_stats = lifecycle_lab.service.fingerprint, lifecycle_lab.fingerprint._table_stats
-    monkeypatch.setattr(lifecycle_lab.service, "fingerprint", counting(real_fingerprint))
+    real_fingerprint, real_stats = lifecycle_lab.service.datasets.fingerprint, lifecycle_lab.fingerprint._table_stats
+    monkeypatch.setattr(lifecycle_lab.service.datasets, "fingerprint", counting(real_fingerprint))
     monkeypatch.setattr(lifecycle_lab.fingerprint, "_table_stats", counting(real_stats))
     ll.dataset("../data/train.csv", name="train")
     train = here.directory / "data" / "train.csv"
