@@ -483,6 +483,7 @@ def test_a_run_in_progress_can_be_cancelled(page: Any, lab: Lab) -> None:
     from playwright.sync_api import expect
 
     sidebar = open_sidebar(page, lab)
+    sidebar.get_by_label("Sandbox").check()  # in a copy of the project: the user's files stay untouched
     sidebar.get_by_role("button", name="Rerun notebooks").click()
     cancel = sidebar.get_by_role("button", name="Cancel run")
     expect(cancel).to_be_visible()
@@ -494,6 +495,7 @@ def test_a_run_in_progress_can_be_cancelled(page: Any, lab: Lab) -> None:
     record = lab.api("GET", f"/projects/{lab.project_id}/runs/{run_id}")
     assert record["status"] == "cancelled"
     assert record["active"] is False
+    assert record["options"].get("sandbox") is True, record["options"]
 
 
 def export_from_sidebar(page: Any, lab: Lab, fmt: str) -> Path:

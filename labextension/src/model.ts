@@ -272,8 +272,17 @@ export class LifecycleModel implements ILifecycleModel, IDisposable {
 
   // --- runs and audit -------------------------------------------------------------------------
 
-  /** Start a rerun of the project's notebooks; its progress is followed by the poll. */
-  async startRun(options: RunRequest = {}): Promise<void> {
+  /** The options the next rerun starts with (Twice, Sandbox): the panel edits them here, so a re-render keeps them. */
+  get runOptions(): RunRequest {
+    return this.runsModel.options;
+  }
+
+  set runOptions(options: RunRequest) {
+    this.runsModel.options = options;
+  }
+
+  /** Start a rerun of the project's notebooks (by default with `runOptions`); its progress is followed by the poll. */
+  async startRun(options: RunRequest = this.runsModel.options): Promise<void> {
     if (await this.runsModel.start(options)) {
       this._restartPolling();
     }

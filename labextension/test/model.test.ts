@@ -369,6 +369,16 @@ describe('reruns', () => {
     expect(api.runRequests).toEqual([{ sandbox: true }]);
   });
 
+  it('starts with the options the panel set, which outlive a re-render and a reload of the project', async () => {
+    const { api, model } = setup();
+    await openCredit(model);
+    model.runOptions = { twice: false, sandbox: true };
+    await model.refresh();
+    expect(model.runOptions).toEqual({ twice: false, sandbox: true });
+    await model.startRun();
+    expect(api.runRequests).toEqual([{ twice: false, sandbox: true }]);
+  });
+
   it('follows the run already in progress when another one is asked for', async () => {
     const { api, model } = setup();
     await openCredit(model);

@@ -36,8 +36,8 @@ export function RerunPanel(props: {
   const run = model.currentRun;
   const active = run?.active ?? false;
   const [starting, setStarting] = React.useState(false);
-  const [twice, setTwice] = React.useState(false);
-  const [sandbox, setSandbox] = React.useState(false);
+  // Kept in the model, not in this component, so a re-render of the sidebar does not untick them.
+  const options = model.runOptions;
   // One summary line until asked for more (or while a run started here is under way), so the stages
   // stay on the first screen.
   const [expanded, setExpanded] = React.useState(false);
@@ -54,7 +54,7 @@ export function RerunPanel(props: {
           onClick={async () => {
             setStarting(true);
             setExpanded(true);
-            await model.startRun({ twice, sandbox });
+            await model.startRun();
             setStarting(false);
           }}
         >
@@ -66,9 +66,11 @@ export function RerunPanel(props: {
         >
           <input
             type="checkbox"
-            checked={twice}
+            checked={options.twice ?? false}
             disabled={active || starting}
-            onChange={event => setTwice(event.currentTarget.checked)}
+            onChange={event => {
+              model.runOptions = { ...options, twice: event.currentTarget.checked };
+            }}
           />{' '}
           {trans.__('Twice')}
         </label>
@@ -78,9 +80,11 @@ export function RerunPanel(props: {
         >
           <input
             type="checkbox"
-            checked={sandbox}
+            checked={options.sandbox ?? false}
             disabled={active || starting}
-            onChange={event => setSandbox(event.currentTarget.checked)}
+            onChange={event => {
+              model.runOptions = { ...options, sandbox: event.currentTarget.checked };
+            }}
           />{' '}
           {trans.__('Sandbox')}
         </label>

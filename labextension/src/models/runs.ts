@@ -42,11 +42,21 @@ export class RunsModel extends ProjectPartModel<ILifecycleAPI> {
     return this._compared;
   }
 
+  /** The options the next rerun starts with (the panel's Twice and Sandbox), kept while views re-render. */
+  get options(): RunRequest {
+    return this._options;
+  }
+
+  set options(options: RunRequest) {
+    this._options = { ...options };
+    this._changed.emit();
+  }
+
   /**
-   * Start a rerun of the project's notebooks with the options of ``RunRequest``;
-   * resolves true when there is a run to follow.
+   * Start a rerun of the project's notebooks with the options of ``RunRequest``
+   * (by default `options`); resolves true when there is a run to follow.
    */
-  async start(options: RunRequest = {}): Promise<boolean> {
+  async start(options: RunRequest = this._options): Promise<boolean> {
     const projectId = this._projectId();
     if (!projectId) {
       return false;
@@ -166,6 +176,7 @@ export class RunsModel extends ProjectPartModel<ILifecycleAPI> {
 
   private _onFinished: () => Promise<void>;
   private _current: Run | null = null;
+  private _options: RunRequest = {};
   private _compared: Run | null = null;
   private _history: Run[] = [];
 }
