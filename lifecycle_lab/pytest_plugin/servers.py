@@ -145,6 +145,9 @@ class JupyterServerProcess:
         shutil.rmtree(self._home, ignore_errors=True)
 
     def __enter__(self) -> JupyterServerProcess:
+        """The running server: started here unless ``start()`` already started it (one process, stopped on exit)."""
+        if self.process is not None and self.process.poll() is None:
+            return self
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
