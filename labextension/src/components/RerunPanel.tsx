@@ -26,6 +26,27 @@ function verdictClass(verdict: string | null): string {
  * The reproducibility rerun: one button, live progress per notebook, the
  * verdicts with their differences, cancel, and the history of runs.
  */
+/** One option of the next rerun (a labelled checkbox next to the Rerun button). */
+function RunOption(props: {
+  label: string;
+  title: string;
+  checked: boolean;
+  disabled: boolean;
+  onChange: (checked: boolean) => void;
+}): JSX.Element {
+  return (
+    <label className="jp-LifecycleLab-twice" title={props.title}>
+      <input
+        type="checkbox"
+        checked={props.checked}
+        disabled={props.disabled}
+        onChange={event => props.onChange(event.currentTarget.checked)}
+      />{' '}
+      {props.label}
+    </label>
+  );
+}
+
 export function RerunPanel(props: {
   model: LifecycleModel;
   project: Project;
@@ -60,34 +81,24 @@ export function RerunPanel(props: {
         >
           {trans.__('Rerun notebooks')}
         </button>
-        <label
-          className="jp-LifecycleLab-twice"
+        <RunOption
+          label={trans.__('Twice')}
           title={trans.__('Run each notebook twice from scratch and compare the two runs (finds nondeterminism)')}
-        >
-          <input
-            type="checkbox"
-            checked={options.twice ?? false}
-            disabled={active || starting}
-            onChange={event => {
-              model.runOptions = { ...options, twice: event.currentTarget.checked };
-            }}
-          />{' '}
-          {trans.__('Twice')}
-        </label>
-        <label
-          className="jp-LifecycleLab-twice"
+          checked={options.twice ?? false}
+          disabled={active || starting}
+          onChange={twice => {
+            model.runOptions = { ...options, twice };
+          }}
+        />
+        <RunOption
+          label={trans.__('Sandbox')}
           title={trans.__("Execute in a temporary copy of the project, so the project's files stay untouched")}
-        >
-          <input
-            type="checkbox"
-            checked={options.sandbox ?? false}
-            disabled={active || starting}
-            onChange={event => {
-              model.runOptions = { ...options, sandbox: event.currentTarget.checked };
-            }}
-          />{' '}
-          {trans.__('Sandbox')}
-        </label>
+          checked={options.sandbox ?? false}
+          disabled={active || starting}
+          onChange={sandbox => {
+            model.runOptions = { ...options, sandbox };
+          }}
+        />
         {active && (
           <button type="button" className="jp-mod-styled jp-mod-warn" onClick={() => void model.cancelRun()}>
             {trans.__('Cancel run')}
