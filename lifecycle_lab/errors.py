@@ -1,7 +1,7 @@
 """The exceptions every front door (CLI, REST, widgets) translates for its user.
 
 Each maps to one answer: ValidationError → exit 2 / HTTP 400, NotFound → 2 / 404,
-Conflict → 1 / 409, TooLarge → 413. Anything else is a bug.
+Conflict → 1 / 409, TooLarge → 413, StoreUnavailable → 2 / 503. Anything else is a bug.
 """
 
 from __future__ import annotations
@@ -38,6 +38,14 @@ class Conflict(LifecycleError):
     def __init__(self, message: str, current: Any = None) -> None:
         super().__init__(message)
         self.current = current
+
+
+class StoreUnavailable(LifecycleError):
+    """The database failed a statement or could not be reached (locked, gone, refused); the message is one line.
+
+    The store raises it for every database error it does not answer itself, so no front door needs to know
+    which database library sits underneath.
+    """
 
 
 class TemplateError(LifecycleError):

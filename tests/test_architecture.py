@@ -51,6 +51,17 @@ def test_no_front_door_reaches_through_the_service_to_its_store(path: Path) -> N
     assert not reaching, f"{path.relative_to(PACKAGE)} uses `.store` on lines {reaching}: call a service method"
 
 
+@pytest.mark.parametrize("path", sorted(p for p in PACKAGE.rglob("*.py") if "labextension" not in p.parts),
+                         ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_only_the_store_imports_the_database_library(path: Path) -> None:
+    # the store turns every database error into the service's StoreUnavailable: nobody else needs sqlalchemy
+    if path.relative_to(PACKAGE).parts[0] == "store":  # the store and its migrations
+        return
+    reaching = [f"line {line}: {name}" for line, name in imported_modules(path)
+                if name.split(".")[0] in ("sqlalchemy", "alembic")]
+    assert not reaching, f"{path.relative_to(PACKAGE)} imports the database library (the store's alone): {reaching}"
+
+
 def test_the_scans_cover_the_front_doors_and_see_every_import_form() -> None:
     # the rules above would pass vacuously if the scan missed a package or an import form: check both
     doors = {p.relative_to(PACKAGE).parts[0] for p in front_door_modules()}

@@ -8,6 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from conftest import tamper
 
 EVIDENCE = {
     "scope/problem-statement": {"statement": "Flag risky loans", "objective_metric": "AUC", "target": 0.8},
@@ -126,3 +127,12 @@ def test_audit_verify_names_the_tampered_event(tmp_path: Path, cli, db_url: str)
 def test_jupyter_finds_the_lifecycle_subcommand(tmp_path: Path) -> None:
     result = subprocess.run(["jupyter", "lifecycle", "--help"], capture_output=True, text=True, cwd=tmp_path)
     assert result.returncode == 0 and "signoff" in result.stdout
+
+
+def test_a_database_failure_exits_2_with_one_line_and_no_traceback(tmp_path: Path, cli, db_url: str) -> None:
+    assert cli(["init", "--template", "minimal"], cwd=tmp_path).returncode == 0
+    tamper(db_url, "DROP TABLE items")
+    result = cli(["status"], cwd=tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines() == [result.stderr.strip()]
+    assert result.stderr.startswith("jupyter lifecycle: error: database: ") and "items" in result.stderr

@@ -7,8 +7,9 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import BACKENDS, tamper
 
-from lifecycle_lab.errors import Conflict, NotFound, TemplateError
+from lifecycle_lab.errors import Conflict, LifecycleError, NotFound, StoreUnavailable, TemplateError
 from lifecycle_lab.project import read_manifest
 from lifecycle_lab.service import Lifecycle, Project
 
@@ -156,3 +157,17 @@ def test_a_manifest_is_parsed_again_when_its_file_changes_and_each_reader_gets_i
     path.write_text(path.read_text(encoding="utf-8").replace(f"name: {first.name}", "name: Renamed"),
                     encoding="utf-8")
     assert read_manifest(project.directory).name == "Renamed"
+
+
+@pytest.mark.parametrize("backend", BACKENDS, indirect=True)
+def test_a_database_failure_leaves_the_service_as_one_line_store_unavailable(
+    service: Lifecycle, project: Project, db_url: str
+) -> None:
+    tamper(db_url, "DROP TABLE run_notebooks")
+    tamper(db_url, "DROP TABLE runs")
+    with pytest.raises(StoreUnavailable) as info:
+        service.list_runs(project.id)
+    assert isinstance(info.value, LifecycleError)  # every front door already answers the service's errors
+    message = str(info.value)
+    assert message.startswith("database: ") and "runs" in message and "\n" not in message
+    assert "SELECT" not in message  # the statement stays in the log, not in the user's message

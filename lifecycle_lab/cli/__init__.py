@@ -12,8 +12,6 @@ import os
 import sys
 from collections.abc import Sequence
 
-from sqlalchemy.exc import SQLAlchemyError
-
 from .. import __version__
 from ..errors import Conflict, LifecycleError, NotFound, TemplateError, ValidationError
 from ..policy import PolicyRefused
@@ -208,9 +206,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return FAILED
     except (UsageError, ValidationError, NotFound, LifecycleError) as exc:
         print(f"jupyter lifecycle: error: {exc}", file=sys.stderr)
-        return USAGE
-    except SQLAlchemyError as exc:
-        print(f"jupyter lifecycle: error: database: {str(exc).splitlines()[0]}", file=sys.stderr)
         return USAGE
     except BrokenPipeError:  # `jupyter lifecycle status | head`: the reader has all it wanted
         _silence_stdout()

@@ -18,7 +18,7 @@ from jupyter_server.base.handlers import APIHandler
 from jupyter_server.extension.handler import ExtensionHandlerMixin
 from tornado import web
 
-from ..errors import Conflict, LifecycleError, MissingExtra, NotFound, ValidationError
+from ..errors import Conflict, LifecycleError, MissingExtra, NotFound, StoreUnavailable, ValidationError
 from ..identity import NAME_HEADER, Person, chosen_name, server_person
 from ..policy import PolicyRefused
 from ..service import Lifecycle, Project, ProjectRecord
@@ -40,6 +40,7 @@ _FLAGS = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no"
 
 STATUS_OF: tuple[tuple[type[LifecycleError], int], ...] = (
     (MissingExtra, 501),  # the server lacks an optional package; the message names the extra
+    (StoreUnavailable, 503),  # the database failed or could not be reached: not the client's mistake
     (NotFound, 404),
     (Conflict, 409),
     (LifecycleError, 400),  # ValidationError, TemplateError and anything else the input caused

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from ..clock import today as utc_today
 from ..clock import utcnow
+from ..fingerprint import FingerprintCache
 from ..notify.watch import Notifications
 from ..notify.webhooks import Webhook
 from ..store import Store
@@ -53,8 +54,11 @@ class ServiceBase:
         return self.store.display_url
 
     @property
-    def hash_cache(self) -> Store:
-        """The content-hash cache fingerprints use (the store's table of hashes), for executors and workers."""
+    def hash_cache(self) -> FingerprintCache:
+        """The content-hash cache fingerprints use (the store's table of hashes), for executors and workers.
+
+        Typed as the cache's two methods only, so a caller cannot reach the rest of the store through it.
+        """
         return self.store
 
     def close(self) -> None:

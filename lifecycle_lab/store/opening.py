@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, SQLAlchemyError
 
-from ..errors import LifecycleError, NotFound
+from ..errors import LifecycleError, NotFound, StoreUnavailable
 
 # The database driver module → the extra of lifecycle_lab that installs it.
 DRIVER_EXTRAS = {"psycopg": "postgres"}
@@ -74,6 +76,33 @@ def connect_engine(url: str, **options: Any) -> Engine:
                else f"install it, or use {SUPPORTED}")
         raise MissingDriver(f"{display_url(url)} needs the database driver {module!r}, which is not installed: "
                             f"{fix}") from None
+
+
+class IntegrityFailure(StoreUnavailable):
+    """A statement broke a constraint (a duplicate key, a missing parent row).
+
+    The store answers the ones it expects itself (a duplicate project is a Conflict, an item of a vanished
+    project a NotFound); any other leaves it as the StoreUnavailable it also is.
+    """
+
+    def __init__(self, error: IntegrityError) -> None:
+        super().__init__(_first_line(error))
+        self.driver_message = str(error.orig).splitlines()[0]  # the database's own words, without the class
+
+
+@contextmanager
+def database_errors() -> Iterator[None]:
+    """Turn a database error raised inside into :class:`StoreUnavailable` (one line: its statement left out)."""
+    try:
+        yield
+    except IntegrityError as exc:
+        raise IntegrityFailure(exc) from exc
+    except SQLAlchemyError as exc:
+        raise StoreUnavailable(_first_line(exc)) from exc
+
+
+def _first_line(error: SQLAlchemyError) -> str:
+    return f"database: {str(error).splitlines()[0]}"
 
 
 BUSY_TIMEOUT_S = 60  # seconds a writer waits for the lock before failing

@@ -22,7 +22,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import IntegrityError
 
 from ..domain import ItemChange, ItemState, canonical_json
 from ..errors import Conflict, LifecycleError, NotFound
@@ -33,7 +32,7 @@ from .columns import check_values
 from .datasets import DatasetRecords
 from .migrate import HEAD_REVISION, current_revision, known_revisions, upgrade
 from .notices import NoticeRecords
-from .opening import StoreNotFound, display_url, lock_key, make_engine
+from .opening import IntegrityFailure, StoreNotFound, database_errors, display_url, lock_key, make_engine
 from .runs import RunRecords
 from .signoffs import SignoffRecords
 
@@ -147,7 +146,7 @@ class Store(SignoffRecords, DatasetRecords, RunRecords, CheckpointRecords, Notic
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:
-        with self.engine.connect() as conn, conn.begin():
+        with database_errors(), self.engine.connect() as conn, conn.begin():
             yield conn
 
     @contextmanager
@@ -157,13 +156,14 @@ class Store(SignoffRecords, DatasetRecords, RunRecords, CheckpointRecords, Notic
             with self._read() as conn:
                 yield conn
             return
-        with self.engine.connect().execution_options(isolation_level="REPEATABLE READ") as conn, conn.begin():
+        with database_errors(), self.engine.connect().execution_options(isolation_level="REPEATABLE READ") as conn, \
+                conn.begin():
             yield conn
 
     @contextmanager
     def _write(self, project_id: str | None = None) -> Iterator[Connection]:
         """A write transaction holding the project's lock (the whole database on SQLite)."""
-        with self.engine.connect().execution_options(lifecycle_write=True) as conn, conn.begin():
+        with database_errors(), self.engine.connect().execution_options(lifecycle_write=True) as conn, conn.begin():
             if self.dialect == "postgresql" and project_id is not None:
                 conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": lock_key(project_id)})
             yield conn
@@ -272,7 +272,7 @@ class Store(SignoffRecords, DatasetRecords, RunRecords, CheckpointRecords, Notic
                 conn.execute(t.projects.insert().values(**check_values(t.projects, record.to_json())))
                 self._append(conn, record.id, actor=record.created_by, at=record.created_at,
                              action="project.create", target=record.id, before=None, after=record.to_json())
-        except IntegrityError:
+        except IntegrityFailure:
             raise Conflict(f"project {record.id} already exists in the store") from None
         return record
 
@@ -362,7 +362,7 @@ class Store(SignoffRecords, DatasetRecords, RunRecords, CheckpointRecords, Notic
             with self._write(project_id) as conn:
                 return self._put_item(conn, project_id, key, change, expected_version=expected_version, actor=actor,
                                       at=at, action=action)
-        except IntegrityError:
+        except IntegrityFailure:
             if self.find_project(project_id) is None:
                 raise NotFound(f"no project with id {project_id!r} in the store") from None
             raise

@@ -17,12 +17,12 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import IntegrityError
 
 from ..errors import Conflict, ValidationError
 from . import tables as t
 from .audit import AuditKey, verify_rows
 from .columns import column_problem
+from .opening import IntegrityFailure
 from .store import ProjectRecord, Store
 
 # Each part of the state: its table, the columns the state leaves out, and the nested part it carries.
@@ -197,6 +197,6 @@ def import_state(store: Store, state: dict[str, Any], *, replace: bool = False) 
                     conn.execute(t.run_notebooks.insert(), [{**nb, "run_id": run["id"]} for nb in notebooks])
             if state["audit"]:
                 conn.execute(t.audit_events.insert(), [{**event, "project_id": pid} for event in state["audit"]])
-    except IntegrityError as exc:
-        raise Conflict(f"the file's rows clash with this store: {str(exc.orig).splitlines()[0]}") from None
+    except IntegrityFailure as exc:
+        raise Conflict(f"the file's rows clash with this store: {exc.driver_message}") from None
     return project

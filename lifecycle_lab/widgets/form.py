@@ -13,7 +13,6 @@ from html import escape
 from typing import Any
 
 import ipywidgets as widgets
-from sqlalchemy.exc import SQLAlchemyError
 
 from ..clock import parse_utc
 from ..domain import ItemState
@@ -24,13 +23,11 @@ _COLOURS = {"error": "var(--jp-error-color1, #c62828)", "ok": "var(--jp-success-
             "warn": "var(--jp-warn-color1, #ef6c00)", "info": "var(--jp-ui-font-color2, #616161)"}
 LEFT = "style='text-align:left'"  # the attribute of a table cell whose text is aligned left
 RERUN_NOTE = "Reproducibility rerun: this shows what is recorded and saves nothing."
-EXPECTED_ERRORS = (LifecycleError, SQLAlchemyError, OSError)
+EXPECTED_ERRORS = (LifecycleError, OSError)  # a database error is a LifecycleError too (StoreUnavailable)
 
 
 def error_text(exc: BaseException) -> str:
     """A one-line message for an error a user can act on."""
-    if isinstance(exc, SQLAlchemyError):
-        return f"database: {str(exc).splitlines()[0]}"
     return str(exc)
 
 

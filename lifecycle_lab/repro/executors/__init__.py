@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from ...errors import ValidationError
 
 if TYPE_CHECKING:  # the runner imports papermill: front doors that only start runs never load it
+    from ...fingerprint import FingerprintCache
     from ..runner import Execution, Prepared
 
 EXECUTOR_ENV = "LIFECYCLE_LAB_EXECUTOR"
@@ -136,7 +137,7 @@ class ExecutorChoice:
         return ["--executor", self.name] + (["--scheduler", self.scheduler] if self.scheduler else [])
 
 
-def make_executor(choice: ExecutorChoice, *, cache: Any = None) -> Executor:
+def make_executor(choice: ExecutorChoice, *, cache: FingerprintCache | None = None) -> Executor:
     """The executor ``choice`` names (``cache``: the store, remembering file hashes for the local one)."""
     if choice.name == "dask":
         from .dask import DaskExecutor  # distributed is an optional extra: imported only when chosen

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ...errors import NotFound, ValidationError
-from ...fingerprint import content_hash, notebook_content_hash
+from ...fingerprint import FingerprintCache, content_hash, notebook_content_hash
 from ..environment import capture_environment
 from ..runner import Execution, Prepared, execute, prepare
 from . import NotebookJob, Observation
@@ -54,7 +54,7 @@ def execute_passes(job: NotebookJob, prepared: Prepared, on_cell: Callable[[int]
 
 
 def observe_here(project_dir: str | Path, kernels: Mapping[str, Mapping[str, Any]], datasets: Mapping[str, str],
-                 *, where: str, cache: Any = None) -> Observation:
+                 *, where: str, cache: FingerprintCache | None = None) -> Observation:
     """The environment of this host for ``kernels`` and each dataset's hash here (``cache``: remembered hashes)."""
     hashes: dict[str, str | None] = {}
     for name, path in datasets.items():

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from ...fingerprint import FingerprintCache
 from ..processes import this_host
 from ..runner import Prepared, kill_live_kernels
 from . import Executor, NotebookJob, NotebookOutcome, Observation, Progress, Started
@@ -18,7 +19,7 @@ class LocalExecutor(Executor):
 
     name = "local"
 
-    def __init__(self, *, cache: Any = None) -> None:
+    def __init__(self, *, cache: FingerprintCache | None = None) -> None:
         self.cache = cache
         self.where = f"{this_host()} (pid {os.getpid()})"
 
