@@ -9,6 +9,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+import sqlalchemy as sa
 from test_service import write_after_items_are_read
 
 from lifecycle_lab.errors import NotFound
@@ -111,3 +112,26 @@ def test_the_view_seq_is_the_key_it_was_cached_under(
     view = view_of(cache, project)
     assert view["seq"] == before + 1 and view["items"]["framing/risk-tier"]["status"] == "blocked"
     assert (cache.hits, cache.misses) == (0, 2)
+
+
+def test_a_warm_view_asks_the_store_nothing_about_the_anchor(
+    cache: ViewCache, service: Lifecycle, project: Project
+) -> None:
+    statements: list[str] = []
+    sa.event.listen(service.store.engine, "before_cursor_execute",
+                    lambda _c, _cur, statement, *_a: statements.append(statement))
+    cache.render(project.id)
+    assert any("audit_checkpoints" in s for s in statements)  # the cold rendering reads the anchor state
+    statements.clear()
+    assert cache.render(project.id) is cache.render(project.id) and cache.anchor_reads == 1
+    assert statements and not any("audit_checkpoints" in s for s in statements)
+
+
+def test_anchoring_the_project_is_seen_by_the_next_view(
+    cache: ViewCache, service: Lifecycle, project: Project
+) -> None:
+    assert view_of(cache, project)["anchor"]["state"] == "never"
+    service.anchor_project(project.id, project.directory, actor="alice")
+    assert view_of(cache, project)["anchor"]["state"] == "current"
+    service.set_item(project, "framing/risk-tier", {"notes": "after the anchor"}, actor="alice")
+    assert view_of(cache, project)["anchor"]["state"] == "behind"
