@@ -11,8 +11,9 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
+
+from lifecycle_lab.pytest_plugin import wait_until
 
 ROOT = Path(__file__).resolve().parent.parent  # the checkout: the workers import its lifecycle_lab
 START_TIMEOUT_S = 60
@@ -55,22 +56,26 @@ class DaskCluster:
 
     def start(self) -> DaskCluster:
         """Start the scheduler and the workers and wait until every worker has joined."""
-        from distributed import Client
-
         self._spawn("scheduler", ["--host", "127.0.0.1", "--port", str(self.port), "--no-dashboard"])
         self._spawn("worker", [self.address, "--nworkers", str(self.workers), "--nthreads", "1", "--no-dashboard",
                                "--host", "127.0.0.1", "--local-directory", str(self.folder / "workers")])
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while True:
-            try:
-                with Client(self.address, timeout=5, set_as_default=False) as client:
-                    client.wait_for_workers(self.workers, timeout=max(1, deadline - time.monotonic()))
-                    return self
-            except (OSError, TimeoutError):
-                if time.monotonic() > deadline:
-                    self.stop()
-                    raise RuntimeError(f"the Dask cluster did not start: see {self.folder}/*.log") from None
-                time.sleep(0.5)
+        try:
+            wait_until(self._workers_joined, START_TIMEOUT_S, 0.5, what="the Dask workers to join the scheduler")
+        except AssertionError:
+            self.stop()
+            raise RuntimeError(f"the Dask cluster did not start: see {self.folder}/*.log") from None
+        return self
+
+    def _workers_joined(self) -> bool:
+        """Whether the scheduler answers and has all its workers (it refuses connections while it starts)."""
+        from distributed import Client
+
+        try:
+            with Client(self.address, timeout=5, set_as_default=False) as client:
+                client.wait_for_workers(self.workers, timeout=5)
+                return True
+        except (OSError, TimeoutError):
+            return False
 
     def worker_pids(self) -> dict[str, int]:
         """Each worker's address → the pid of its process."""

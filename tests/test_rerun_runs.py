@@ -17,7 +17,7 @@ from rerun_support import kernels_of_run, processes_of_run, save_outputs, write_
 from lifecycle_lab.errors import ValidationError
 from lifecycle_lab.pytest_plugin import wait_until
 from lifecycle_lab.repro.compare import compare_notebooks
-from lifecycle_lab.repro.worker import Settings
+from lifecycle_lab.repro.worker import QUEUED_NOTE, Settings
 from lifecycle_lab.service import Lifecycle, Project
 from lifecycle_lab.service.runs import RunService, close_run
 
@@ -144,7 +144,10 @@ def test_runs_beyond_the_limit_wait_in_the_queue(
     second = runs.start(project, ["quick.ipynb"], actor="alice")
     assert first["status"] == "queued" and second["status"] == "queued"  # start returns at once
     wait_until(lambda: runs.get(first["id"])["status"] == "running")
-    time.sleep(1)
+    # the second's worker has asked for a slot while the first held the only one, and was told to wait
+    log = project.manifest.runs_dir / second["id"] / "worker.log"
+    wait_until(lambda: QUEUED_NOTE in log.read_text(), what="the second run's worker to be told to wait")
+    assert runs.get(first["id"])["status"] == "running"
     assert runs.get(second["id"])["status"] == "queued"
 
     done = runs.wait(second["id"], timeout=120)

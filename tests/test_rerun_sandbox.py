@@ -6,7 +6,6 @@ Real reruns: ``jupyter lifecycle rerun`` as a process, a worker, a kernel under 
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 import pickle
@@ -15,6 +14,7 @@ from pathlib import Path
 import pytest
 from rerun_support import save_outputs, write_notebook
 
+from lifecycle_lab.pytest_plugin import wait_until
 from lifecycle_lab.service import Project
 
 pytestmark = pytest.mark.kernel
@@ -77,12 +77,12 @@ async def test_the_rest_run_takes_sandbox_and_answers_with_the_files(api, served
     assert (bad.status, bad.body["field"]) == (400, "sandbox")
     started = await api("POST", path, json={"notebooks": ["train.ipynb"], "sandbox": True})
     assert started.status == 202 and started.body["options"]["sandbox"] is True
-    run = started.body
-    for _ in range(600):
-        if not run["active"]:
-            break
-        await asyncio.sleep(0.2)
-        run = (await api("GET", f"{path}/{run['id']}")).body
+
+    async def closed() -> dict | None:
+        run = (await api("GET", f"{path}/{started.body['id']}")).body
+        return None if run["active"] else run
+
+    run = await wait_until(closed, 120, 0.2, what="the sandboxed run to close")
     assert run["verdict"] == "reproduced"
     assert not (folder / "model.pkl").exists()
     assert run["files"]["where"] == "sandbox"

@@ -4,14 +4,16 @@ evidence it leaves on the checklist (on SQLite and PostgreSQL)."""
 from __future__ import annotations
 
 import threading
-import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
 from lifecycle_lab import domain as cl
 from lifecycle_lab.errors import ValidationError
+from lifecycle_lab.pytest_plugin import wait_until
 from lifecycle_lab.service import Lifecycle, Project
 from lifecycle_lab.store import Store
 
@@ -100,10 +102,12 @@ def test_progress_that_waited_for_a_closing_run_is_ignored(store: Store, project
     closing.execute(sa.text("UPDATE run_notebooks SET status = 'cancelled' WHERE run_id = 'r1'"))
     # When the worker reports the notebook finished meanwhile
     reported: list[bool] = []
+    waiting = threading.Event()
+    sa.event.listen(store.engine, "before_cursor_execute", _on_statement(waiting, threading.current_thread()))
     worker = threading.Thread(target=lambda: reported.append(
         store.update_run_notebook("r1", 0, status="finished", verdict="reproduced")))
     worker.start()
-    time.sleep(0.5)
+    wait_until(lambda: _waits_for_the_lock(closing, waiting), what="the worker's statement waiting for the lock")
     closing.commit()
     closing.close()
     other.dispose()
@@ -111,6 +115,31 @@ def test_progress_that_waited_for_a_closing_run_is_ignored(store: Store, project
     # Then the late progress did not reopen the closed notebook
     assert reported == [False]
     assert [nb["status"] for nb in store.get_run("r1")["notebooks"]] == ["cancelled", "cancelled"]
+
+
+def _on_statement(seen: threading.Event, tester: threading.Thread) -> Callable[..., None]:
+    """An engine listener that sets ``seen`` once a thread other than the test's sends the statement that takes
+    the run's write lock (SQLite: ``BEGIN IMMEDIATE``, which then waits in the busy handler)."""
+
+    def listener(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if threading.current_thread() is not tester and statement.startswith("BEGIN IMMEDIATE"):
+            seen.set()
+
+    return listener
+
+
+def _waits_for_the_lock(closing: sa.Connection, sent: threading.Event) -> bool:
+    """Whether the worker's write now waits for the closing transaction's lock.
+
+    PostgreSQL shows it: a lock requested and not granted in ``pg_locks``. SQLite shows no waiter to other
+    connections; the closest observable fact is the worker having sent ``BEGIN IMMEDIATE`` while the closing
+    transaction holds the database's write lock, so it cannot have been granted before the commit.
+    """
+    if closing.dialect.name == "postgresql":
+        return bool(closing.execute(sa.text(  # pg_locks spans the cluster: only this test's database counts
+            "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+            "WHERE NOT l.granted AND a.datname = current_database()")).scalar())
+    return sent.is_set()
 
 
 def test_run_fields_postgresql_cannot_hold_are_refused_on_every_backend(store: Store, project: Project) -> None:

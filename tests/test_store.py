@@ -203,6 +203,8 @@ def test_writer_killed_mid_write_leaves_a_consistent_store(
     service: Lifecycle, project: Project, db_url: str, tmp_path: Path
 ) -> None:
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    # The sleeps are the experiment, not synchronisation: each kill lands at a different moment of the writer's
+    # loop (mid-transaction, mid-commit, between writes), which no condition could single out from outside.
     for delay in (0.05, 0.13, 0.31):
         proc = subprocess.Popen([sys.executable, "-c", WRITER, db_url, project.id], env=env,
                                 stdout=subprocess.PIPE, text=True)

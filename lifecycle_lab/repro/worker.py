@@ -43,6 +43,7 @@ from .sandbox import make_sandbox, remove_sandbox
 from .sanitize import Sanitizer, sanitizer_chain
 
 SLOT_POLL_S = 0.5
+QUEUED_NOTE = "queued: waiting for a free rerun slot"  # worker.log's line when a run must wait for a slot
 PROGRESS_EVERY_S = 0.25  # progress writes are throttled so fast cells do not queue on the store's write lock
 EXIT_CANCELLED = 143
 
@@ -112,12 +113,16 @@ class Worker:
         Local runs take one of ``slots`` on this host; a cluster's runs are limited by its workers, not here.
         """
         limit = self.slots if self.executor.name == "local" else CLUSTER_SLOTS
+        said = False
         while True:
             status = self.lifecycle.claim_run(self.run_id, limit=limit, host=this_host())
             if status == "running":
                 return True
             if status != "queued":
                 return False
+            if not said:  # worker.log says why the run has not started yet
+                print(f"{QUEUED_NOTE} (all {limit} of {this_host()} are taken)", flush=True)
+                said = True
             time.sleep(SLOT_POLL_S)
 
     def run(self) -> dict[str, Any] | None:
