@@ -24,10 +24,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from jupyter_core.paths import jupyter_config_path, jupyter_data_dir
-from traitlets import Dict, Integer, List, TraitError, TraitType, Type, Unicode, validate
+from traitlets import Dict, Float, Integer, List, TraitError, TraitType, Type, Unicode, validate
 from traitlets.config import Application, Config, Configurable
 
 from .errors import ValidationError
+from .project import DEFAULT_RERUN
 from .templates import TEMPLATE_PATH_ENV, registry_for  # the variable adds folders before ``template_path``
 
 if TYPE_CHECKING:
@@ -81,6 +82,14 @@ class Settings(Configurable):
         config=True)
     max_concurrent_runs = Integer(
         2, help="Reproducibility reruns executing at once; further runs wait in a queue.").tag(config=True)
+    rerun_timeout = Float(
+        float(DEFAULT_RERUN["timeout"]), help="Seconds a rerun gives each notebook, for projects whose lifecycle.yaml "
+        "sets no rerun.timeout (a project's own value wins).",
+    ).tag(config=True)
+    rerun_cell_timeout = Float(
+        float(DEFAULT_RERUN["cell_timeout"]), help="Seconds a rerun gives each cell, for projects whose "
+        "lifecycle.yaml sets no rerun.cell_timeout (a project's own value wins).",
+    ).tag(config=True)
     worker_threads = Integer(
         4, help="Threads in each of the two pools (GET requests; writes) that run the REST API's store and file "
         "work off the server's event loop. Two pools, so reads never queue behind writes waiting for the "
@@ -126,6 +135,16 @@ class Settings(Configurable):
         if proposal["value"] < 1:
             raise TraitError(f"{proposal['trait'].name} must be at least 1")
         return proposal["value"]
+
+    @validate("rerun_timeout", "rerun_cell_timeout")
+    def _positive_seconds(self, proposal: dict[str, Any]) -> float:
+        if not proposal["value"] > 0:  # also refuses nan
+            raise TraitError(f"{proposal['trait'].name} must be more than 0 seconds, not {proposal['value']!r}")
+        return proposal["value"]
+
+    def rerun_defaults(self) -> dict[str, float]:
+        """The rerun options a project's lifecycle.yaml may leave out, as this deployment sets them."""
+        return {"timeout": self.rerun_timeout, "cell_timeout": self.rerun_cell_timeout}
 
     @validate("role_members")
     def _valid_role_members(self, proposal: dict[str, Any]) -> dict[str, list[str]]:

@@ -154,6 +154,7 @@ class Manifest:
     policy: dict[str, Any] = field(default_factory=dict)
     revalidate: dict[str, Any] | None = None  # {every, notebooks, datasets}: the scheduled revalidation, if any
     webhooks: tuple[dict[str, Any], ...] = ()  # notify.webhooks: [{url, events, secret | secret_env}]
+    rerun_given: frozenset[str] = frozenset()  # the ``rerun`` keys the file sets (the rest are defaults)
 
     @property
     def path(self) -> Path:
@@ -237,6 +238,7 @@ def _parse_manifest(path: Path, directory: Path) -> Manifest:
         policy=_plain(data.get("policy", {})),
         revalidate=_revalidate(data.get("revalidate"), data.get("notebooks", [])),
         webhooks=tuple(_plain(data.get("notify", {}).get("webhooks", []))),
+        rerun_given=frozenset(data.get("rerun", {})),
     )
 
 

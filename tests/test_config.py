@@ -5,17 +5,19 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import nbformat
 import pytest
 from conftest import ROOT, cli_env
+from rerun_support import write_notebook
 
 from lifecycle_lab.config import Settings, make_run_service, make_service
 from lifecycle_lab.errors import Conflict, ValidationError
-from lifecycle_lab.pytest_plugin import JupyterServerProcess
+from lifecycle_lab.pytest_plugin import JupyterServerProcess, wait_until
 from lifecycle_lab.service import Lifecycle, Project
-from lifecycle_lab.service.runs import RunService
+from lifecycle_lab.service.runs import RunService, rerun_options
 from lifecycle_lab.store import Store
 from lifecycle_lab.templates import registry_for
 from lifecycle_lab.widgets.context import open_context
@@ -38,7 +40,7 @@ def shared_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, db_url: str) 
     monkeypatch.setenv("JUPYTER_CONFIG_PATH", str(etc))
     monkeypatch.setenv("LIFECYCLE_LAB_DB_URL", db_url)
     for name in ("TEMPLATE_PATH", "MAX_CONCURRENT_RUNS", "EXECUTOR", "DASK_SCHEDULER", "WEBHOOKS", "AUDIT_KEY",
-                 "AUDIT_KEY_FILE"):
+                 "AUDIT_KEY_FILE", "RERUN_TIMEOUT", "RERUN_CELL_TIMEOUT"):
         monkeypatch.delenv(f"LIFECYCLE_LAB_{name}", raising=False)
     return etc
 
@@ -138,3 +140,56 @@ async def test_stopping_the_extension_stops_the_run_service(jp_serverapp, projec
 
 class AuditedLifecycle(Lifecycle):
     """A deployment's own service (here: just a subclass)."""
+
+
+@pytest.mark.kernel
+def test_rerun_defaults_in_jupyter_config_reach_reruns_started_by_the_cli_and_the_server(
+    shared_config: Path, tmp_path: Path, db_url: str
+) -> None:
+    config = shared_config / "jupyter_lifecycle_lab_config.json"  # read by the server and the CLI alike
+    section = json.loads(config.read_text())["LifecycleLabApp"]
+    config.write_text(json.dumps({"LifecycleLabApp": {**section, "rerun_cell_timeout": 2, "rerun_timeout": 120}}))
+    folder = write_notebook(tmp_path / "project" / "slow.ipynb", ["import time\ntime.sleep(30)"]).parent
+    env = cli_env(db_url, JUPYTER_CONFIG_PATH=str(shared_config), LIFECYCLE_LAB_USER="alice")
+    cli = [sys.executable, "-m", "lifecycle_lab.cli"]
+    assert subprocess.run([*cli, "init", "--template", "minimal"], cwd=folder, env=env, timeout=120).returncode == 0
+    manifest = folder / "lifecycle.yaml"  # the project keeps its own timeout and leaves the cell timeout out
+    manifest.write_text(manifest.read_text().replace("  cell_timeout: 600\n", ""))
+
+    # the CLI: the cell that sleeps past the deployment's 2 s cell timeout fails the run
+    rerun = subprocess.run([*cli, "rerun", "slow.ipynb", "--json"], cwd=folder, env=env, capture_output=True,
+                           text=True, timeout=240)
+    run = json.loads(rerun.stdout)
+    assert (rerun.returncode, run["verdict"]) == (1, "timed_out"), rerun.stderr
+    assert (run["options"]["cell_timeout"], run["options"]["timeout"]) == (2, 1800)  # the project's own wins
+
+    # the server: the run it starts records the same effective timeouts
+    project_id = Lifecycle(Store(db_url)).open_project(folder, actor="alice").id
+    with JupyterServerProcess(folder, db_url, env={"JUPYTER_CONFIG_PATH": str(shared_config)}).start() as server:
+        runs = f"/lifecycle-lab/api/projects/{project_id}/runs"
+        status, _headers, started = server.request("POST", runs, {"notebooks": ["slow.ipynb"]})
+        assert status == 202 and (started["options"]["cell_timeout"], started["options"]["timeout"]) == (2, 1800)
+        closed = wait_until(lambda: not (run := server.request("GET", f"{runs}/{started['id']}")[2])["active"]
+                            and run, 180, 0.5, what="the server's run to close")
+    assert closed["verdict"] == "timed_out"
+
+
+def test_a_bad_rerun_default_is_refused_naming_it(shared_config: Path, tmp_path: Path, db_url: str) -> None:
+    (shared_config / "jupyter_lifecycle_config.json").write_text(
+        json.dumps({"LifecycleLabApp": {"rerun_cell_timeout": -1}}))
+    env = cli_env(db_url, JUPYTER_CONFIG_PATH=str(shared_config), LIFECYCLE_LAB_USER="alice")
+    refused = subprocess.run([sys.executable, "-m", "lifecycle_lab.cli", "init"], cwd=tmp_path, env=env,
+                             capture_output=True, text=True, timeout=120)
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    assert "rerun_cell_timeout must be more than 0 seconds" in refused.stderr
+    with pytest.raises(ValidationError, match="LIFECYCLE_LAB_RERUN_TIMEOUT"):
+        Settings.resolve(config={}, environ={"LIFECYCLE_LAB_RERUN_TIMEOUT": "soon"})
+
+
+def test_a_projects_own_rerun_timeouts_win_over_the_deployments(project: Project) -> None:
+    deployment = Settings.resolve({"rerun_timeout": 90.5, "rerun_cell_timeout": 30}, config={})
+    built_in = rerun_options(project, None)
+    assert project.manifest.rerun_given >= {"timeout", "cell_timeout"}  # init writes both
+    assert rerun_options(project, deployment) == built_in
+    bare = replace(project, manifest=replace(project.manifest, rerun_given=frozenset()))
+    assert rerun_options(bare, deployment) == {**built_in, "timeout": 90.5, "cell_timeout": 30}

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ..clock import parse_utc
-from ..config import DB_URL_ENV
+from ..config import DB_URL_ENV, Settings
 from ..errors import Conflict, NotFound, ValidationError
 from ..evidence import PASSING_RERUN_VERDICTS
 from ..notify.webhooks import WEBHOOKS_ENV
@@ -86,6 +86,16 @@ def executed_notebook(project: Project, run: dict[str, Any], position: int, exec
         which = "second execution" if execution == 2 else "executed notebook"
         raise NotFound(f"run {run['id']} has no {which} of {name!r} (the run is {run['status']})")
     return path
+
+
+def rerun_options(project: Project, settings: Settings | None) -> dict[str, Any]:
+    """The options a run of ``project`` records: its manifest's ``rerun`` section, where that sets no timeout the
+    deployment's (``settings.rerun_timeout`` / ``rerun_cell_timeout``), else the built-in defaults."""
+    options = dict(project.manifest.rerun)
+    for key, seconds in (settings.rerun_defaults() if settings is not None else {}).items():
+        if key not in project.manifest.rerun_given:
+            options[key] = int(seconds) if seconds.is_integer() else seconds  # 600, as a manifest would say
+    return options
 
 
 def run_json(run: dict[str, Any]) -> dict[str, Any]:
@@ -185,7 +195,7 @@ class RunService:
         if self._closed:
             raise Conflict("the server is stopping: start the rerun again once it is back")
         paths = self.notebook_paths(project, notebooks)
-        options = dict(project.manifest.rerun)
+        options = rerun_options(project, self.lifecycle.settings)
         manifest_sanitizers(options.get("sanitizers") or [])  # a bad regex is the caller's error, not the run's
         if options.get("sanitize_files"):  # nbval's files, read now: the run records the pairs it applied
             options["sanitizers"] = [*(options.get("sanitizers") or []),
