@@ -3,18 +3,22 @@ evidence it leaves on the checklist (on SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import nbformat
 import pytest
 import sqlalchemy as sa
 
 from lifecycle_lab import domain as cl
 from lifecycle_lab.errors import ValidationError
 from lifecycle_lab.pytest_plugin import wait_until
-from lifecycle_lab.service import Lifecycle, Project
+from lifecycle_lab.repro.compare import Tolerance, compare_notebooks
+from lifecycle_lab.server.contract import check_body
+from lifecycle_lab.service import Lifecycle, Project, RunProgress
 from lifecycle_lab.store import Store
 
 AT = "2026-01-26T10:00:00.000000Z"
@@ -220,3 +224,73 @@ def test_a_run_closed_already_takes_no_item_changes(service: Lifecycle, project:
                             item_changes=closing_changes(service, project, "r1"))
     assert late["status"] == "cancelled"
     assert store.last_seq(project.id) == since and store.items(project.id) == items
+
+
+NOTEBOOK = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print(1)", outputs=[
+    nbformat.v4.new_output("stream", name="stdout", text="1\n")])])
+ENVIRONMENT = {
+    "python": {"version": "3.11.7", "implementation": "CPython", "executable": "/usr/bin/python3"},
+    "platform": {"system": "Linux", "release": "6.1", "machine": "x86_64", "platform": "Linux-6.1-x86_64"},
+    "kernels": {"python3": {"name": "python3", "display_name": "Python 3", "language": "python",
+                            "executable": "/usr/bin/python3"}},
+    "packages": {"numpy": "2.1.0"},
+    "git": None,
+}
+
+
+def stored_run_json(run: dict[str, Any]) -> dict[str, Any]:
+    """The run's JSON as the service wrote it from the stored row before runs were typed (the old ``run_json``)."""
+    notebooks = run.get("notebooks") or []
+    return {
+        **run,
+        "active": run["status"] in ("queued", "running"),
+        "progress": {
+            "cells_done": sum(nb["cells_done"] for nb in notebooks),
+            "cells_total": sum(nb["cells_total"] for nb in notebooks),
+            "notebooks_done": sum(nb["status"] not in ("queued", "running") for nb in notebooks),
+            "notebooks_total": len(notebooks),
+        },
+    }
+
+
+def served(document: dict[str, Any]) -> dict[str, Any]:
+    """A run's JSON with the server-root paths the REST handler adds (a project at the server root)."""
+    return {**document, "project_path": "", "output_dir": f".lifecycle/runs/{document['id']}",
+            "notebooks": [{**nb, "root_path": nb["path"], "output_root_path": nb["output_path"]}
+                          for nb in document["notebooks"]]}
+
+
+def test_a_typed_run_is_read_by_attribute_and_its_json_is_the_stored_rows_byte_for_byte(
+    store: Store, project: Project
+) -> None:
+    service = Lifecycle(store)
+    queued(store, project, "r1", AT)
+    store.update_run("r1", status="running", options=project.manifest.rerun, environment=ENVIRONMENT, data_checks=[])
+    store.update_run_notebook("r1", 0, status="finished", verdict="within_tolerance", cells_done=4, cells_total=4,
+                              output_path=".lifecycle/runs/r1/a.ipynb", duration=1.5, kernel="python3",
+                              diffs=compare_notebooks(NOTEBOOK, NOTEBOOK, tolerance=Tolerance(), sanitizers=()).to_json("saved"))
+    store.update_run_notebook("r1", 1, status="running", cells_done=1, cells_total=3)
+    run = service.run_record("r1")
+    assert (run.status, run.active, run.worker_pid) == ("running", True, 1)
+    assert run.notebook_at(0) is not None and run.notebook_at(0).verdict == "within_tolerance"
+    assert run.progress == RunProgress(cells_done=5, cells_total=7, notebooks_done=1, notebooks_total=2)
+    assert run.paths == {"a.ipynb", "b.ipynb"}
+    # Then every way a run leaves the service serialises to what the stored row gave, key order included
+    pairs = [(store.get_run("r1"), run)]
+    pairs += zip(store.list_runs(project.id, notebooks=True), service.list_runs(project.id, notebooks=True),
+                 strict=True)
+    pairs += zip(store.list_runs(project.id), service.list_runs(project.id), strict=True)
+    pairs += zip(store.active_runs(), service.active_runs(), strict=True)
+    for row, typed in pairs:
+        assert json.dumps(typed.to_json()) == json.dumps(stored_run_json(row))
+    # And the REST documents match openapi.yaml's Run and RunSummary
+    check_body("Run", served(run.to_json()))
+    listed = service.list_runs(project.id, notebooks=True)[0].to_json()
+    del listed["environment"]
+    assert "diffs" not in listed["notebooks"][0]
+    check_body("RunSummary", served(listed))
+    closed = service.finish_run("r1", actor="alice", at=AT, status="cancelled", verdict="cancelled",
+                                notebooks={"status": "cancelled", "verdict": "cancelled"})
+    assert (closed.active, closed.progress.notebooks_done) == (False, 2)
+    assert json.dumps(closed.to_json()) == json.dumps(stored_run_json(store.get_run("r1")))
+    check_body("Run", served(closed.to_json()))

@@ -5,9 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from .base import FAILED, OK, USAGE, Context, bar, print_json
+
+if TYPE_CHECKING:
+    from ..service import Run
 
 
 def cmd_rerun(ctx: Context) -> int:
@@ -29,29 +32,30 @@ def cmd_rerun(ctx: Context) -> int:
     run = runs.start(project, notebooks, twice=a.twice, actor=ctx.user, sandbox=a.sandbox)
     tty = not a.json and sys.stderr.isatty()
 
-    def draw(current: dict[str, Any]) -> None:
-        ratio, label = progress_text(current)
+    def draw(current: Run) -> None:
+        ratio, label = progress_text(current.to_json())
         sys.stderr.write(f"\r\x1b[2K{bar(ratio)} {int(ratio * 100):3d}%  {label}")
         sys.stderr.flush()
 
     interrupted = False
     try:
-        run = runs.wait(run["id"], on_progress=draw if tty else None)
+        run = runs.wait(run.id, on_progress=draw if tty else None)
     except KeyboardInterrupt:
         interrupted = True
-        run = runs.cancel(run["id"], actor=ctx.user)
+        run = runs.cancel(run.id, actor=ctx.user)
     finally:
         if tty:
             sys.stderr.write("\r\x1b[2K")
+    document = run.to_json()  # the text is written from the run's JSON, as a client of the REST API sees it
     if a.json:
-        print_json(run)
+        print_json(document)
     else:
-        print("\n".join(run_lines(run)))
+        print("\n".join(run_lines(document)))
     if interrupted:
         return 130
-    if has_bad_input(run):
+    if has_bad_input(document):
         return USAGE
-    return OK if passed(run) else FAILED
+    return OK if passed(document) else FAILED
 
 def cmd_revalidate(ctx: Context) -> int:
     """Rerun every due project (or all): a table of project, verdict, duration; 1 when any does not reproduce."""
@@ -79,5 +83,6 @@ def cmd_revalidate(ctx: Context) -> int:
         print(f"{'project':<{width}}  {'verdict':<16}  duration  run")
         for o in outcomes:
             duration = f"{o.duration:7.1f}s" if o.duration is not None else "       -"
-            print(f"{o.candidate.name:<{width}}  {o.verdict:<16}  {duration}  {(o.run or {}).get('id') or o.error}")
+            shown = o.run.id if o.run else o.error
+            print(f"{o.candidate.name:<{width}}  {o.verdict:<16}  {duration}  {shown}")
     return OK if all(o.passed for o in outcomes) else FAILED

@@ -9,10 +9,13 @@ became overdue.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..domain import Summary
 from ..revalidation import RevalidationStatus
+
+if TYPE_CHECKING:  # the service imports notifications: only its record type is needed here
+    from ..service import Run
 
 EVENT_TYPES = ("verdict_changed", "gate_changed", "signoff_outdated", "revalidation_overdue")
 
@@ -38,7 +41,7 @@ class Event:
     details: dict[str, Any] = field(default_factory=dict)
 
 
-def watched(summary: Summary, latest_run: dict[str, Any] | None,
+def watched(summary: Summary, latest_run: Run | None,
             revalidation: RevalidationStatus | None) -> Watched:
     """What notifications watch, from a project's summary, its latest finished run and its schedule."""
     outdated = {s.id: {"stage": s.stage, "role": s.role, "user": s.user} for s in summary.signoffs
@@ -46,8 +49,8 @@ def watched(summary: Summary, latest_run: dict[str, Any] | None,
     return Watched(
         gates={stage: gate.passed for stage, gate in summary.gates.items()},
         outdated=outdated,
-        verdict=(latest_run or {}).get("verdict"),
-        run_id=(latest_run or {}).get("id"),
+        verdict=latest_run.verdict if latest_run else None,
+        run_id=latest_run.id if latest_run else None,
         overdue=bool(revalidation and revalidation.overdue),
         next_due=revalidation.next_due.isoformat() if revalidation else None,
     )

@@ -53,7 +53,7 @@ class Notifications:
                 return None
             revalidation = self.lifecycle.revalidation(project)
             runs = self.lifecycle.list_runs(project.id, 20)
-            latest = next((r for r in runs if r["status"] == "finished"), None)
+            latest = next((r for r in runs if r.status == "finished"), None)
             return watched(self.lifecycle.summary(project), latest, revalidation)
         except Exception:  # bad webhook settings, a store hiccup: the action goes on without notifications
             log.exception("could not watch project %s for notifications", project.id)

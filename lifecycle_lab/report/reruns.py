@@ -235,7 +235,8 @@ def _run(run: Mapping[str, Any]) -> dict[str, Any]:
 def gather_reruns(service: Lifecycle, project_id: str, notebooks: list[str]) -> dict[str, Any]:
     """For each notebook (the manifest's ``notebooks`` and any ever rerun) its latest result, and those runs."""
     latest = service.latest_notebook_runs(project_id)
-    runs = {run_id: service.run_record(run_id) for run_id in sorted(set(latest.values()))}
+    # the report is written from the runs' JSON documents, as the JSON export carries them
+    runs = {run_id: service.run_record(run_id).to_json() for run_id in sorted(set(latest.values()))}
     results = []
     for path in sorted(set(notebooks) | latest.keys()):
         if path not in latest:

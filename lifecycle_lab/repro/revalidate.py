@@ -16,7 +16,7 @@ from typing import Any
 from ..clock import parse_utc
 from ..errors import LifecycleError, NotFound, ValidationError
 from ..revalidation import RevalidationStatus
-from ..service import Lifecycle, Project
+from ..service import Lifecycle, Project, Run
 from ..service.runs import RunService
 from .summary import passed
 
@@ -37,33 +37,33 @@ class Outcome:
     """One project's revalidation: its run (None when it could not start) and the verdict."""
 
     candidate: Candidate
-    run: dict[str, Any] | None
+    run: Run | None
     error: str | None = None
 
     @property
     def verdict(self) -> str:
         """The run's verdict, or ``error``."""
-        return (self.run or {}).get("verdict") or "error"
+        return (self.run.verdict if self.run else None) or "error"
 
     @property
     def passed(self) -> bool:
         """Every notebook reproduced and every dataset matches."""
-        return self.run is not None and passed(self.run)
+        return self.run is not None and passed(self.run.to_json())
 
     @property
     def duration(self) -> float | None:
         """Seconds from the run's start to its end."""
-        run = self.run or {}
-        if not run.get("finished_at") or not (run.get("started_at") or run.get("created_at")):
+        run = self.run
+        if run is None or not run.finished_at:
             return None
-        begun = parse_utc(run.get("started_at") or run["created_at"])
-        return (parse_utc(run["finished_at"]) - begun).total_seconds()
+        begun = parse_utc(run.started_at or run.created_at)
+        return (parse_utc(run.finished_at) - begun).total_seconds()
 
     def to_json(self) -> dict[str, Any]:
         """As JSON, for ``revalidate --format json``."""
         status = self.candidate.status
         return {"project_id": self.candidate.project_id, "project": self.candidate.name, "verdict": self.verdict,
-                "passed": self.passed, "duration": self.duration, "run_id": (self.run or {}).get("id"),
+                "passed": self.passed, "duration": self.duration, "run_id": self.run.id if self.run else None,
                 "error": self.error, "revalidation": status.to_json() if status else None}
 
 
@@ -112,7 +112,7 @@ def refresh_datasets(lifecycle: Lifecycle, project: Project, names: Sequence[str
 def revalidate(lifecycle: Lifecycle, runs: RunService, chosen: Sequence[Candidate], *, actor: str,
                timeout: float | None = None) -> list[Outcome]:
     """Start every chosen project's run at once (the executor spreads them), then wait for them all."""
-    started: list[tuple[Candidate, dict[str, Any] | None, str | None]] = []
+    started: list[tuple[Candidate, Run | None, str | None]] = []
     for c in chosen:
         if c.project is None:
             started.append((c, None, c.problem))
@@ -124,5 +124,5 @@ def revalidate(lifecycle: Lifecycle, runs: RunService, chosen: Sequence[Candidat
             started.append((c, runs.start(c.project, notebooks, actor=actor), None))
         except (ValidationError, NotFound, OSError) as exc:
             started.append((c, None, str(exc)))
-    return [Outcome(c, runs.wait(run["id"], timeout=timeout) if run else None, error)
+    return [Outcome(c, runs.wait(run.id, timeout=timeout) if run else None, error)
             for c, run, error in started]

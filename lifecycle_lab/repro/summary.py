@@ -1,6 +1,6 @@
 """A run as a terminal shows it: per-notebook verdicts, a compact diff, data and environment changes.
 
-Pure: takes the run record (``runs.run_json``) and returns lines of text.
+Pure: takes the run record as JSON (``Run.to_json()``) and returns lines of text.
 """
 
 from __future__ import annotations

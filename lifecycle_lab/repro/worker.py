@@ -30,8 +30,8 @@ from ..domain import ItemChange
 from ..errors import ValidationError
 from ..fingerprint import notebook_content_hash
 from ..project import DEFAULT_RERUN
-from ..service import DatasetCheck, Lifecycle, Project
-from ..service.runs import INPUT_ERROR, PASSING, close_run, executed_notebook_path, is_bad_input, overall_verdict
+from ..service import DatasetCheck, Lifecycle, Project, Run, RunNotebook
+from ..service.runs import INPUT_ERROR, PASSING, close_run, executed_notebook_path, overall_verdict
 from .compare import Tolerance, compare_notebooks
 from .environment import changed_versions, diff_environments, language_change
 from .executors import EXECUTORS, Executor, ExecutorChoice, NotebookJob, make_executor
@@ -125,22 +125,22 @@ class Worker:
                 said = True
             time.sleep(SLOT_POLL_S)
 
-    def run(self) -> dict[str, Any] | None:
+    def run(self) -> Run | None:
         """Claim a slot and execute the run; the closed run (None when it was closed before it could start)."""
         if not self.claim_slot():
             return None
         run = self.lifecycle.run_record(self.run_id)
-        project = self.lifecycle.project(run["project_id"])
-        settings = Settings.from_options(run["options"])
-        prepared = {nb["position"]: self._prepare(project, nb, settings) for nb in run["notebooks"]}
+        project = self.lifecycle.project(run.project_id)
+        settings = Settings.from_options(run.options)
+        prepared = {nb.position: self._prepare(project, nb, settings) for nb in run.notebooks or ()}
         checks = self._observe(project, run, [p for p in prepared.values() if p is not None])
-        sandboxed, run_dir = bool((run["options"] or {}).get("sandbox")), project.manifest.runs_dir / self.run_id
+        sandboxed, run_dir = bool((run.options or {}).get("sandbox")), project.manifest.runs_dir / self.run_id
         folder = make_sandbox(project.directory, run_dir) if sandboxed else project.directory
         before = list_files(folder, self.lifecycle.hash_cache)
         try:
-            for nb in run["notebooks"]:
-                if prepared[nb["position"]] is not None:
-                    self._execute(project, nb, prepared[nb["position"]], settings, twice=run["twice"], folder=folder)
+            for nb in run.notebooks or ():
+                if (ready := prepared[nb.position]) is not None:
+                    self._execute(project, nb, ready, settings, twice=run.twice, folder=folder)
         except RunAbandoned:
             return None
         finally:  # what the notebooks wrote, even when the run was closed under them
@@ -151,23 +151,23 @@ class Worker:
                 remove_sandbox(run_dir)
         return self._finish(project, run, checks)
 
-    def _prepare(self, project: Project, nb: dict[str, Any], settings: Settings) -> Prepared | None:
+    def _prepare(self, project: Project, nb: RunNotebook, settings: Settings) -> Prepared | None:
         """Check a notebook before anything runs; a bad one is closed as failed with the reason."""
         try:
-            prepared = prepare(project.directory / nb["path"], parameters=settings.parameters, kernel=settings.kernel,
-                               display=nb["path"])
+            prepared = prepare(project.directory / nb.path, parameters=settings.parameters, kernel=settings.kernel,
+                               display=nb.path)
         except ValidationError as exc:
             self.lifecycle.update_run_notebook(
-                self.run_id, nb["position"], status="failed", verdict="failed", finished_at=self.lifecycle.clock(),
+                self.run_id, nb.position, status="failed", verdict="failed", finished_at=self.lifecycle.clock(),
                 error={"kind": INPUT_ERROR, "message": str(exc)},
             )
             return None
-        self.lifecycle.update_run_notebook(self.run_id, nb["position"], kernel=prepared.kernel,
+        self.lifecycle.update_run_notebook(self.run_id, nb.position, kernel=prepared.kernel,
                                            cells_total=prepared.cells, sha256=notebook_content_hash(prepared.saved),
                                            executor=self.executor.name)
         return prepared
 
-    def _observe(self, project: Project, run: dict[str, Any], prepared: Sequence[Prepared]) -> list[DatasetCheck]:
+    def _observe(self, project: Project, run: Run, prepared: Sequence[Prepared]) -> list[DatasetCheck]:
         """Record the environment and data checks, taken where the notebooks execute; the checks."""
         versions = self.lifecycle.latest_datasets(project.id)
         seen = self.executor.observe(project.directory, {p.kernel: p.kernel_spec for p in prepared},
@@ -181,11 +181,11 @@ class Worker:
         self.changed_packages = changed_versions(diff)
         return checks
 
-    def _execute(self, project: Project, nb: dict[str, Any], prepared: Prepared, settings: Settings, *,
+    def _execute(self, project: Project, nb: RunNotebook, prepared: Prepared, settings: Settings, *,
                  twice: bool, folder: Path) -> None:
         """Have the executor execute one notebook (twice with --twice) in ``folder`` (the project or its sandbox
         copy), compare, record its verdict."""
-        position, relative = nb["position"], nb["path"]
+        position, relative = nb.position, nb.path
         output = executed_notebook_path(project, self.run_id, relative)
         second_output = executed_notebook_path(project, self.run_id, relative, 2)
         job = NotebookJob(
@@ -230,16 +230,15 @@ class Worker:
             fields.update(verdict=comparison.verdict, diffs=diffs, cells_done=total)
         self.lifecycle.update_run_notebook(self.run_id, position, **fields)
 
-    def _finish(self, project: Project, run: dict[str, Any], checks: list[DatasetCheck]) -> dict[str, Any]:
+    def _finish(self, project: Project, run: Run, checks: list[DatasetCheck]) -> Run:
         """Close the run and, when it finished, make it the evidence of the ``rerun`` items: one transaction."""
-        notebooks = self.lifecycle.run_record(self.run_id)["notebooks"]
-        verdict = overall_verdict([nb["verdict"] for nb in notebooks]) or "failed"
-        bad_input = [nb["error"]["message"] for nb in notebooks if is_bad_input(nb)]
-        problems = [f"{nb['path']}: {nb['error']['message']}" for nb in notebooks
-                    if nb["error"] and not is_bad_input(nb)]
+        notebooks = self.lifecycle.run_record(self.run_id).notebooks or ()
+        verdict = overall_verdict([nb.verdict for nb in notebooks]) or "failed"
+        bad_input = [nb.error["message"] for nb in notebooks if nb.error and nb.bad_input]
+        problems = [f"{nb.path}: {nb.error['message']}" for nb in notebooks if nb.error and not nb.bad_input]
         changed = [f"dataset {c.recorded.name} {c.status}" for c in checks if c.status != "ok"]
         error = "; ".join(bad_input + problems + changed) or None
-        actor, at = run["requested_by"], self.lifecycle.clock()
+        actor, at = run.requested_by, self.lifecycle.clock()
         evidence = {} if bad_input else self._evidence_changes(project, notebooks, checks, verdict=verdict,
                                                                 actor=actor, at=at)
         before = self.lifecycle.notifications.watch(project)
@@ -250,7 +249,7 @@ class Worker:
         return closed
 
     def _evidence_changes(
-        self, project: Project, notebooks: list[dict[str, Any]], checks: list[DatasetCheck], *, verdict: str,
+        self, project: Project, notebooks: Sequence[RunNotebook], checks: list[DatasetCheck], *, verdict: str,
         actor: str, at: str,
     ) -> dict[str, ItemChange]:
         """The run, as it closes at ``at``, as the evidence of every ``rerun`` item of the template (by item key)."""
@@ -259,8 +258,7 @@ class Worker:
             "verdict": verdict,
             "finished_at": at,
             "notebooks": [
-                {"path": nb["path"], "verdict": nb["verdict"] or "failed", **({"sha256": nb["sha256"]}
-                                                                              if nb["sha256"] else {})}
+                {"path": nb.path, "verdict": nb.verdict or "failed", **({"sha256": nb.sha256} if nb.sha256 else {})}
                 for nb in notebooks
             ],
             "datasets": [
@@ -317,7 +315,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         kill_live_kernels()
         run = lifecycle.run_record(args.run_id)
         close_run(lifecycle, args.run_id, "failed", "failed", f"the rerun worker failed: {exc}",
-                  actor=run["requested_by"])
+                  actor=run.requested_by)
         return 1
     finally:
         if _EXECUTOR is not None:
@@ -325,8 +323,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         containment.stop()
         lifecycle.notifications.flush()
     if closed is not None:
-        print(f"run {args.run_id} {closed['status']}: {closed['verdict']}", flush=True)
-        return 0 if closed["verdict"] in PASSING else 1
+        print(f"run {args.run_id} {closed.status}: {closed.verdict}", flush=True)
+        return 0 if closed.verdict in PASSING else 1
     return 0
 
 

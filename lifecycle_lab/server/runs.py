@@ -19,7 +19,7 @@ from tornado import web
 
 from ..errors import Conflict, NotFound, ValidationError
 from ..repro.notebooks import read_notebook
-from ..service import Project
+from ..service import Project, Run
 from ..service.runs import RunService, executed_notebook
 from .base import PROJECT_ID, LifecycleHandler
 from .paths import ServerRoot
@@ -45,21 +45,24 @@ class _RunHandler(LifecycleHandler):
         """The app's one run service (its ``max_concurrent`` is ``LifecycleLabApp.max_concurrent_runs``)."""
         return self.lifecycle_app.runs
 
-    def run_document(self, project: Project, run: dict[str, Any]) -> dict[str, Any]:
-        """The run as served: the service's record plus ``project_path``, ``output_dir`` and, per notebook,
-        ``root_path`` and ``output_root_path``, all relative to the server root (the record's own paths are
-        relative to the project folder)."""
+    def run_document(self, project: Project, run: Run, *, summary: bool = False) -> dict[str, Any]:
+        """The run as served (``summary``: as listed, without its ``environment``): its JSON plus ``project_path``,
+        ``output_dir`` and, per notebook, ``root_path`` and ``output_root_path``, all relative to the server root
+        (the record's own paths are relative to the project folder)."""
         base = self.root.relative(project.directory) or ""
         runs_dir = project.manifest.runs_dir.relative_to(project.directory).as_posix()
+        document = run.to_json()
+        if summary:
+            del document["environment"]
         notebooks = [{**nb, "root_path": in_root(base, nb["path"]),
-                      "output_root_path": in_root(base, nb["output_path"])} for nb in run["notebooks"]]
-        return {**run, "project_path": base, "output_dir": in_root(base, f"{runs_dir}/{run['id']}"),
+                      "output_root_path": in_root(base, nb["output_path"])} for nb in document["notebooks"]]
+        return {**document, "project_path": base, "output_dir": in_root(base, f"{runs_dir}/{run.id}"),
                 "notebooks": notebooks}
 
-    def project_run(self, project: Project, run_id: str) -> dict[str, Any]:
+    def project_run(self, project: Project, run_id: str) -> Run:
         """The run ``run_id`` of this project (blocking); NotFound for another project's run."""
         run = self.runs.get(run_id)
-        if run["project_id"] != project.id:
+        if run.project_id != project.id:
             raise NotFound(f"no run {run_id!r} in project {project.id}")
         return run
 
@@ -98,11 +101,7 @@ class RunsHandler(_RunHandler):
 
         def listing() -> dict[str, Any]:
             project = self.project(project_id)
-            runs = []
-            for run in self.runs.list(project, limit):
-                run.pop("environment", None)
-                runs.append(self.run_document(project, run))
-            return {"runs": runs}
+            return {"runs": [self.run_document(project, run, summary=True) for run in self.runs.list(project, limit)]}
 
         self.write_json(await self.call(listing))
 
@@ -193,26 +192,26 @@ class ExecutedNotebookHandler(_RunHandler):
 _POSITION = re.compile(r"[0-9]{1,9}")
 
 
-def read_served(root: ServerRoot, project: Project, run: dict[str, Any], position: str, execution: int
+def read_served(root: ServerRoot, project: Project, run: Run, position: str, execution: int
                 ) -> tuple[Any, float]:
     """The executed notebook at ``position`` of ``run`` and its modification time (blocking); 409 while the run
     is still writing it."""
     path = served_notebook(root, project, run, position, execution)
     modified = path.stat().st_mtime
     try:
-        return read_notebook(path, display=f"the executed notebook {run['id']}/{position}"), modified
+        return read_notebook(path, display=f"the executed notebook {run.id}/{position}"), modified
     except ValidationError as exc:  # papermill rewrites it after every cell while the run executes it
-        raise Conflict(f"{exc.message}; the run is {run['status']}: try again once it has finished",
+        raise Conflict(f"{exc.message}; the run is {run.status}: try again once it has finished",
                        current=None) from None
 
 
-def served_notebook(root: ServerRoot, project: Project, run: dict[str, Any], position: str, execution: int) -> Path:
+def served_notebook(root: ServerRoot, project: Project, run: Run, position: str, execution: int) -> Path:
     """The executed notebook at ``position`` of ``run`` (a run of ``project``), under ``root``; NotFound otherwise."""
     if not _POSITION.fullmatch(position):
-        raise NotFound(f"run {run['id']} has no notebook at position {position!r}")
+        raise NotFound(f"run {run.id} has no notebook at position {position!r}")
     path = executed_notebook(project, run, int(position), execution)
     if root.relative(path) is None:  # the run's folder is a symlink out of the server root
-        raise NotFound(f"run {run['id']} has no executed notebook at position {position} under the server root")
+        raise NotFound(f"run {run.id} has no executed notebook at position {position} under the server root")
     return path
 RUN = PROJECT_ID + r"/runs/(?P<run_id>[^/]+)"
 

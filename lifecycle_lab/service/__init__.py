@@ -10,9 +10,11 @@ from ..store.store import ItemWrite
 from ..store.transfer import state_project
 from .lifecycle import Lifecycle
 from .records import DATASET_ITEM, DatasetCheck, Project, Snapshot, dataset_item, template_json
+from .runrecords import Run, RunNotebook, RunProgress
 from .views import REVALIDATION_LOOKBACK
 
 __all__ = [
     "DATASET_ITEM", "REVALIDATION_LOOKBACK", "AuditEvent", "ChainCheck", "DatasetCheck", "DatasetVersion",
-    "ItemWrite", "Lifecycle", "Project", "ProjectRecord", "Snapshot", "dataset_item", "state_project", "template_json",
+    "ItemWrite", "Lifecycle", "Project", "ProjectRecord", "Run", "RunNotebook", "RunProgress", "Snapshot",
+    "dataset_item", "state_project", "template_json",
 ]

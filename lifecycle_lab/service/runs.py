@@ -17,7 +17,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -30,16 +30,15 @@ from ..repro.executors import ExecutorChoice
 from ..repro.processes import RUN_ID_ENV, is_run_worker, stop_run, this_host
 from ..repro.sanitize import manifest_sanitizers
 from ..repro.sanitize_files import read_sanitize_files
-from ..store.runs import ACTIVE_RUN_STATUSES
 from .lifecycle import Lifecycle
 from .records import Project
+from .runrecords import INPUT_ERROR, Run
 
 RERUN_ENV = "LIFECYCLE_LAB_RERUN"  # "1" in a rerun kernel: widgets verify instead of record
 WORKER_MODULE = "lifecycle_lab.repro.worker"
 DEFAULT_MAX_CONCURRENT = 2
 VERDICTS = ("reproduced", "within_tolerance", "differs", "timed_out", "failed", "cancelled")  # best to worst
 PASSING = PASSING_RERUN_VERDICTS  # one rule: what passes here is what the checklist accepts as evidence
-INPUT_ERROR = "input"  # the error kind of a notebook refused before it ran (the run fails, records no evidence)
 UNCLAIMED_GRACE_S = 60  # a queued run whose spawner never recorded a worker is given up after this
 WORKER_EXIT_GRACE_S = 30  # how long wait() gives a worker that closed its run to record evidence and exit
 _PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # the folder holding lifecycle_lab: the worker imports this copy
@@ -51,8 +50,8 @@ def overall_verdict(verdicts: Sequence[str | None]) -> str | None:
     return max(known, key=VERDICTS.index) if known else None
 
 
-def is_bad_input(notebook: dict[str, Any]) -> bool:
-    """Whether a run's notebook could not even be started (missing, not a notebook, unknown kernel...)."""
+def is_bad_input(notebook: Mapping[str, Any]) -> bool:
+    """Whether a run's notebook, as JSON, could not even be started (missing, not a notebook, unknown kernel...)."""
     return (notebook.get("error") or {}).get("kind") == INPUT_ERROR
 
 
@@ -68,23 +67,23 @@ def executed_notebook_path(project: Project, run_id: str, notebook: str, executi
     return first if execution == 1 else first.with_name(f"{first.stem}.run{execution}.ipynb")
 
 
-def executed_notebook(project: Project, run: dict[str, Any], position: int, execution: int = 1) -> Path:
+def executed_notebook(project: Project, run: Run, position: int, execution: int = 1) -> Path:
     """The executed notebook at ``position`` of ``run`` (a run of ``project``), inside the run's folder.
 
     NotFound when the run has no notebook there, did not execute it (``execution`` 2: a second time) or has
     not written it yet, or when the file leads out of the run's folder (through a symlink).
     """
-    listed = {nb["position"]: nb["path"] for nb in run["notebooks"]}
-    if position not in listed:
-        raise NotFound(f"run {run['id']} has no notebook at position {position}")
-    name = listed[position]
-    if execution == 2 and not run["twice"]:
-        raise NotFound(f"run {run['id']} executed {name!r} once (it was not started with twice)")
-    path = executed_notebook_path(project, run["id"], name, execution)
-    folder = (project.manifest.runs_dir / run["id"]).resolve()
+    notebook = run.notebook_at(position)
+    if notebook is None:
+        raise NotFound(f"run {run.id} has no notebook at position {position}")
+    name = notebook.path
+    if execution == 2 and not run.twice:
+        raise NotFound(f"run {run.id} executed {name!r} once (it was not started with twice)")
+    path = executed_notebook_path(project, run.id, name, execution)
+    folder = (project.manifest.runs_dir / run.id).resolve()
     if not path.is_file() or not path.resolve().is_relative_to(folder):
         which = "second execution" if execution == 2 else "executed notebook"
-        raise NotFound(f"run {run['id']} has no {which} of {name!r} (the run is {run['status']})")
+        raise NotFound(f"run {run.id} has no {which} of {name!r} (the run is {run.status})")
     return path
 
 
@@ -98,24 +97,9 @@ def rerun_options(project: Project, settings: Settings | None) -> dict[str, Any]
     return options
 
 
-def run_json(run: dict[str, Any]) -> dict[str, Any]:
-    """A run as clients see it: the stored record plus overall progress."""
-    notebooks = run.get("notebooks") or []
-    return {
-        **run,
-        "active": run["status"] in ACTIVE_RUN_STATUSES,
-        "progress": {
-            "cells_done": sum(nb["cells_done"] for nb in notebooks),
-            "cells_total": sum(nb["cells_total"] for nb in notebooks),
-            "notebooks_done": sum(nb["status"] not in ACTIVE_RUN_STATUSES for nb in notebooks),
-            "notebooks_total": len(notebooks),
-        },
-    }
-
-
 def close_run(
     lifecycle: Lifecycle, run_id: str, status: str, verdict: str, error: str | None, *, actor: str
-) -> dict[str, Any]:
+) -> Run:
     """Close a run and every notebook of it still queued or running with the same status and verdict."""
     at = lifecycle.clock()
     return lifecycle.finish_run(
@@ -175,18 +159,18 @@ class RunService:
             raise ValidationError(f"{display or given} is outside the project folder{folder}",
                                   field="notebooks") from None
 
-    def busy_run(self, project: Project, paths: Sequence[str]) -> dict[str, Any] | None:
+    def busy_run(self, project: Project, paths: Sequence[str]) -> Run | None:
         """The project's queued or running run that already reruns one of ``paths`` (project-relative), if any."""
         for run in self.lifecycle.active_runs(project_id=project.id):
-            current = self.get(run["id"])  # closes it first when its worker died
-            if current["active"] and {nb["path"] for nb in current["notebooks"]} & set(paths):
+            current = self.get(run.id)  # closes it first when its worker died
+            if current.active and current.paths & set(paths):
                 return current
         return None
 
     def start(
         self, project: Project, notebooks: Sequence[str | Path] | None = None, *, twice: bool = False, actor: str,
         exclusive: bool = False, sandbox: bool = False,
-    ) -> dict[str, Any]:
+    ) -> Run:
         """Queue a run of ``notebooks`` (default: the manifest's) and spawn its worker; returns the queued run.
 
         ``exclusive``: Conflict (carrying that run) when an active run already reruns one of the notebooks.
@@ -206,9 +190,9 @@ class RunService:
         with self._starting:
             busy = self.busy_run(project, paths) if exclusive else None
             if busy is not None:
-                again = sorted({nb["path"] for nb in busy["notebooks"]} & set(paths))
+                again = sorted(busy.paths & set(paths))
                 raise Conflict(f"{', '.join(again)} {'is' if len(again) == 1 else 'are'} already being rerun by run "
-                               f"{busy['id']} ({busy['status']}): wait for it or cancel it", current=busy)
+                               f"{busy.id} ({busy.status}): wait for it or cancel it", current=busy)
             self.lifecycle.create_run(project.id, run_id, paths, options=options, twice=twice, actor=actor)
         run_dir = project.manifest.runs_dir / run_id
         try:
@@ -221,8 +205,8 @@ class RunService:
                     stderr=subprocess.STDOUT, start_new_session=True,
                 )
         except OSError as exc:
-            return run_json(close_run(self.lifecycle, run_id, "failed", "failed",
-                                      f"could not start the rerun worker: {exc}", actor=actor))
+            return close_run(self.lifecycle, run_id, "failed", "failed", f"could not start the rerun worker: {exc}",
+                             actor=actor)
         self.lifecycle.update_run(run_id, worker_pid=process.pid, worker_host=self.host)
         exited = self._exited[run_id] = threading.Event()
         threading.Thread(target=self._reap, args=(run_id, process, exited, actor), daemon=True,
@@ -247,65 +231,64 @@ class RunService:
         code = process.wait()
         try:
             run = self.lifecycle.run_record(run_id)
-            if run["status"] in ACTIVE_RUN_STATUSES:
+            if run.active:
                 self._close_crashed(run, f"the rerun worker exited with status {code} before finishing", actor)
             else:
                 stop_run(None, run_id)  # however the worker ended, nothing the run started outlives it
         finally:
             exited.set()
 
-    def _close_crashed(self, run: dict[str, Any], reason: str, actor: str) -> None:
-        stop_run(None, run["id"])  # a kernel may outlive a killed worker for a moment
+    def _close_crashed(self, run: Run, reason: str, actor: str) -> None:
+        stop_run(None, run.id)  # a kernel may outlive a killed worker for a moment
         last = _last_log_line(self._run_dir(run))
-        close_run(self.lifecycle, run["id"], "failed", "failed", f"{reason}{f': {last}' if last else ''}",
-                  actor=actor)
+        close_run(self.lifecycle, run.id, "failed", "failed", f"{reason}{f': {last}' if last else ''}", actor=actor)
 
-    def _run_dir(self, run: dict[str, Any]) -> Path | None:
+    def _run_dir(self, run: Run) -> Path | None:
         try:
-            return self.lifecycle.project(run["project_id"]).manifest.runs_dir / run["id"]
+            return self.lifecycle.project(run.project_id).manifest.runs_dir / run.id
         except NotFound:
             return None
 
     # --- read ----------------------------------------------------------------------------------
 
-    def reconcile(self, runs: Sequence[dict[str, Any]] | None = None) -> list[str]:
+    def reconcile(self, runs: Sequence[Run] | None = None) -> list[str]:
         """Close as failed every open run on this host whose worker is gone; returns their ids."""
         closed = []
         for run in self.lifecycle.active_runs(self.host) if runs is None else runs:
-            if run["status"] not in ACTIVE_RUN_STATUSES or run.get("worker_host") not in (None, self.host):
+            if not run.active or run.worker_host not in (None, self.host):
                 continue
-            pid = run.get("worker_pid")
+            pid = run.worker_pid
             if pid is None:
-                created = parse_utc(run["created_at"])
+                created = parse_utc(run.created_at)
                 if (dt.datetime.now(dt.timezone.utc) - created).total_seconds() < UNCLAIMED_GRACE_S:
                     continue
                 reason = "the rerun worker was never started"
-            elif is_run_worker(pid, run["id"]):
+            elif is_run_worker(pid, run.id):
                 continue
             else:
                 reason = f"the rerun worker (pid {pid}) is gone"
-            self._close_crashed(run, reason, run["requested_by"])
-            closed.append(run["id"])
+            self._close_crashed(run, reason, run.requested_by)
+            closed.append(run.id)
         return closed
 
-    def get(self, run_id: str) -> dict[str, Any]:
+    def get(self, run_id: str) -> Run:
         """A run with its notebooks, progress, verdicts and diffs; NotFound otherwise."""
         run = self.lifecycle.run_record(run_id)
-        if run["status"] in ACTIVE_RUN_STATUSES and self.reconcile([run]):
+        if run.active and self.reconcile([run]):
             run = self.lifecycle.run_record(run_id)
-        return run_json(run)
+        return run
 
-    def list(self, project: Project, limit: int = 50) -> list[dict[str, Any]]:
+    def list(self, project: Project, limit: int = 50) -> list[Run]:
         """The project's runs, newest first, with their notebooks' progress and verdicts (no diffs)."""
         runs = self.lifecycle.list_runs(project.id, limit, notebooks=True)
-        if self.reconcile([r for r in runs if r["status"] in ACTIVE_RUN_STATUSES]):
+        if self.reconcile([r for r in runs if r.active]):
             runs = self.lifecycle.list_runs(project.id, limit, notebooks=True)
-        return [run_json(r) for r in runs]
+        return runs
 
     def wait(
         self, run_id: str, *, timeout: float | None = None, interval: float = 0.2,
-        on_progress: Callable[[dict[str, Any]], None] | None = None,
-    ) -> dict[str, Any]:
+        on_progress: Callable[[Run], None] | None = None,
+    ) -> Run:
         """Block until the run is closed (or ``timeout`` passes), calling ``on_progress`` as it goes.
 
         For a run whose worker this service started, also until that worker exits: it records the finished
@@ -316,7 +299,7 @@ class RunService:
         exited = self._exited.get(run_id)
         while True:
             run = self.get(run_id)
-            if not run["active"]:
+            if not run.active:
                 if exited is not None:
                     exited.wait(WORKER_EXIT_GRACE_S)
                 return run
@@ -331,19 +314,19 @@ class RunService:
 
     # --- cancel ----------------------------------------------------------------------------------
 
-    def cancel(self, run_id: str, *, actor: str, current: dict[str, Any] | None = None) -> dict[str, Any]:
+    def cancel(self, run_id: str, *, actor: str, current: Run | None = None) -> Run:
         """Cancel a queued or running run: close it as cancelled, then stop its worker and kernels.
 
         ``current``: the run as the caller has just read it (``get``), which is then not read again.
         """
         run = self.lifecycle.run_record(run_id) if current is None else current
-        if run["status"] not in ACTIVE_RUN_STATUSES:
-            return run_json(run)
+        if not run.active:
+            return run
         # Closing first means the worker's own last writes are refused and nobody mistakes the kill for a crash.
         closed = close_run(self.lifecycle, run_id, "cancelled", "cancelled", f"cancelled by {actor}", actor=actor)
-        if run.get("worker_host") in (None, self.host):
-            stop_run(run.get("worker_pid"), run_id)
-        return run_json(closed)  # closed: stopping the worker changes nothing of the record
+        if run.worker_host in (None, self.host):
+            stop_run(run.worker_pid, run_id)
+        return closed  # closed: stopping the worker changes nothing of the record
 
 
 def _last_log_line(run_dir: Path | None) -> str | None:

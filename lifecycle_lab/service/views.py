@@ -21,6 +21,7 @@ from ..scores import template_score
 from ..templates import framework_registry
 from .base import ServiceBase
 from .records import DatasetCheck, Project, Snapshot, template_json
+from .runrecords import Run
 
 REVALIDATION_LOOKBACK = 200  # runs searched for the last revalidation
 
@@ -84,12 +85,13 @@ class Views(ServiceBase):
         if section is None:
             return None
         wanted = set(section["notebooks"])
-        last = next((run for run in self.store.list_runs(project.id, REVALIDATION_LOOKBACK, notebooks=True)
-                     if run["status"] == "finished" and wanted <= {nb["path"] for nb in run["notebooks"]}), None)
+        listed = map(Run.from_row, self.store.list_runs(project.id, REVALIDATION_LOOKBACK, notebooks=True))
+        last = next((run for run in listed if run.status == "finished" and run.finished_at and wanted <= run.paths),
+                    None)
         return revalidation_status(
-            section, last=parse_utc(last["finished_at"]).date() if last else None,
+            section, last=parse_utc(last.finished_at).date() if last and last.finished_at else None,
             since=parse_utc(project.record.created_at).date(), today=today or self.today(),
-            last_run=last["id"] if last else None,
+            last_run=last.id if last else None,
         )
 
     def view(
