@@ -228,6 +228,7 @@ def test_a_run_closed_already_takes_no_item_changes(service: Lifecycle, project:
 
 NOTEBOOK = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print(1)", outputs=[
     nbformat.v4.new_output("stream", name="stdout", text="1\n")])])
+SAME_OUTPUTS = compare_notebooks(NOTEBOOK, NOTEBOOK, tolerance=Tolerance(), sanitizers=()).to_json("saved")
 ENVIRONMENT = {
     "python": {"version": "3.11.7", "implementation": "CPython", "executable": "/usr/bin/python3"},
     "platform": {"system": "Linux", "release": "6.1", "machine": "x86_64", "platform": "Linux-6.1-x86_64"},
@@ -268,7 +269,7 @@ def test_a_typed_run_is_read_by_attribute_and_its_json_is_the_stored_rows_byte_f
     store.update_run("r1", status="running", options=project.manifest.rerun, environment=ENVIRONMENT, data_checks=[])
     store.update_run_notebook("r1", 0, status="finished", verdict="within_tolerance", cells_done=4, cells_total=4,
                               output_path=".lifecycle/runs/r1/a.ipynb", duration=1.5, kernel="python3",
-                              diffs=compare_notebooks(NOTEBOOK, NOTEBOOK, tolerance=Tolerance(), sanitizers=()).to_json("saved"))
+                              diffs=SAME_OUTPUTS)
     store.update_run_notebook("r1", 1, status="running", cells_done=1, cells_total=3)
     run = service.run_record("r1")
     assert (run.status, run.active, run.worker_pid) == ("running", True, 1)
