@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -181,9 +182,35 @@ def widen_sidebar(page: Any, width: int = 440) -> None:
     page.mouse.up()
 
 
+def open_stage(page: Any, stage: str) -> Any:
+    """The sidebar's section of ``stage``, opened (a click on its heading) if it is folded."""
+    section = page.locator(f"{SIDEBAR} section[data-stage='{stage}']")
+    heading = section.locator("h3 button")
+    heading.wait_for(state="visible", timeout=30_000)
+    if heading.get_attribute("aria-expanded") == "false":
+        heading.click()
+    section.locator(".jp-LifecycleLab-signoffs").wait_for(timeout=10_000)
+    return section
+
+
 def item_row(page: Any, key: str) -> Any:
-    """The sidebar's row of an item."""
-    return page.locator(f"{SIDEBAR} li[data-item='{key}']")
+    """The sidebar's row of an item, shown: its stage opened, and the stage's other rows if it is among them."""
+    section = open_stage(page, key.split("/")[0])
+    row = section.locator(f"li[data-item='{key}']")
+    more = section.locator(".jp-LifecycleLab-showMore")
+    if row.count() == 0 and more.count() == 1:
+        more.click()
+    row.wait_for(timeout=10_000)
+    return row
+
+
+def open_all_stages(page: Any) -> None:
+    """Open every stage of the sidebar and show all its rows."""
+    for stage in page.locator(f"{SIDEBAR} section.jp-LifecycleLab-stage").all():
+        open_stage(page, stage.get_attribute("data-stage"))
+    more = page.locator(f"{SIDEBAR} .jp-LifecycleLab-showMore")
+    while more.count():
+        more.first.click()
 
 
 def test_sidebar_shows_the_project_of_the_open_notebook(page: Any, lab: Lab) -> None:
@@ -195,12 +222,25 @@ def test_sidebar_shows_the_project_of_the_open_notebook(page: Any, lab: Lab) -> 
     expect(sidebar.locator("[data-status=blocked]")).to_be_visible()
     stages = sidebar.locator("section.jp-LifecycleLab-stage")
     expect(stages).to_have_count(11)
-    expect(sidebar.locator("li.jp-LifecycleLab-item")).to_have_count(75)
     expect(sidebar.locator("[role=progressbar]")).to_have_attribute("aria-valuenow", "31")
     expect(page.locator(".jp-LifecycleLab-statusButton")).to_have_text("Lifecycle 31% · blocked")
-    overdue = item_row(page, "governance/privacy-controls")
+    # Only the stage the project is at is open (Framing's gate passed, Data's has not); the others are one
+    # line each, their rows not rendered. Data's items are all done: they wait behind one button.
+    expect(sidebar.locator("section h3 button[aria-expanded=true]")).to_have_text("▾ Data")
+    expect(stages.filter(has_text="Governance").locator(".jp-LifecycleLab-stageProgress")).to_have_text("0/5")
+    expect(sidebar.locator("li.jp-LifecycleLab-item")).to_have_count(0)
+    data = sidebar.locator("section[data-stage=data]")
+    data.get_by_role("button", name="Show the 8 closed items").click()
+    expect(data.locator("li.jp-LifecycleLab-item")).to_have_count(8)
+    # A filter opens the stages holding its matches.
+    sidebar.get_by_label("Overdue").check()
+    overdue = sidebar.locator("li[data-item='governance/privacy-controls']")
     expect(overdue).to_have_class(re.compile("jp-LifecycleLab-overdue"))
     expect(overdue.locator(".jp-LifecycleLab-due")).to_have_text("overdue since 2026-11-13")
+    overdue_keys = lab.api("GET", f"/projects/{lab.project_id}")["overdue"]
+    expect(sidebar.locator("li.jp-LifecycleLab-item")).to_have_count(len(overdue_keys))
+    sidebar.get_by_label("Overdue").uncheck()
+    expect(sidebar.locator("section h3 button[aria-expanded=true]")).to_have_text("▾ Data")
     assert lab.dialogs == []
 
 
@@ -259,8 +299,8 @@ def test_not_applicable_needs_a_justification(page: Any, lab: Lab) -> None:
 def test_approving_a_stage_records_the_signoff(page: Any, lab: Lab) -> None:
     from playwright.sync_api import expect
 
-    sidebar = open_sidebar(page, lab)
-    stage = sidebar.locator("section[data-stage=validation]")
+    open_sidebar(page, lab)
+    stage = open_stage(page, "validation")
     stage.get_by_role("button", name="Sign off Validation…").click()
     stage.get_by_label("Role signing Validation").select_option("model-owner")
     stage.get_by_label("Sign-off comment for Validation").fill("Evaluation plan agreed; edge cases next.")
@@ -273,7 +313,7 @@ def test_approving_a_stage_records_the_signoff(page: Any, lab: Lab) -> None:
     assert signoff["comment"] == "Evaluation plan agreed; edge cases next."
     assert signoff["outdated"] is False
     # The shipped data steward's approval predates a change to the Data stage: shown as outdated.
-    expect(sidebar.locator("section[data-stage=data] li.jp-LifecycleLab-signoff-outdated")).to_contain_text("outdated")
+    expect(open_stage(page, "data").locator("li.jp-LifecycleLab-signoff-outdated")).to_contain_text("outdated")
 
 
 def test_a_change_made_with_the_cli_appears_within_3_seconds(page: Any, lab: Lab) -> None:
@@ -364,7 +404,12 @@ def test_a_folder_without_a_project_can_be_initialised(page: Any, lab: Lab) -> N
 def test_an_item_can_be_edited_with_the_keyboard_alone(page: Any, lab: Lab) -> None:
     from playwright.sync_api import expect
 
-    open_sidebar(page, lab)
+    sidebar = open_sidebar(page, lab)
+    stage = sidebar.locator("section[data-stage=operations]")
+    heading = stage.locator("h3 button")
+    heading.focus()
+    page.keyboard.press("Enter")  # a folded stage opens from the keyboard too
+    expect(heading).to_have_attribute("aria-expanded", "true")
     row = item_row(page, "operations/incident-playbook")
     disclosure = row.get_by_role("button", name="Details of Incident response playbook")
     disclosure.focus()
@@ -601,7 +646,7 @@ def test_an_anonymous_user_names_this_browser_and_signs_off_under_that_name(page
     notice.get_by_role("button", name="Use this name").click()
     expect(notice).to_contain_text("recorded as Dana Scully (anonymous)")
 
-    stage = sidebar.locator("section[data-stage=governance]")
+    stage = open_stage(page, "governance")
     stage.get_by_role("button", name="Sign off Governance…").click()
     roles = stage.get_by_label("Role signing Governance").locator("option")
     required = lab.api("GET", f"/projects/{lab.project_id}")["signoff_roles"]["governance"]["required"]
@@ -613,7 +658,7 @@ def test_an_anonymous_user_names_this_browser_and_signs_off_under_that_name(page
     for role in required[1:]:
         expect(stage.locator(f"li[data-role='{role}']")).to_contain_text("missing (required)")
     # A stage whose gate requires no sign-off lists nobody as missing.
-    optional = sidebar.locator("section[data-stage=experimentation] .jp-LifecycleLab-signoffs")
+    optional = open_stage(page, "experimentation").locator(".jp-LifecycleLab-signoffs")
     expect(optional).to_contain_text("No sign-off required")
     expect(optional.locator("li.jp-LifecycleLab-signoff-missing")).to_have_count(0)
     signoff = [s for s in lab.api("GET", f"/projects/{lab.project_id}")["signoffs"] if s["stage"] == "governance"][-1]
@@ -650,8 +695,32 @@ def sidebar_width(page: Any) -> float:
     return page.locator(SIDEBAR).bounding_box()["width"]
 
 
-def test_at_least_two_stages_are_on_the_first_screen(page: Any, lab: Lab) -> None:
-    sidebar = open_sidebar(page, lab)
+def fresh_project(lab: Lab, name: str) -> str:
+    """A new project from the default template in a new folder ``name`` (no gate passed, nothing done); its notebook."""
+    folder = lab.root / name
+    folder.mkdir()
+    notebook = nbformat.v4.new_notebook()
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(notebook, folder / "explore.ipynb")
+    lab.api("POST", "/projects", {"path": name})
+    return f"{name}/explore.ipynb"
+
+
+@pytest.mark.parametrize("project", ["example", "fresh"])
+def test_at_least_two_stages_are_on_the_first_screen(page: Any, lab: Lab, project: str) -> None:
+    """The example (some gates passed) and a project just made from the default template (none passed)."""
+    from playwright.sync_api import expect
+
+    if project == "fresh":
+        sidebar = open_sidebar(page, lab, fresh_project(lab, f"first-screen-{uuid.uuid4().hex[:8]}"))
+        expect(sidebar.locator(".jp-LifecycleLab-percent")).to_contain_text("0 of 75 done", timeout=30_000)
+        # The first stage is the one open; of its 9 items the first 5 show, the others behind one button.
+        framing = sidebar.locator("section[data-stage=framing]")
+        expect(framing.locator("li.jp-LifecycleLab-item")).to_have_count(5)
+        expect(framing.locator(".jp-LifecycleLab-showMore")).to_have_text("Show 4 more items")
+    else:
+        sidebar = open_sidebar(page, lab)
+        expect(sidebar.locator(".jp-LifecycleLab-percent")).to_contain_text(re.compile(r"of \d+ done"), timeout=30_000)
     headings = sidebar.locator("section.jp-LifecycleLab-stage h3")
     headings.first.wait_for(state="visible", timeout=30_000)
     panel = sidebar.bounding_box()
@@ -692,6 +761,7 @@ def test_no_label_wraps_at_the_default_width(page: Any, lab: Lab) -> None:
     sidebar = open_sidebar(page, lab)
     sidebar.locator("section.jp-LifecycleLab-stage h3").first.wait_for(state="visible", timeout=30_000)
     assert abs(sidebar_width(page) - 360) <= 8
+    open_all_stages(page)
     # Lines of each shown label: the distinct tops of its text's line boxes (a Range's client rects).
     lines = page.evaluate("""selector => [...document.querySelectorAll(selector)]
         .filter(element => element.getClientRects().length > 0)
@@ -702,7 +772,8 @@ def test_no_label_wraps_at_the_default_width(page: Any, lab: Lab) -> None:
             const count = tops.filter((top, i) => i === 0 || top - tops[i - 1] > 6).length;
             return [element.className || element.tagName, element.textContent.trim(), count];
         })""", LABELS)
-    assert len(lines) > 50, len(lines)  # the header's, the toolbar's and the open stages' labels
+    assert page.locator(f"{SIDEBAR} li.jp-LifecycleLab-item").count() == 75  # every item of every stage
+    assert len(lines) > 100, len(lines)  # the header's, the toolbar's and every stage's and item's labels
     wrapped = [label for label in lines if label[2] > 1]
     assert wrapped == [], wrapped
 
@@ -737,6 +808,7 @@ def test_axe_finds_no_serious_violation_in_the_sidebar_the_diff_and_the_audit_vi
         found: dict[str, list[str]] = {}
         sidebar.locator("section.jp-LifecycleLab-stage h3").first.wait_for(state="visible", timeout=30_000)
         page.screenshot(path=str(ARTIFACTS / f"docs-sidebar{suffix}.png"))
+        open_stage(page, "validation")  # a stage of rows in every status
         found["sidebar"] = serious_violations(page, SIDEBAR)
         show_shipped_run(sidebar)
         sidebar.locator("li[data-notebook='nondeterministic.ipynb']").get_by_role(
