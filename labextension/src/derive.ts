@@ -63,6 +63,12 @@ export function stageOpenByDefault(view: ProjectView, stage: Stage, filtering: b
   return current?.id === stage.id;
 }
 
+/** Whether an item is still to do: neither done nor not applicable. */
+export function isOpenItem(view: ProjectView, key: string): boolean {
+  const state = view.items[key];
+  return !state || !CLOSED_STATUSES.has(state.status);
+}
+
 /** The rows an open stage shows, and how many more it holds behind its "Show N more". */
 export interface StageRows {
   shown: ItemSpec[];
@@ -72,7 +78,7 @@ export interface StageRows {
 /**
  * The rows an open stage shows of its visible `items`: all of them when `all`, or when there are at most
  * one more than `ROW_LIMIT`; otherwise its first `ROW_LIMIT` open items (not done, not applicable) in
- * template order, the rest behind "Show N more". A row in `keep` (shown before) stays though it closed:
+ * template order, the rest behind "Show N more". A row in `keep` (shown while open) stays though it closed:
  * an item the user just marked done does not vanish under their hands.
  */
 export function stageRows(
@@ -84,13 +90,16 @@ export function stageRows(
   if (all || items.length <= ROW_LIMIT + 1) {
     return { shown: items, more: 0 };
   }
-  const shown = items
-    .filter(spec => {
-      const state = view.items[spec.key];
-      return !state || !CLOSED_STATUSES.has(state.status) || keep.has(spec.key);
-    })
-    .slice(0, ROW_LIMIT);
+  const shown = items.filter(spec => isOpenItem(view, spec.key) || keep.has(spec.key)).slice(0, ROW_LIMIT);
   return { shown, more: items.length - shown.length };
+}
+
+/**
+ * The rows a stage keeps in place at its next render: those it shows that are open, or that it kept already
+ * (an item closed while shown). A row shown only because the user asked for every row is not kept.
+ */
+export function rowsToKeep(view: ProjectView, shown: ItemSpec[], kept: ReadonlySet<string>): ReadonlySet<string> {
+  return new Set(shown.map(spec => spec.key).filter(key => isOpenItem(view, key) || kept.has(key)));
 }
 
 /** Who signs a stage off: the roles its gate requires, and the roles that may sign it optionally. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { ROW_LIMIT, stageOpenByDefault, stageRows } from '../src/derive';
+import { ROW_LIMIT, rowsToKeep, stageOpenByDefault, stageRows } from '../src/derive';
 import { LifecycleModel } from '../src/model';
 import { shareEqual } from '../src/share';
 import { ItemSpec, ItemState, ProjectView } from '../src/tokens';
@@ -53,9 +53,22 @@ describe('rows of a long stage', () => {
   });
 
   it('keeps a row the user just closed where it was', () => {
-    const { view: v, items } = longStage(9, [0, 3]);
-    const rows = stageRows(v, items, false, new Set(['scope/i1', 'scope/i2', 'scope/i3', 'scope/i4', 'scope/i5']));
+    const { view: before, items } = longStage(9, [0]);
+    const shown = stageRows(before, items, false);
+    expect(shown.shown.map(spec => spec.id)).toEqual(['i1', 'i2', 'i3', 'i4', 'i5']);
+    const kept = rowsToKeep(before, shown.shown, new Set());
+    const { view: after } = longStage(9, [0, 3]); // i3 marked done
+    const rows = stageRows(after, items, false, kept);
     expect(rows.shown.map(spec => spec.id)).toEqual(['i1', 'i2', 'i3', 'i4', 'i5']);
+    expect([...rowsToKeep(after, rows.shown, kept)]).toContain('scope/i3');
+  });
+
+  it('does not keep the closed rows shown only because every row was asked for', () => {
+    const { view: v, items } = longStage(9, [0, 3]);
+    const all = stageRows(v, items, true);
+    const kept = rowsToKeep(v, all.shown, new Set());
+    expect([...kept]).not.toContain('scope/i0');
+    expect(stageRows(v, items, false, kept).shown.map(spec => spec.id)).toEqual(['i1', 'i2', 'i4', 'i5', 'i6']);
   });
 });
 
@@ -92,7 +105,7 @@ describe('structural sharing of views', () => {
 });
 
 describe('folds', () => {
-  it('remembers the stages the user opened or folded, per project, until a filter is set', async () => {
+  it('remembers the stages the user opened, folded or showed in full, per project, until a filter is set', async () => {
     const api = new FakeAPI();
     api.addProject('credit');
     const model = new LifecycleModel(api);
@@ -115,5 +128,6 @@ describe('folds', () => {
       false,
       true
     ]);
+    expect(model.folds.showsAll(project, 'scope')).toBe(false);
   });
 });

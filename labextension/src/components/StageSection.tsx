@@ -2,7 +2,7 @@ import * as React from 'react';
 
 import { TranslationBundle } from '@jupyterlab/translation';
 
-import { stageOpenByDefault, stageRows, visibleItems } from '../derive';
+import { rowsToKeep, stageOpenByDefault, stageRows, visibleItems } from '../derive';
 import { LifecycleModel } from '../model';
 import { ProjectView, Stage } from '../tokens';
 import { ItemRow } from './ItemRow';
@@ -23,8 +23,8 @@ export function StageSection(props: {
   trans: TranslationBundle;
 }): JSX.Element | null {
   const { model, view, stage, overdue, trans } = props;
-  // The rows shown last time: one the user closes stays in place until the stage is shown afresh.
-  const shownBefore = React.useRef<ReadonlySet<string>>(new Set());
+  // Rows shown while open: one the user (or someone else) closes stays in place while the stage stays open.
+  const kept = React.useRef<ReadonlySet<string>>(new Set());
   const gate = view.gates[stage.id];
   const project = view.project.id;
   const progress = view.progress.stages[stage.id];
@@ -34,8 +34,8 @@ export function StageSection(props: {
     return null;
   }
   const expanded = model.folds.isOpen(project, stage.id, stageOpenByDefault(view, stage, filtering));
-  const rows = stageRows(view, items, filtering || model.folds.showsAll(project, stage.id), shownBefore.current);
-  shownBefore.current = new Set(expanded ? rows.shown.map(spec => spec.key) : []);
+  const rows = stageRows(view, items, filtering || model.folds.showsAll(project, stage.id), kept.current);
+  kept.current = expanded ? rowsToKeep(view, rows.shown, kept.current) : new Set();
   const bodyId = `jp-LifecycleLab-stage-${stage.id}`;
   const gateText = gate?.passed
     ? trans.__('gate passed')

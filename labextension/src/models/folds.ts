@@ -34,11 +34,17 @@ export class StageFolds {
     this._changed.emit();
   }
 
-  /** Forget the user's folds of a project: every stage takes its default again (a new filter shows its matches). */
+  /**
+   * Forget the user's folds and "Show N more" of a project: every stage takes its default again (a new
+   * filter shows its matches).
+   */
   reset(project: string): void {
     const prefix = key(project, '');
-    const forgotten = [...this._open.keys()].filter(known => known.startsWith(prefix));
-    forgotten.forEach(known => this._open.delete(known));
+    const forgotten = [...this._open.keys(), ...this._all].filter(known => known.startsWith(prefix));
+    forgotten.forEach(known => {
+      this._open.delete(known);
+      this._all.delete(known);
+    });
     if (forgotten.length > 0) {
       this._changed.emit();
     }
