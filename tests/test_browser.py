@@ -130,13 +130,10 @@ def browser(lab: Lab) -> Iterator[Any]:
         chromium.close()
 
 
-@pytest.fixture
-def page(browser: Any, lab: Lab, request: pytest.FixtureRequest) -> Iterator[Any]:
-    """A fresh page that records every JavaScript dialog (alert, confirm, prompt); a screenshot when the test ends."""
+def new_page(browser: Any, lab: Lab) -> Any:
+    """A page in a new 1400×900 context that records every JavaScript dialog (alert, confirm, prompt) and page error."""
     context = browser.new_context(viewport={"width": 1400, "height": 900}, accept_downloads=True)
     page = context.new_page()
-    lab.dialogs.clear()
-    lab.page_errors.clear()
     page.on("pageerror", lambda error: lab.page_errors.append(f"{error}\n{error.stack}"))
 
     def on_dialog(dialog: Any) -> None:
@@ -147,10 +144,46 @@ def page(browser: Any, lab: Lab, request: pytest.FixtureRequest) -> Iterator[Any
         dialog.dismiss()
 
     page.on("dialog", on_dialog)
+    return page
+
+
+@pytest.fixture
+def page(browser: Any, lab: Lab, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """A fresh page (see ``new_page``); a screenshot when the test ends."""
+    lab.dialogs.clear()
+    lab.page_errors.clear()
+    page = new_page(browser, lab)
     yield page
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"))
-    context.close()
+    page.context.close()
+
+
+@pytest.fixture(scope="module")
+def shared_page(browser: Any, lab: Lab) -> Iterator[Any]:
+    """One page for the module's tests that change no state the page shows: JupyterLab is loaded once for them."""
+    page = new_page(browser, lab)
+    open_sidebar(page, lab)
+    yield page
+    page.context.close()
+
+
+@pytest.fixture
+def reading_page(shared_page: Any, lab: Lab, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """The shared page with the sidebar shown, for a test that only reads (it leaves the stages as it found them).
+
+    A test using it may open views in the main area and switch themes back and forth, but must not fold, open
+    or filter the sidebar's stages for the tests after it; each such test also passes alone.
+    """
+    lab.dialogs.clear()
+    lab.page_errors.clear()
+    sidebar = shared_page.locator(SIDEBAR)
+    if not sidebar.is_visible():
+        shared_page.locator("li[data-id='lifecycle-lab-sidebar']").click()
+    sidebar.wait_for(state="visible", timeout=10_000)
+    yield shared_page
+    ARTIFACTS.mkdir(exist_ok=True)
+    shared_page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"))
 
 
 def open_sidebar(page: Any, lab: Lab, path: str = NOTEBOOK) -> Any:
@@ -213,10 +246,11 @@ def open_all_stages(page: Any) -> None:
         more.first.click()
 
 
-def test_sidebar_shows_the_project_of_the_open_notebook(page: Any, lab: Lab) -> None:
+def test_sidebar_shows_the_project_of_the_open_notebook(reading_page: Any, lab: Lab) -> None:
     from playwright.sync_api import expect
 
-    sidebar = open_sidebar(page, lab)
+    page = reading_page
+    sidebar = page.locator(SIDEBAR)
     expect(sidebar.locator(".jp-LifecycleLab-projectName")).to_have_text("Credit default model", timeout=30_000)
     expect(sidebar.locator("[role=progressbar]")).to_have_attribute("aria-valuemax", "100")
     expect(sidebar.locator("[data-status=blocked]")).to_be_visible()
@@ -239,15 +273,16 @@ def test_sidebar_shows_the_project_of_the_open_notebook(page: Any, lab: Lab) -> 
     expect(overdue.locator(".jp-LifecycleLab-due")).to_have_text("overdue since 2026-11-13")
     overdue_keys = lab.api("GET", f"/projects/{lab.project_id}")["overdue"]
     expect(sidebar.locator("li.jp-LifecycleLab-item")).to_have_count(len(overdue_keys))
-    sidebar.get_by_label("Overdue").uncheck()
+    sidebar.get_by_label("Overdue").uncheck()  # and the stages are as before, Data's rows behind their button
     expect(sidebar.locator("section h3 button[aria-expanded=true]")).to_have_text("▾ Data")
+    expect(sidebar.locator("li.jp-LifecycleLab-item")).to_have_count(0)
     assert lab.dialogs == []
 
 
-def test_the_header_shows_the_coverage_of_the_frameworks_the_manifest_lists(page: Any, lab: Lab) -> None:
+def test_the_header_shows_the_coverage_of_the_frameworks_the_manifest_lists(reading_page: Any, lab: Lab) -> None:
     from playwright.sync_api import expect
 
-    sidebar = open_sidebar(page, lab)
+    sidebar = reading_page.locator(SIDEBAR)
     frameworks = sidebar.locator(".jp-LifecycleLab-coverage li")
     expect(frameworks).to_have_count(2, timeout=30_000)
     high_risk = sidebar.locator(".jp-LifecycleLab-coverage li[data-framework='eu-ai-act-high-risk']")
@@ -377,12 +412,11 @@ def test_an_edit_refused_as_stale_shows_the_newer_value_and_can_be_reapplied(pag
     expect(conflict).to_have_count(0)
 
 
-def test_audit_log_shows_the_verified_chain(page: Any, lab: Lab) -> None:
+def test_audit_log_shows_the_verified_chain(reading_page: Any, lab: Lab) -> None:
     from playwright.sync_api import expect
 
-    sidebar = open_sidebar(page, lab)
-    sidebar.get_by_role("button", name="Audit log").click()
-    audit = page.locator(".jp-LifecycleLab-audit")
+    reading_page.locator(SIDEBAR).get_by_role("button", name="Audit log").click()
+    audit = reading_page.locator(".jp-LifecycleLab-audit")
     expect(audit.locator("[data-chain=ok]")).to_contain_text("Hash chain verified")
     expect(audit.locator("tbody tr").first).to_be_visible()
     expect(audit.locator("[data-anchor=never]")).to_contain_text("never anchored")  # the shipped state is not
@@ -430,10 +464,10 @@ def test_an_item_can_be_edited_with_the_keyboard_alone(page: Any, lab: Lab) -> N
     wait_until(lambda: lab.item("operations/incident-playbook")["notes"] == "Paging rota agreed with the on-call team")
 
 
-def test_palette_commands_open_the_sidebar_and_the_audit_log(page: Any, lab: Lab) -> None:
+def test_palette_commands_open_the_sidebar_and_the_audit_log(reading_page: Any, lab: Lab) -> None:
     from playwright.sync_api import expect
 
-    open_sidebar(page, lab)
+    page = reading_page
     page.locator("li[data-id='filebrowser']").click()
     expect(page.locator(SIDEBAR)).to_be_hidden()
 
@@ -543,9 +577,9 @@ def test_a_run_in_progress_can_be_cancelled(page: Any, lab: Lab) -> None:
     assert record["options"].get("sandbox") is True, record["options"]
 
 
-def export_from_sidebar(page: Any, lab: Lab, fmt: str) -> Path:
+def export_from_sidebar(page: Any, fmt: str) -> Path:
     """Choose ``fmt`` in the sidebar's export control, click Export and save the download in test-artifacts/."""
-    sidebar = open_sidebar(page, lab)
+    sidebar = page.locator(SIDEBAR)
     sidebar.get_by_label("Export format").select_option(fmt)
     with page.expect_download(timeout=60_000) as download_info:
         sidebar.get_by_role("button", name="Export", exact=True).click()
@@ -557,18 +591,18 @@ def export_from_sidebar(page: Any, lab: Lab, fmt: str) -> Path:
     return target
 
 
-def test_export_downloads_a_pdf_of_the_project(page: Any, lab: Lab) -> None:
+def test_export_downloads_a_pdf_of_the_project(reading_page: Any) -> None:
     from pypdf import PdfReader
 
-    pdf = export_from_sidebar(page, lab, "pdf")
+    pdf = export_from_sidebar(reading_page, "pdf")
     assert pdf.read_bytes().startswith(b"%PDF-")
     text = "".join(page_.extract_text() for page_ in PdfReader(pdf).pages)
     assert "Credit default model" in text
     assert "Problem statement" in text
 
 
-def test_export_downloads_markdown(page: Any, lab: Lab) -> None:
-    markdown = export_from_sidebar(page, lab, "md").read_text(encoding="utf-8")
+def test_export_downloads_markdown(reading_page: Any) -> None:
+    markdown = export_from_sidebar(reading_page, "md").read_text(encoding="utf-8")
     assert "Credit default model" in markdown
     assert "Problem statement" in markdown
 
@@ -580,10 +614,11 @@ def use_theme(page: Any, theme: str) -> None:
     page.locator(f".lm-Menu-itemLabel:text-is('{theme}')").click()
 
 
-def test_sidebar_follows_the_dark_theme(page: Any, lab: Lab) -> None:
+def test_sidebar_follows_the_dark_theme(reading_page: Any, lab: Lab) -> None:
     from playwright.sync_api import expect
 
-    sidebar = open_sidebar(page, lab)
+    page = reading_page
+    sidebar = page.locator(SIDEBAR)
     light = sidebar.evaluate("node => getComputedStyle(node).backgroundColor")
     use_theme(page, "JupyterLab Dark")
     expect(page.locator("body[data-jp-theme-light=false]")).to_have_count(1, timeout=30_000)
