@@ -39,6 +39,23 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("backend", BACKENDS, indirect=True)
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (``-n auto --dist loadgroup``) each test file is one unit of work for one worker.
+
+    A file's module-scoped servers and kernels are then started once, and its tests run in order, as they do
+    serially. Every browser test shares one group, so two Chromiums never compete for the same cores.
+    """
+    for item in items:
+        group = "browser" if item.get_closest_marker("browser") else item.path.name
+        item.add_marker(pytest.mark.xdist_group(group))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """``-n auto``: one worker per core, at most four (each worker starts its own PostgreSQL cluster)."""
+    return max(1, min(os.cpu_count() or 1, 4))
+
+
 @pytest.fixture
 def backend(request: pytest.FixtureRequest) -> str:
     """The store's backend: SQLite unless the test is parametrised over ``BACKENDS``."""
