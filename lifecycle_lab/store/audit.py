@@ -136,10 +136,11 @@ BytesRow = tuple[int, str, str, str, str, bytes, bytes, str, str, str | None]
 
 
 def payload_text(row: ChainRow, project: str) -> str:
-    """The canonical JSON of an event's payload, spliced from its stored (already canonical) before/after text.
+    """The canonical JSON of an event's payload, spliced from its before/after text, which must each be one
+    canonical JSON value (as the store writes them; :func:`_canonical` makes them so, :func:`_unambiguous` tells
+    when stored text may be spliced as it is).
 
-    Equal to ``canonical_json(event.payload())`` for every event the store wrote, without parsing anything:
-    any other spelling of before/after (a hand edit) gives other text, hence another hash.
+    Equal to ``canonical_json(event.payload())`` for every event the store wrote, without parsing anything.
     """
     seq, at, actor, action, target, before, after = row[:7]
     q = encode_basestring  # what json.dumps(text, ensure_ascii=False) returns, without building an encoder
@@ -158,12 +159,13 @@ def chain_hash(prev_hash: str, text: str, key: AuditKey | None) -> str:
     return hashlib.sha256(data).hexdigest() if key is None else key.mac(data)
 
 
-def decode(text: str) -> Any:
-    """A stored before/after column back to JSON (tolerating hand-edited, unparsable text)."""
+def decode(text: str | bytes) -> Any:
+    """A stored before/after column (its text or UTF-8 bytes) back to JSON, tolerating hand-edited, unparsable
+    text (returned as text, so a message can quote it)."""
     try:
         return json.loads(text)
     except ValueError:
-        return {"unparsable": text}
+        return {"unparsable": _text(text)}
 
 
 @dataclass(frozen=True)
@@ -230,6 +232,24 @@ def _canonical(row: ChainRow) -> ChainRow:
 
 # An event's hashed text, its previous hash in front, with before/after spliced in as stored: payload_text's bytes.
 _PAYLOAD = b'%s{"action":%s,"actor":%s,"after":%s,"at":%s,"before":%s,"project":%s,"seq":%d,"target":%s}'
+# The separators after the two spliced columns: stored text holding one of them cannot be spliced as it is.
+_AFTER_ENDS, _BEFORE_ENDS = b',"at":', b',"project":'
+
+
+def _unambiguous(before: bytes, after: bytes) -> bool:
+    """Whether stored before/after text can be hashed as it is: no bytes can have moved between columns.
+
+    Spliced text is only safe when each column is one JSON value; otherwise someone with database access could move
+    bytes across the after/at/before or before/target boundaries of an event whose content holds keys named like
+    the payload's (``{"x":0,"at":"…","before":…}``) and keep its hash. Parsing every column costs more than the rest
+    of a verification, so this checks what any such move needs. Every other field is fixed (prev_hash, project,
+    seq) or a JSON string literal, which ends at its first unescaped quote; so a different split of the same bytes
+    either makes ``after`` longer (it then holds the ``,"at":`` that ends the real one), or shorter (``before``
+    then holds the real ``,"at":``), or makes ``before`` longer (it then holds ``,"project":``); a shorter
+    ``before`` would need the target's literal to hold an unescaped quote. Text holding one of these separators
+    (rare: content with such keys) is checked the exact way, re-canonicalised.
+    """
+    return _AFTER_ENDS not in after and _AFTER_ENDS not in before and _BEFORE_ENDS not in before
 R = TypeVar("R", ChainRow, BytesRow)
 
 
@@ -246,9 +266,10 @@ class ChainVerifier:
 
     Pass the rows through :meth:`checked`, then read :meth:`result`. Rows whose before/after are ``bytes`` (the UTF-8
     text as stored) take a fast path: the payload is formatted as bytes with its short fields quoted once per
-    distinct value, and hashed. Any row the fast path does not accept (a gap, a broken link, a change of mode, a
-    hash that does not match) is checked again the exact way, which names what is wrong; so the fast path only
-    saves time and never accepts a row the exact check would refuse.
+    distinct value, and hashed. Any row the fast path does not accept (a gap, a broken link, a change of mode,
+    before/after text that could hide bytes moved between columns, a hash that does not match) is checked again
+    the exact way, which re-canonicalises before/after and names what is wrong; so the fast path only saves time
+    and never accepts a row the exact check would refuse.
     """
 
     def __init__(self, project: str, key: AuditKey | None = None) -> None:
@@ -267,6 +288,7 @@ class ChainVerifier:
         counted). Stopping early is fine: :meth:`result` then covers the rows handed on."""
         quoted, project_json, key, sha256, quote = self._quoted, self._project_json, self.key, hashlib.sha256, \
             encode_basestring
+        unambiguous = _unambiguous
         events, prev, prev_seq, prev_at, fast_mode = self.events, self._prev, self._prev_seq, self._prev_at, self._mode
         broken = self._broken is not None
         try:
@@ -274,7 +296,8 @@ class ChainVerifier:
                 events += 1
                 if not broken:
                     seq, at, after, row_hash, mode = row[0], row[1], row[6], row[8], row[9]
-                    if type(after) is bytes and seq == prev_seq + 1 and row[7] == prev and mode == fast_mode:
+                    if type(after) is bytes and seq == prev_seq + 1 and row[7] == prev and mode == fast_mode and \
+                            unambiguous(row[5], after):
                         data = _PAYLOAD % (row[7].encode(), quoted[row[3]], quoted[row[2]], after, quote(at).encode(),
                                            row[5], project_json, seq, quoted[row[4]])
                         if (sha256(data).hexdigest() if mode is None else key.mac(data)) == row_hash:  # type: ignore[union-attr]
@@ -314,8 +337,7 @@ class ChainVerifier:
             hashed_with = self.key
         else:
             return self._break(seq, f"event {seq}: unknown chain mode {mode!r}")
-        if chain_hash(self._prev, payload_text(row, self.project), hashed_with) != row_hash and \
-                chain_hash(self._prev, payload_text(_canonical(row), self.project), hashed_with) != row_hash:
+        if chain_hash(self._prev, payload_text(_canonical(row), self.project), hashed_with) != row_hash:
             return self._break(seq, f"event {seq} ({action} {target}): content does not match its hash")
         self._prev, self._prev_seq, self._prev_at = row_hash, seq, at
 
