@@ -239,16 +239,14 @@ _AFTER_ENDS, _BEFORE_ENDS = b',"at":', b',"project":'
 def _unambiguous(before: bytes, after: bytes) -> bool:
     """Whether stored before/after text can be hashed as it is: no bytes can have moved between columns.
 
-    Spliced text is only safe when each column is one JSON value; otherwise someone with database access could move
-    bytes across the after/at/before or before/target boundaries of an event whose content holds keys named like
-    the payload's (``{"x":0,"at":"…","before":…}``) and keep its hash. Parsing every column costs more than the rest
-    of a verification, so this checks what any such move needs. Every other field is fixed (prev_hash, project,
-    seq) or a JSON string literal, which ends at its first unescaped quote; so a different split of the same bytes
-    either makes ``after`` longer (it then holds the ``,"at":`` that ends the real one), or shorter (``before``
-    then holds the real ``,"at":``), or makes ``before`` longer (it then holds ``,"project":``); a shorter
-    ``before`` would need the target's literal to hold an unescaped quote. Text holding one of these separators
-    (rare: content with such keys) is checked the exact way, re-canonicalised.
-    """
+    Spliced text is safe only when each column is one JSON value: else someone with database access could move bytes
+    across the after/at/before/target boundaries of an event whose content has keys named like the payload's
+    (``{"x":0,"at":"…","before":…}``) and keep its hash. Parsing every column costs more than the rest of a
+    verification, so this checks what any such move needs. The other fields are fixed (prev_hash, project, seq) or
+    a JSON string literal, which ends at its first unescaped quote; so another split of the same bytes makes
+    ``after`` longer (holding the ``,"at":`` that ends the real one) or shorter (``before`` then holds it), or
+    ``before`` longer (holding ``,"project":``); a shorter ``before`` would need an unescaped quote in the target's
+    literal. Text holding such a separator (rare) is checked the exact way, re-canonicalised."""
     return _AFTER_ENDS not in after and _AFTER_ENDS not in before and _BEFORE_ENDS not in before
 R = TypeVar("R", ChainRow, BytesRow)
 
@@ -282,6 +280,19 @@ class ChainVerifier:
         self._quoted = _Quoted()
         self._broken: ChainCheck | None = None
         self.refused = False  # a keyed chain checked without its key: nothing further can be verified
+
+    @classmethod
+    def resuming(cls, project: str, key: AuditKey | None, row: ChainRow | BytesRow) -> ChainVerifier | None:
+        """A verifier of the events after ``row`` that takes ``row`` as verified (None when its mode cannot be
+        checked with ``key``); :func:`joined` then requires the check of the events up to ``row`` to end there."""
+        mode = row[9]
+        if mode is not None and (key is None or mode != key.mode):
+            return None
+        verifier = cls(project, key)
+        verifier._prev, verifier._prev_seq, verifier._prev_at, verifier._mode = row[8], row[0], row[1], mode
+        if key is not None and mode is not None:
+            verifier._keyed_from, verifier._key_id = row[0], key.key_id
+        return verifier
 
     def checked(self, rows: Iterable[R]) -> Iterator[R]:
         """Check each row in turn and hand it on, so one pass can also replay it (after a break, rows are only
@@ -356,6 +367,19 @@ class ChainVerifier:
         if self._broken is not None:
             return replace(self._broken, events=self.events)
         return self._check()
+
+
+def joined(earlier: ChainCheck, later: ChainCheck, seed: ChainRow | BytesRow) -> ChainCheck | None:
+    """The check of a whole chain from those of its two parts: ``earlier`` of the events up to ``seed``, ``later``
+    of those after it, by a verifier :meth:`~ChainVerifier.resuming` after ``seed``. None unless both parts hold
+    and meet exactly at ``seed`` (its seq, hash and mode), i.e. unless the chain holds as one."""
+    if not (earlier.ok and later.ok) or (earlier.head_seq, earlier.head) != (seed[0], seed[8]) or \
+            (earlier.keyed_from is not None) != (seed[9] is not None):
+        return None
+    keyed_from = later.keyed_from if earlier.keyed_from is None else earlier.keyed_from
+    mode = "unkeyed" if keyed_from is None else "keyed" if keyed_from == 1 else "mixed"
+    return replace(later, events=earlier.events + later.events, mode=mode, keyed_from=keyed_from,
+                   key_id=earlier.key_id or later.key_id)
 
 
 def _text(value: str | bytes) -> str:
