@@ -1,8 +1,9 @@
 """The Lifecycle sidebar in a real JupyterLab, driven in Debian's Chromium by Playwright.
 
 One ``jupyter lab`` (this checkout's server extension and built front end, a
-temporary root and SQLite store) serves every test of the module; each test
-opens a fresh page. Screenshots go to ``test-artifacts/``.
+temporary root and SQLite store) serves every test of the module. A test that
+changes what a page shows opens a fresh page (``page``); the tests that only read
+share one (``reading_page``), loaded once. Screenshots go to ``test-artifacts/``.
 """
 
 from __future__ import annotations
