@@ -128,9 +128,12 @@ class Replay:
     of each item, the sign-off events and the project record, whatever the number of events.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, resumed: bool = False) -> None:
+        """``resumed``: the events fed do not start at the first: each item's first *before* is kept for
+        :meth:`join` instead of being compared with no state."""
         self._last: dict[str, tuple[int, str | bytes]] = {}  # item key -> (seq, after text) of its latest event
-        self._hidden: list[Difference] = []
+        self._first: dict[str, tuple[int, str | bytes]] | None = {} if resumed else None  # (seq, before text)
+        self._hidden: list[tuple[int, Difference]] = []
         self._signoffs: list[tuple[int, str | bytes]] = []
         self._project: dict[str, Any] = {}
         self._project_seq = 0
@@ -141,15 +144,10 @@ class Replay:
         if action.startswith("item."):
             target, before = row[4], row[5]
             previous = self._last.get(target)
-            if previous is None:
-                if before not in _NULL:
-                    found = _hidden_change(target, 0, row[0], "null", before)
-                    if found is not None:
-                        self._hidden.append(found)
-            elif before != previous[1]:
-                found = _hidden_change(target, previous[0], row[0], previous[1], before)
-                if found is not None:
-                    self._hidden.append(found)
+            if previous is None and self._first is not None:
+                self._first[target] = (row[0], before)
+            elif previous is None or before != previous[1]:
+                self._compare(target, previous, row[0], before)
             self._last[target] = (row[0], row[6])
         elif action == "signoff":
             self._signoffs.append((row[0], row[6]))
@@ -159,12 +157,34 @@ class Replay:
                 self._project.update(after)
                 self._project_seq = row[0]
 
+    def _compare(self, target: str, previous: tuple[int, str | bytes] | None, seq: int, before: str | bytes) -> None:
+        """Note when an item's state before event ``seq`` is not what its ``previous`` event left."""
+        found = None
+        if previous is None:
+            if before not in _NULL:
+                found = _hidden_change(target, 0, seq, "null", before)
+        elif before != previous[1]:
+            found = _hidden_change(target, previous[0], seq, previous[1], before)
+        if found is not None:
+            self._hidden.append((seq, found))
+
+    def join(self, later: Replay) -> None:
+        """Take in ``later``, a ``resumed`` replay of the events right after those fed here: as if they had been
+        fed here too."""
+        for target, (seq, before) in (later._first or {}).items():
+            self._compare(target, self._last.get(target), seq, before)
+        self._hidden = sorted(self._hidden + later._hidden, key=lambda found: found[0])
+        self._last.update(later._last)
+        self._signoffs += later._signoffs
+        self._project.update(later._project)
+        self._project_seq = later._project_seq or self._project_seq
+
     def differences(self, *, items: Mapping[str, Mapping[str, Any]], signoffs: Sequence[Mapping[str, Any]],
                     project: Mapping[str, Any]) -> list[Difference]:
         """How the stored ``items`` (key → state JSON), ``signoffs`` and ``project`` differ from the events fed."""
         found = [] if not self._project else _field_differences(
             "project", str(project.get("id")), self._project, project, f"after event {self._project_seq}")
-        found += self._hidden + _final_items(self._last, items)
+        found += [difference for _seq, difference in self._hidden] + _final_items(self._last, items)
         return found + _replay_signoffs([(seq, decode(after)) for seq, after in self._signoffs], signoffs)
 
 

@@ -31,8 +31,9 @@ from .anchors import (
 from .errors import Conflict, LifecycleError, ValidationError
 from .replay import Difference, Replay
 from .store import Store
-from .store.audit import ChainCheck, ChainVerifier
+from .store.audit import ChainCheck, ChainVerifier, joined
 from .store.checkpoints import ChainHead
+from .verification_split import finish_half, split_point, start_half
 
 MAX_LISTED = 20  # differences and anchor failures listed in a message
 
@@ -46,6 +47,7 @@ class AuditVerification:
     differences: tuple[Difference, ...]
     items: int
     signoffs: int
+    processes: int = 1  # 2 when a helper process verified the second half of a long chain
 
     @property
     def ok(self) -> bool:
@@ -95,12 +97,26 @@ def verify_audit(store: Store, project_id: str, directory: Path | None, against:
     """Verify a project's audit log: chain, anchors (``against``, else the project's anchor file; and the store's
     checkpoints) and replay. ``directory``: the project folder (None when it is not on this machine).
 
-    One pass over the events, streamed: each is hashed, replayed, and looked at when an anchor names it.
+    One pass over the events, streamed: each is hashed, replayed, and looked at when an anchor names it. A long
+    chain's second half is verified by a helper process meanwhile (``verification_split.py``); when anything there
+    does not hold, the whole chain is verified again in one pass, which names the problem.
     """
     anchors = list(against) or [a for a in (project_anchor(directory),) if a is not None]
-    with store.audit_snapshot(project_id) as state:
-        anchors += [checkpoint_anchor(cp) for cp in state.checkpoints]
+    return (_verify(store, project_id, anchors, split=store.readable_elsewhere) or
+            _verify(store, project_id, anchors, split=False))  # type: ignore[return-value]
+
+
+def _verify(store: Store, project_id: str, anchors: list[Anchor], *, split: bool) -> AuditVerification | None:
+    """:func:`verify_audit`; with ``split``, a helper takes the second half of a long chain (None: that half
+    or the join did not hold, so verify again without)."""
+    with store.audit_snapshot(project_id, upto=split_point if split else None, share=split) as state:
+        anchors = anchors + [checkpoint_anchor(cp) for cp in state.checkpoints]
         wanted = {a.seq for a in anchors}
+        mid = split_point(state.last_seq) if split else state.last_seq
+        half = start_half(store, project_id, mid, state.last_seq, state.shared, wanted) if mid < state.last_seq \
+            else None
+        if split and mid < state.last_seq and half is None:
+            return None
         chain, replay = ChainVerifier(project_id, store.audit_key), Replay()
         stored: dict[int, tuple[str, str | None]] = {}
         seqs: list[int] = []
@@ -111,10 +127,22 @@ def verify_audit(store: Store, project_id: str, directory: Path | None, against:
             seqs.append(row[0])
             if row[0] in wanted:
                 stored[row[0]] = (row[8], row[9])
+        checked = chain.result()
+        if half is not None:
+            other = finish_half(half)  # inside the snapshot: on PostgreSQL the helper reads it
+            checked = joined(checked, other.chain, other.seed) if other is not None else None  # type: ignore[assignment]
+            if other is None or checked is None:
+                return None
+            replay.join(other.replay)
+            seqs += other.seqs
+            stored.update(other.named)
         differences = replay.differences(items=state.items, signoffs=state.signoffs, project=state.project)
+        if half is not None and differences:
+            return None  # named by the one-pass verification, exactly as it always did
     present = StoredEvents(seqs, stored)
     checks = tuple(check_anchor(a, present, project_id, store.audit_key) for a in anchors)
-    return AuditVerification(chain.result(), checks, tuple(differences), len(state.items), len(state.signoffs))
+    return AuditVerification(checked, checks, tuple(differences), len(state.items), len(state.signoffs),
+                             2 if half is not None else 1)
 
 
 def verification_lines(result: AuditVerification) -> list[str]:

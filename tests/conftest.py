@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json as _json
 import os
 import subprocess
@@ -37,6 +39,23 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     server = metafunc.module.__name__.startswith("test_server_")
     if (server or metafunc.definition.get_closest_marker("both_backends")) and "backend" in metafunc.fixturenames:
         metafunc.parametrize("backend", BACKENDS, indirect=True)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (``-n auto --dist loadgroup``) each test file is one unit of work for one worker.
+
+    A file's module-scoped servers and kernels are then started once, and its tests run in order, as they do
+    serially. Every browser test shares one group, so two Chromiums never compete for the same cores.
+    """
+    for item in items:
+        group = "browser" if item.get_closest_marker("browser") else item.path.name
+        item.add_marker(pytest.mark.xdist_group(group))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """``-n auto``: one worker per core, at most four (each worker starts its own PostgreSQL cluster)."""
+    return max(1, min(os.cpu_count() or 1, 4))
 
 
 @pytest.fixture
@@ -139,15 +158,53 @@ def cli_env(db_url: str, **extra: str) -> dict[str, str]:
     return env
 
 
+def run_cli(args: list[str], *, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Run ``jupyter lifecycle ARGS`` in this process, as a fresh process would: ``env`` and ``cwd`` replace ours.
+
+    The command's real ``main`` runs with its own standard output and error (text over bytes, as on a pipe) and
+    the exit status it returns. A process costs 1–2 s of imports per command; tests about the process itself
+    (pipes, signals, the entry point, settings read at start) use :func:`run_cli_process`.
+    """
+    from lifecycle_lab.cli import main
+
+    out, err = io.BytesIO(), io.BytesIO()
+    stdout = io.TextIOWrapper(out, encoding="utf-8", write_through=True)
+    stderr = io.TextIOWrapper(err, encoding="utf-8", write_through=True)
+    saved_env, saved_cwd = dict(os.environ), os.getcwd()
+    os.environ.clear()
+    os.environ.update(env)
+    os.chdir(cwd)
+    try:
+        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr), \
+                contextlib.closing(io.StringIO()) as stdin:
+            saved_stdin, sys.stdin = sys.stdin, stdin
+            try:
+                code = main(args)
+            except SystemExit as exc:  # argparse's --help and --version
+                code = exc.code if isinstance(exc.code, int) else 1
+            finally:
+                sys.stdin = saved_stdin
+    finally:
+        os.chdir(saved_cwd)
+        os.environ.clear()
+        os.environ.update(saved_env)
+    return subprocess.CompletedProcess(["jupyter", "lifecycle", *args], code,
+                                       out.getvalue().decode("utf-8"), err.getvalue().decode("utf-8"))
+
+
+def run_cli_process(args: list[str], *, cwd: Path, env: dict[str, str],
+                    timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """Run ``jupyter lifecycle ARGS`` as a real process (``python -m lifecycle_lab.cli``)."""
+    return subprocess.run([sys.executable, "-m", "lifecycle_lab.cli", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
 @pytest.fixture
 def cli(db_url: str) -> Callable[..., subprocess.CompletedProcess[str]]:
-    """Run ``jupyter lifecycle ARGS`` as a real process against the test store."""
+    """Run ``jupyter lifecycle ARGS`` against the test store (in this process: see :func:`run_cli`)."""
 
     def run(args: list[str], *, cwd: Path, user: str = "alice") -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "lifecycle_lab.cli", *args],
-            cwd=cwd, env=cli_env(db_url, LIFECYCLE_LAB_USER=user), capture_output=True, text=True, timeout=120,
-        )
+        return run_cli(args, cwd=cwd, env=cli_env(db_url, LIFECYCLE_LAB_USER=user))
 
     return run
 

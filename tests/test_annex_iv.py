@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT, cli_env
+from conftest import ROOT, cli_env, run_cli
 from export_samples import pdf_text
 
 from lifecycle_lab.report import annex_iv, export_project
@@ -145,8 +144,7 @@ def test_the_gate_fails_while_a_point_is_missing_and_passes_once_all_nine_are_me
     env = cli_env(db_url, LIFECYCLE_LAB_TEMPLATE_PATH=str(templates), LIFECYCLE_LAB_USER="alice")
 
     def env_cli(args: list[str], *, cwd: Path) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "lifecycle_lab.cli", *args], cwd=cwd, env=env,
-                              capture_output=True, text=True, timeout=120)
+        return run_cli(args, cwd=cwd, env=env)
 
     assert env_cli(["init", "--template", "annex-fixture"], cwd=folder).returncode == 0
     for n in range(1, 9):

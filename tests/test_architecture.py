@@ -11,7 +11,8 @@ PACKAGE = Path(__file__).resolve().parent.parent / "lifecycle_lab"
 # Who may hold the store: the store itself, the service (the one door), the factory that builds both, and the
 # audit verification the service calls (verification, anchors, replay read the chain's rows), and the pytest
 # plugin, whose fixtures hand tests a store.
-STORE_SIDE = ("store", "service", "config.py", "verification.py", "anchors.py", "replay.py", "pytest_plugin")
+STORE_SIDE = ("store", "service", "config.py", "verification.py", "verification_split.py", "anchors.py", "replay.py",
+              "pytest_plugin")
 
 
 def imported_modules(path: Path) -> list[tuple[int, str]]:

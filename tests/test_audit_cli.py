@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
-from conftest import cli_env, tamper
+from conftest import cli_env, run_cli, tamper
 
 from lifecycle_lab.store.audit import AuditKey
 
@@ -51,8 +50,7 @@ def test_a_keyed_chain_without_its_key_is_refused_with_exit_2(tmp_path: Path, db
     key_file.write_text(SECRET + "\n")
 
     def run(args: list[str], **env: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "lifecycle_lab.cli", *args], cwd=tmp_path, text=True,
-                              capture_output=True, env=cli_env(db_url, LIFECYCLE_LAB_USER="alice", **env), timeout=120)
+        return run_cli(args, cwd=tmp_path, env=cli_env(db_url, LIFECYCLE_LAB_USER="alice", **env))
 
     keyed = {"LIFECYCLE_LAB_AUDIT_KEY_FILE": str(key_file)}
     assert run(["init", "--template", "minimal"], **keyed).returncode == 0

@@ -1,8 +1,9 @@
 """The Lifecycle sidebar in a real JupyterLab, driven in Debian's Chromium by Playwright.
 
 One ``jupyter lab`` (this checkout's server extension and built front end, a
-temporary root and SQLite store) serves every test of the module; each test
-opens a fresh page. Screenshots go to ``test-artifacts/``.
+temporary root and SQLite store) serves every test of the module. A test that
+changes what a page shows opens a fresh page (``page``); the tests that only read
+share one (``reading_page``), loaded once. Screenshots go to ``test-artifacts/``.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -129,13 +131,10 @@ def browser(lab: Lab) -> Iterator[Any]:
         chromium.close()
 
 
-@pytest.fixture
-def page(browser: Any, lab: Lab, request: pytest.FixtureRequest) -> Iterator[Any]:
-    """A fresh page that records every JavaScript dialog (alert, confirm, prompt); a screenshot when the test ends."""
+def new_page(browser: Any, lab: Lab) -> Any:
+    """A page in a new 1400×900 context that records every JavaScript dialog (alert, confirm, prompt) and page error."""
     context = browser.new_context(viewport={"width": 1400, "height": 900}, accept_downloads=True)
     page = context.new_page()
-    lab.dialogs.clear()
-    lab.page_errors.clear()
     page.on("pageerror", lambda error: lab.page_errors.append(f"{error}\n{error.stack}"))
 
     def on_dialog(dialog: Any) -> None:
@@ -146,10 +145,46 @@ def page(browser: Any, lab: Lab, request: pytest.FixtureRequest) -> Iterator[Any
         dialog.dismiss()
 
     page.on("dialog", on_dialog)
+    return page
+
+
+@pytest.fixture
+def page(browser: Any, lab: Lab, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """A fresh page (see ``new_page``); a screenshot when the test ends."""
+    lab.dialogs.clear()
+    lab.page_errors.clear()
+    page = new_page(browser, lab)
     yield page
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"))
-    context.close()
+    page.context.close()
+
+
+@pytest.fixture(scope="module")
+def shared_page(browser: Any, lab: Lab) -> Iterator[Any]:
+    """One page for the module's tests that change no state the page shows: JupyterLab is loaded once for them."""
+    page = new_page(browser, lab)
+    open_sidebar(page, lab)
+    yield page
+    page.context.close()
+
+
+@pytest.fixture
+def reading_page(shared_page: Any, lab: Lab, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """The shared page with the sidebar shown, for a test that only reads (it leaves the stages as it found them).
+
+    A test using it may open views in the main area and switch themes back and forth, but must not fold, open
+    or filter the sidebar's stages for the tests after it; each such test also passes alone.
+    """
+    lab.dialogs.clear()
+    lab.page_errors.clear()
+    sidebar = shared_page.locator(SIDEBAR)
+    if not sidebar.is_visible():
+        shared_page.locator("li[data-id='lifecycle-lab-sidebar']").click()
+    sidebar.wait_for(state="visible", timeout=10_000)
+    yield shared_page
+    ARTIFACTS.mkdir(exist_ok=True)
+    shared_page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"))
 
 
 def open_sidebar(page: Any, lab: Lab, path: str = NOTEBOOK) -> Any:
@@ -181,33 +216,74 @@ def widen_sidebar(page: Any, width: int = 440) -> None:
     page.mouse.up()
 
 
+def open_stage(page: Any, stage: str) -> Any:
+    """The sidebar's section of ``stage``, opened (a click on its heading) if it is folded."""
+    section = page.locator(f"{SIDEBAR} section[data-stage='{stage}']")
+    heading = section.locator("h3 button")
+    heading.wait_for(state="visible", timeout=30_000)
+    if heading.get_attribute("aria-expanded") == "false":
+        heading.click()
+    section.locator(".jp-LifecycleLab-signoffs").wait_for(timeout=10_000)
+    return section
+
+
 def item_row(page: Any, key: str) -> Any:
-    """The sidebar's row of an item."""
-    return page.locator(f"{SIDEBAR} li[data-item='{key}']")
+    """The sidebar's row of an item, shown: its stage opened, and the stage's other rows if it is among them."""
+    section = open_stage(page, key.split("/")[0])
+    row = section.locator(f"li[data-item='{key}']")
+    more = section.locator(".jp-LifecycleLab-showMore")
+    if row.count() == 0 and more.count() == 1:
+        more.click()
+    row.wait_for(timeout=10_000)
+    return row
 
 
-def test_sidebar_shows_the_project_of_the_open_notebook(page: Any, lab: Lab) -> None:
+def open_all_stages(page: Any) -> None:
+    """Open every stage of the sidebar and show all its rows."""
+    for stage in page.locator(f"{SIDEBAR} section.jp-LifecycleLab-stage").all():
+        open_stage(page, stage.get_attribute("data-stage"))
+    more = page.locator(f"{SIDEBAR} .jp-LifecycleLab-showMore")
+    while more.count():
+        more.first.click()
+
+
+def test_sidebar_shows_the_project_of_the_open_notebook(reading_page: Any, lab: Lab) -> None:
     from playwright.sync_api import expect
 
-    sidebar = open_sidebar(page, lab)
+    page = reading_page
+    sidebar = page.locator(SIDEBAR)
     expect(sidebar.locator(".jp-LifecycleLab-projectName")).to_have_text("Credit default model", timeout=30_000)
     expect(sidebar.locator("[role=progressbar]")).to_have_attribute("aria-valuemax", "100")
     expect(sidebar.locator("[data-status=blocked]")).to_be_visible()
     stages = sidebar.locator("section.jp-LifecycleLab-stage")
     expect(stages).to_have_count(11)
-    expect(sidebar.locator("li.jp-LifecycleLab-item")).to_have_count(75)
     expect(sidebar.locator("[role=progressbar]")).to_have_attribute("aria-valuenow", "31")
     expect(page.locator(".jp-LifecycleLab-statusButton")).to_have_text("Lifecycle 31% · blocked")
-    overdue = item_row(page, "governance/privacy-controls")
+    # Only the stage the project is at is open (Framing's gate passed, Data's has not); the others are one
+    # line each, their rows not rendered. Data's items are all done: they wait behind one button.
+    expect(sidebar.locator("section h3 button[aria-expanded=true]")).to_have_text("▾ Data")
+    expect(stages.filter(has_text="Governance").locator(".jp-LifecycleLab-stageProgress")).to_have_text("0/5")
+    expect(sidebar.locator("li.jp-LifecycleLab-item")).to_have_count(0)
+    data = sidebar.locator("section[data-stage=data]")
+    data.get_by_role("button", name="Show the 8 closed items").click()
+    expect(data.locator("li.jp-LifecycleLab-item")).to_have_count(8)
+    # A filter opens the stages holding its matches.
+    sidebar.get_by_label("Overdue").check()
+    overdue = sidebar.locator("li[data-item='governance/privacy-controls']")
     expect(overdue).to_have_class(re.compile("jp-LifecycleLab-overdue"))
     expect(overdue.locator(".jp-LifecycleLab-due")).to_have_text("overdue since 2026-11-13")
+    overdue_keys = lab.api("GET", f"/projects/{lab.project_id}")["overdue"]
+    expect(sidebar.locator("li.jp-LifecycleLab-item")).to_have_count(len(overdue_keys))
+    sidebar.get_by_label("Overdue").uncheck()  # and the stages are as before, Data's rows behind their button
+    expect(sidebar.locator("section h3 button[aria-expanded=true]")).to_have_text("▾ Data")
+    expect(sidebar.locator("li.jp-LifecycleLab-item")).to_have_count(0)
     assert lab.dialogs == []
 
 
-def test_the_header_shows_the_coverage_of_the_frameworks_the_manifest_lists(page: Any, lab: Lab) -> None:
+def test_the_header_shows_the_coverage_of_the_frameworks_the_manifest_lists(reading_page: Any, lab: Lab) -> None:
     from playwright.sync_api import expect
 
-    sidebar = open_sidebar(page, lab)
+    sidebar = reading_page.locator(SIDEBAR)
     frameworks = sidebar.locator(".jp-LifecycleLab-coverage li")
     expect(frameworks).to_have_count(2, timeout=30_000)
     high_risk = sidebar.locator(".jp-LifecycleLab-coverage li[data-framework='eu-ai-act-high-risk']")
@@ -259,8 +335,8 @@ def test_not_applicable_needs_a_justification(page: Any, lab: Lab) -> None:
 def test_approving_a_stage_records_the_signoff(page: Any, lab: Lab) -> None:
     from playwright.sync_api import expect
 
-    sidebar = open_sidebar(page, lab)
-    stage = sidebar.locator("section[data-stage=validation]")
+    open_sidebar(page, lab)
+    stage = open_stage(page, "validation")
     stage.get_by_role("button", name="Sign off Validation…").click()
     stage.get_by_label("Role signing Validation").select_option("model-owner")
     stage.get_by_label("Sign-off comment for Validation").fill("Evaluation plan agreed; edge cases next.")
@@ -273,7 +349,7 @@ def test_approving_a_stage_records_the_signoff(page: Any, lab: Lab) -> None:
     assert signoff["comment"] == "Evaluation plan agreed; edge cases next."
     assert signoff["outdated"] is False
     # The shipped data steward's approval predates a change to the Data stage: shown as outdated.
-    expect(sidebar.locator("section[data-stage=data] li.jp-LifecycleLab-signoff-outdated")).to_contain_text("outdated")
+    expect(open_stage(page, "data").locator("li.jp-LifecycleLab-signoff-outdated")).to_contain_text("outdated")
 
 
 def test_a_change_made_with_the_cli_appears_within_3_seconds(page: Any, lab: Lab) -> None:
@@ -337,12 +413,11 @@ def test_an_edit_refused_as_stale_shows_the_newer_value_and_can_be_reapplied(pag
     expect(conflict).to_have_count(0)
 
 
-def test_audit_log_shows_the_verified_chain(page: Any, lab: Lab) -> None:
+def test_audit_log_shows_the_verified_chain(reading_page: Any, lab: Lab) -> None:
     from playwright.sync_api import expect
 
-    sidebar = open_sidebar(page, lab)
-    sidebar.get_by_role("button", name="Audit log").click()
-    audit = page.locator(".jp-LifecycleLab-audit")
+    reading_page.locator(SIDEBAR).get_by_role("button", name="Audit log").click()
+    audit = reading_page.locator(".jp-LifecycleLab-audit")
     expect(audit.locator("[data-chain=ok]")).to_contain_text("Hash chain verified")
     expect(audit.locator("tbody tr").first).to_be_visible()
     expect(audit.locator("[data-anchor=never]")).to_contain_text("never anchored")  # the shipped state is not
@@ -364,7 +439,12 @@ def test_a_folder_without_a_project_can_be_initialised(page: Any, lab: Lab) -> N
 def test_an_item_can_be_edited_with_the_keyboard_alone(page: Any, lab: Lab) -> None:
     from playwright.sync_api import expect
 
-    open_sidebar(page, lab)
+    sidebar = open_sidebar(page, lab)
+    stage = sidebar.locator("section[data-stage=operations]")
+    heading = stage.locator("h3 button")
+    heading.focus()
+    page.keyboard.press("Enter")  # a folded stage opens from the keyboard too
+    expect(heading).to_have_attribute("aria-expanded", "true")
     row = item_row(page, "operations/incident-playbook")
     disclosure = row.get_by_role("button", name="Details of Incident response playbook")
     disclosure.focus()
@@ -385,10 +465,10 @@ def test_an_item_can_be_edited_with_the_keyboard_alone(page: Any, lab: Lab) -> N
     wait_until(lambda: lab.item("operations/incident-playbook")["notes"] == "Paging rota agreed with the on-call team")
 
 
-def test_palette_commands_open_the_sidebar_and_the_audit_log(page: Any, lab: Lab) -> None:
+def test_palette_commands_open_the_sidebar_and_the_audit_log(reading_page: Any, lab: Lab) -> None:
     from playwright.sync_api import expect
 
-    open_sidebar(page, lab)
+    page = reading_page
     page.locator("li[data-id='filebrowser']").click()
     expect(page.locator(SIDEBAR)).to_be_hidden()
 
@@ -498,9 +578,9 @@ def test_a_run_in_progress_can_be_cancelled(page: Any, lab: Lab) -> None:
     assert record["options"].get("sandbox") is True, record["options"]
 
 
-def export_from_sidebar(page: Any, lab: Lab, fmt: str) -> Path:
+def export_from_sidebar(page: Any, fmt: str) -> Path:
     """Choose ``fmt`` in the sidebar's export control, click Export and save the download in test-artifacts/."""
-    sidebar = open_sidebar(page, lab)
+    sidebar = page.locator(SIDEBAR)
     sidebar.get_by_label("Export format").select_option(fmt)
     with page.expect_download(timeout=60_000) as download_info:
         sidebar.get_by_role("button", name="Export", exact=True).click()
@@ -512,18 +592,18 @@ def export_from_sidebar(page: Any, lab: Lab, fmt: str) -> Path:
     return target
 
 
-def test_export_downloads_a_pdf_of_the_project(page: Any, lab: Lab) -> None:
+def test_export_downloads_a_pdf_of_the_project(reading_page: Any) -> None:
     from pypdf import PdfReader
 
-    pdf = export_from_sidebar(page, lab, "pdf")
+    pdf = export_from_sidebar(reading_page, "pdf")
     assert pdf.read_bytes().startswith(b"%PDF-")
     text = "".join(page_.extract_text() for page_ in PdfReader(pdf).pages)
     assert "Credit default model" in text
     assert "Problem statement" in text
 
 
-def test_export_downloads_markdown(page: Any, lab: Lab) -> None:
-    markdown = export_from_sidebar(page, lab, "md").read_text(encoding="utf-8")
+def test_export_downloads_markdown(reading_page: Any) -> None:
+    markdown = export_from_sidebar(reading_page, "md").read_text(encoding="utf-8")
     assert "Credit default model" in markdown
     assert "Problem statement" in markdown
 
@@ -535,10 +615,11 @@ def use_theme(page: Any, theme: str) -> None:
     page.locator(f".lm-Menu-itemLabel:text-is('{theme}')").click()
 
 
-def test_sidebar_follows_the_dark_theme(page: Any, lab: Lab) -> None:
+def test_sidebar_follows_the_dark_theme(reading_page: Any, lab: Lab) -> None:
     from playwright.sync_api import expect
 
-    sidebar = open_sidebar(page, lab)
+    page = reading_page
+    sidebar = page.locator(SIDEBAR)
     light = sidebar.evaluate("node => getComputedStyle(node).backgroundColor")
     use_theme(page, "JupyterLab Dark")
     expect(page.locator("body[data-jp-theme-light=false]")).to_have_count(1, timeout=30_000)
@@ -601,7 +682,7 @@ def test_an_anonymous_user_names_this_browser_and_signs_off_under_that_name(page
     notice.get_by_role("button", name="Use this name").click()
     expect(notice).to_contain_text("recorded as Dana Scully (anonymous)")
 
-    stage = sidebar.locator("section[data-stage=governance]")
+    stage = open_stage(page, "governance")
     stage.get_by_role("button", name="Sign off Governance…").click()
     roles = stage.get_by_label("Role signing Governance").locator("option")
     required = lab.api("GET", f"/projects/{lab.project_id}")["signoff_roles"]["governance"]["required"]
@@ -613,7 +694,7 @@ def test_an_anonymous_user_names_this_browser_and_signs_off_under_that_name(page
     for role in required[1:]:
         expect(stage.locator(f"li[data-role='{role}']")).to_contain_text("missing (required)")
     # A stage whose gate requires no sign-off lists nobody as missing.
-    optional = sidebar.locator("section[data-stage=experimentation] .jp-LifecycleLab-signoffs")
+    optional = open_stage(page, "experimentation").locator(".jp-LifecycleLab-signoffs")
     expect(optional).to_contain_text("No sign-off required")
     expect(optional.locator("li.jp-LifecycleLab-signoff-missing")).to_have_count(0)
     signoff = [s for s in lab.api("GET", f"/projects/{lab.project_id}")["signoffs"] if s["stage"] == "governance"][-1]
@@ -650,8 +731,32 @@ def sidebar_width(page: Any) -> float:
     return page.locator(SIDEBAR).bounding_box()["width"]
 
 
-def test_at_least_two_stages_are_on_the_first_screen(page: Any, lab: Lab) -> None:
-    sidebar = open_sidebar(page, lab)
+def fresh_project(lab: Lab, name: str) -> str:
+    """A new project from the default template in a new folder ``name`` (no gate passed, nothing done); its notebook."""
+    folder = lab.root / name
+    folder.mkdir()
+    notebook = nbformat.v4.new_notebook()
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(notebook, folder / "explore.ipynb")
+    lab.api("POST", "/projects", {"path": name})
+    return f"{name}/explore.ipynb"
+
+
+@pytest.mark.parametrize("project", ["example", "fresh"])
+def test_at_least_two_stages_are_on_the_first_screen(page: Any, lab: Lab, project: str) -> None:
+    """The example (some gates passed) and a project just made from the default template (none passed)."""
+    from playwright.sync_api import expect
+
+    if project == "fresh":
+        sidebar = open_sidebar(page, lab, fresh_project(lab, f"first-screen-{uuid.uuid4().hex[:8]}"))
+        expect(sidebar.locator(".jp-LifecycleLab-percent")).to_contain_text("0 of 75 done", timeout=30_000)
+        # The first stage is the one open; of its 9 items the first 5 show, the others behind one button.
+        framing = sidebar.locator("section[data-stage=framing]")
+        expect(framing.locator("li.jp-LifecycleLab-item")).to_have_count(5)
+        expect(framing.locator(".jp-LifecycleLab-showMore")).to_have_text("Show 4 more items")
+    else:
+        sidebar = open_sidebar(page, lab)
+        expect(sidebar.locator(".jp-LifecycleLab-percent")).to_contain_text(re.compile(r"of \d+ done"), timeout=30_000)
     headings = sidebar.locator("section.jp-LifecycleLab-stage h3")
     headings.first.wait_for(state="visible", timeout=30_000)
     panel = sidebar.bounding_box()
@@ -692,6 +797,7 @@ def test_no_label_wraps_at_the_default_width(page: Any, lab: Lab) -> None:
     sidebar = open_sidebar(page, lab)
     sidebar.locator("section.jp-LifecycleLab-stage h3").first.wait_for(state="visible", timeout=30_000)
     assert abs(sidebar_width(page) - 360) <= 8
+    open_all_stages(page)
     # Lines of each shown label: the distinct tops of its text's line boxes (a Range's client rects).
     lines = page.evaluate("""selector => [...document.querySelectorAll(selector)]
         .filter(element => element.getClientRects().length > 0)
@@ -702,7 +808,8 @@ def test_no_label_wraps_at_the_default_width(page: Any, lab: Lab) -> None:
             const count = tops.filter((top, i) => i === 0 || top - tops[i - 1] > 6).length;
             return [element.className || element.tagName, element.textContent.trim(), count];
         })""", LABELS)
-    assert len(lines) > 50, len(lines)  # the header's, the toolbar's and the open stages' labels
+    assert page.locator(f"{SIDEBAR} li.jp-LifecycleLab-item").count() == 75  # every item of every stage
+    assert len(lines) > 100, len(lines)  # the header's, the toolbar's and every stage's and item's labels
     wrapped = [label for label in lines if label[2] > 1]
     assert wrapped == [], wrapped
 
@@ -737,6 +844,7 @@ def test_axe_finds_no_serious_violation_in_the_sidebar_the_diff_and_the_audit_vi
         found: dict[str, list[str]] = {}
         sidebar.locator("section.jp-LifecycleLab-stage h3").first.wait_for(state="visible", timeout=30_000)
         page.screenshot(path=str(ARTIFACTS / f"docs-sidebar{suffix}.png"))
+        open_stage(page, "validation")  # a stage of rows in every status
         found["sidebar"] = serious_violations(page, SIDEBAR)
         show_shipped_run(sidebar)
         sidebar.locator("li[data-notebook='nondeterministic.ipynb']").get_by_role(

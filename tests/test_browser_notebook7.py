@@ -88,3 +88,27 @@ def test_notebook_7_opens_the_panel_from_the_view_menu_shows_the_status_and_runs
 
     run_command("Show Lifecycle Audit Log")
     expect(page.locator(".jp-LifecycleLab-audit [data-chain=ok]")).to_be_visible(timeout=30_000)
+
+
+def test_notebook_7_reruns_from_the_panel_and_shows_the_differences(page: Any, notebook7: JupyterLabProcess) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(f"{notebook7.url}/notebooks/{NOTEBOOK}?token={notebook7.token}")
+    page.wait_for_selector(".jp-Notebook", timeout=60_000)
+    sidebar = page.locator("#lifecycle-lab-sidebar")
+    if not sidebar.is_visible():
+        page.locator("#lifecycle-lab-status .jp-LifecycleLab-statusButton").click()
+    sidebar.get_by_role("button", name="Rerun notebooks").click(timeout=30_000)
+    run = sidebar.locator(".jp-LifecycleLab-run[data-run]")
+    expect(sidebar.get_by_role("button", name="Cancel run")).to_be_visible()
+    expect(run.locator("[data-verdict=differs]")).to_be_visible(timeout=300_000)
+    nondeterministic = run.locator("li[data-notebook='nondeterministic.ipynb']")
+    expect(nondeterministic.locator(".jp-LifecycleLab-badge")).to_have_text("Differs")
+    nondeterministic.get_by_role("button", name="Show 2 differing cells").click()
+    # Notebook 7's main area holds the notebook alone: the diff view opens beside it, in the down area.
+    diff = page.locator(".jp-LifecycleLab-diffView")
+    expect(diff).to_be_visible(timeout=30_000)
+    cells = diff.locator(".jp-LifecycleLab-diffCell")
+    expect(cells).to_have_count(2)
+    expect(cells.first.locator(".jp-LifecycleLab-diffSource")).to_contain_text("loans.sample(")
+    expect(cells.first.locator("mark.jp-LifecycleLab-diff-differs").first).to_be_visible()

@@ -48,6 +48,60 @@ export function visibleItems(
   });
 }
 
+/** How many rows a long open stage shows before its "Show N more". */
+export const ROW_LIMIT = 5;
+
+/**
+ * Whether a stage the user did not open or fold starts open: the stage the project is at (the first
+ * whose gate has not passed), or, while a filter is on, every stage (those without matches are not shown).
+ */
+export function stageOpenByDefault(view: ProjectView, stage: Stage, filtering: boolean): boolean {
+  if (filtering) {
+    return true;
+  }
+  const current = view.template.stages.find(candidate => !view.gates[candidate.id]?.passed);
+  return current?.id === stage.id;
+}
+
+/** Whether an item is still to do: neither done nor not applicable. */
+export function isOpenItem(view: ProjectView, key: string): boolean {
+  const state = view.items[key];
+  return !state || !CLOSED_STATUSES.has(state.status);
+}
+
+/** The rows an open stage shows, and how many more it holds behind its "Show N more". */
+export interface StageRows {
+  shown: ItemSpec[];
+  more: number;
+}
+
+/**
+ * The rows an open stage shows of its visible `items`: all of them when `all`, or when there are at most
+ * one more than `ROW_LIMIT`; otherwise its first `ROW_LIMIT` open items (not done, not applicable) in
+ * template order, the rest behind "Show N more". A row in `keep` (shown while open) stays though it closed:
+ * an item the user just marked done does not vanish under their hands.
+ */
+export function stageRows(
+  view: ProjectView,
+  items: ItemSpec[],
+  all: boolean,
+  keep: ReadonlySet<string> = new Set()
+): StageRows {
+  if (all || items.length <= ROW_LIMIT + 1) {
+    return { shown: items, more: 0 };
+  }
+  const shown = items.filter(spec => isOpenItem(view, spec.key) || keep.has(spec.key)).slice(0, ROW_LIMIT);
+  return { shown, more: items.length - shown.length };
+}
+
+/**
+ * The rows a stage keeps in place at its next render: those it shows that are open, or that it kept already
+ * (an item closed while shown). A row shown only because the user asked for every row is not kept.
+ */
+export function rowsToKeep(view: ProjectView, shown: ItemSpec[], kept: ReadonlySet<string>): ReadonlySet<string> {
+  return new Set(shown.map(spec => spec.key).filter(key => isOpenItem(view, key) || kept.has(key)));
+}
+
 /** Who signs a stage off: the roles its gate requires, and the roles that may sign it optionally. */
 export interface SignoffRoles {
   required: string[];

@@ -10,6 +10,7 @@ import { Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import { AuditModel } from './models/audit';
+import { StageFolds } from './models/folds';
 import { ItemConflict, Location, ModelStatus, ProjectModel } from './models/project';
 import { RunsModel } from './models/runs';
 import {
@@ -67,7 +68,7 @@ export class LifecycleModel implements ILifecycleModel, IDisposable {
     const projectId = () => this.projectModel.project?.id ?? null;
     this.runsModel = new RunsModel(api, projectId, () => this.projectModel.refresh());
     this.auditModel = new AuditModel(api, projectId);
-    for (const part of [this.projectModel, this.runsModel, this.auditModel]) {
+    for (const part of [this.projectModel, this.runsModel, this.auditModel, this.folds]) {
       part.changed.connect(() => this._changed.emit(), this);
     }
     this.projectModel.projectChanged.connect(() => {
@@ -98,6 +99,8 @@ export class LifecycleModel implements ILifecycleModel, IDisposable {
   readonly runsModel: RunsModel;
   /** The project's audit log. */
   readonly auditModel: AuditModel;
+  /** Which stages the user opened or folded. */
+  readonly folds = new StageFolds();
 
   /** Emitted after any state change of the project, its runs, its audit log, the filters or settings. */
   get changed(): ISignal<this, void> {
@@ -143,8 +146,13 @@ export class LifecycleModel implements ILifecycleModel, IDisposable {
     return this._filters;
   }
 
+  /** Setting filters forgets the user's folds of the project, so the stages with matches show open. */
   set filters(filters: Filters) {
     this._filters = { ...filters };
+    const project = this.projectModel.project?.id;
+    if (project) {
+      this.folds.reset(project);
+    }
     this._changed.emit();
   }
 
@@ -203,6 +211,7 @@ export class LifecycleModel implements ILifecycleModel, IDisposable {
     this.projectModel.dispose();
     this.runsModel.dispose();
     this.auditModel.dispose();
+    this.folds.dispose();
     Signal.clearData(this);
   }
 

@@ -194,6 +194,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         finally:
             if ctx._service is not None:
                 ctx._service.notifications.flush()  # deliver this command's webhooks before the process ends
+                ctx._service.close()  # and return the store's connections (main may run again in one process)
     except TemplateError as exc:
         for problem in exc.problems:
             print(f"jupyter lifecycle: error: {problem}", file=sys.stderr)

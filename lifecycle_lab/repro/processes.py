@@ -13,7 +13,10 @@ psutil:
   was SIGKILLed;
 - :class:`Containment`, in the worker: the worker's descendants sampled while
   the run executes, which also catches a child that scrubbed its environment,
-  as long as it lived for one sampling interval.
+  as long as it lived for one sampling interval. Each newly seen descendant is
+  also appended (pid and start time, flushed to disk) to ``processes.jsonl`` in
+  the run's folder, so after a SIGKILLed worker the server's reaper still ends
+  a scrubbed child of a new session: :func:`recorded_processes`.
 
 Everything found is killed when each notebook ends (finished, failed, timed
 out), when the worker is cancelled, and when its run is closed. A notebook under
@@ -22,6 +25,7 @@ rerun still runs with the user's rights, as in any kernel (see docs/rerun.md).
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -29,11 +33,15 @@ import threading
 import time
 from collections.abc import Iterable
 from contextlib import suppress
+from pathlib import Path
+from typing import IO
 
 import psutil
 
 RUN_ID_ENV = "LIFECYCLE_LAB_RUN_ID"
 SAMPLE_EVERY_S = 0.2
+PROCESSES_FILE = "processes.jsonl"  # in a run's folder: every descendant its worker sampled, one JSON line each
+_SAME_START_S = 0.01  # psutil's create_time of one process, read twice, agrees far closer than this
 
 
 def _running(proc: psutil.Process) -> bool:
@@ -113,14 +121,36 @@ def kill_all(processes: Iterable[psutil.Process], grace: float = 5.0) -> list[in
     return killed
 
 
-def stop_run(worker_pid: int | None, run_id: str, grace: float = 5.0) -> None:
-    """Stop a run's worker (SIGTERM, then SIGKILL after ``grace`` seconds) and every process left with its tag."""
+def recorded_processes(run_dir: Path | None) -> list[psutil.Process]:
+    """The processes a run's worker recorded in ``run_dir`` that still run: same pid *and* same start time, so a
+    pid the system has since given to another process is left alone. A torn last line is skipped."""
+    found: dict[int, psutil.Process] = {}
+    try:
+        lines = (run_dir / PROCESSES_FILE).read_text(encoding="utf-8").splitlines() if run_dir else []
+    except OSError:
+        return []
+    for line in lines:
+        try:
+            entry = json.loads(line)
+            pid, started = int(entry["pid"]), float(entry["create_time"])
+        except (ValueError, KeyError, TypeError):
+            continue
+        with suppress(psutil.Error):
+            proc = psutil.Process(pid)
+            if pid != os.getpid() and abs(proc.create_time() - started) < _SAME_START_S and _running(proc):
+                found[pid] = proc
+    return list(found.values())
+
+
+def stop_run(worker_pid: int | None, run_id: str, grace: float = 5.0, run_dir: Path | None = None) -> None:
+    """Stop a run's worker (SIGTERM, then SIGKILL after ``grace`` seconds), every process left with its tag, and
+    every process the worker recorded in ``run_dir`` (the run's folder) that still runs."""
     if worker_pid and is_run_worker(worker_pid, run_id):
         _signal_group(worker_pid, signal.SIGTERM)  # the worker kills its kernel and what it started, and exits
         if _wait_gone([worker_pid], time.monotonic() + grace):
             _signal_group(worker_pid, signal.SIGKILL)
             _wait_gone([worker_pid], time.monotonic() + grace)
-    leftovers = tagged_processes(run_id)
+    leftovers = [*tagged_processes(run_id), *recorded_processes(run_dir)]
     for proc in leftovers:  # with their groups: a child that scrubbed its environment but kept the group goes too
         _signal_group(proc.pid, signal.SIGKILL)
     kill_all(leftovers, grace)
@@ -130,7 +160,8 @@ class Containment:
     """In a run's worker: samples its descendants while the run executes, and kills what is left of them.
 
     ``sweep`` kills every sampled descendant still running and every process with the run's tag, except the
-    worker itself: call it when a notebook ends and when the worker stops.
+    worker itself: call it when a notebook ends and when the worker stops. After :meth:`record_to`, every
+    descendant first seen is also appended to that file, for whoever cleans up after a SIGKILLed worker.
     """
 
     def __init__(self, run_id: str, interval: float = SAMPLE_EVERY_S) -> None:
@@ -138,6 +169,8 @@ class Containment:
         self.interval = interval
         self._me = psutil.Process()
         self._seen: dict[tuple[int, float], psutil.Process] = {}
+        self._recorded: set[tuple[int, float]] = set()
+        self._record: IO[str] | None = None
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -152,6 +185,25 @@ class Containment:
         while not self._stop.wait(self.interval):
             self.sample()
 
+    def record_to(self, run_dir: Path) -> None:
+        """Append every descendant seen from now on (and those seen so far) to ``run_dir``'s ``processes.jsonl``."""
+        run_dir.mkdir(parents=True, exist_ok=True)
+        with self._lock:
+            self._record = open(run_dir / PROCESSES_FILE, "a", encoding="utf-8")  # noqa: SIM115 (closed in stop)
+            self._write_new()
+
+    def _write_new(self) -> None:
+        """Record what was seen but not recorded yet, on disk before returning (the worker may be killed next)."""
+        new = [seen for seen in self._seen if seen not in self._recorded]
+        if self._record is None or not new:
+            return
+        with suppress(OSError):  # a full disk must not stop the run; the environment marker still finds most
+            self._record.write("".join(json.dumps({"pid": pid, "create_time": started}) + "\n"
+                                       for pid, started in new))
+            self._record.flush()
+            os.fsync(self._record.fileno())
+            self._recorded.update(new)
+
     def sample(self) -> None:
         """Remember every current descendant of the worker (pid and start time, so a reused pid is not one)."""
         try:
@@ -162,6 +214,7 @@ class Containment:
             for child in children:
                 with suppress(psutil.Error):
                     self._seen.setdefault((child.pid, child.create_time()), child)
+            self._write_new()
 
     def sweep(self) -> list[int]:
         """Kill every sampled descendant still running and every tagged process but the worker; the pids killed."""
@@ -174,4 +227,9 @@ class Containment:
     def stop(self) -> list[int]:
         """Stop sampling and sweep one last time."""
         self._stop.set()
-        return self.sweep()
+        killed = self.sweep()
+        with self._lock:
+            if self._record is not None:
+                self._record.close()
+                self._record = None
+        return killed

@@ -135,6 +135,7 @@ class Worker:
         prepared = {nb.position: self._prepare(project, nb, settings) for nb in run.notebooks or ()}
         checks = self._observe(project, run, [p for p in prepared.values() if p is not None])
         sandboxed, run_dir = bool((run.options or {}).get("sandbox")), project.manifest.runs_dir / self.run_id
+        self.containment.record_to(run_dir)  # what it samples survives a SIGKILL of this worker (the reaper reads it)
         folder = make_sandbox(project.directory, run_dir) if sandboxed else project.directory
         before = list_files(folder, self.lifecycle.hash_cache)
         try:

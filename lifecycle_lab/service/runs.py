@@ -234,12 +234,12 @@ class RunService:
             if run.active:
                 self._close_crashed(run, f"the rerun worker exited with status {code} before finishing", actor)
             else:
-                stop_run(None, run_id)  # however the worker ended, nothing the run started outlives it
+                stop_run(None, run_id, run_dir=self._run_dir(run))  # nothing the run started outlives it
         finally:
             exited.set()
 
     def _close_crashed(self, run: Run, reason: str, actor: str) -> None:
-        stop_run(None, run.id)  # a kernel may outlive a killed worker for a moment
+        stop_run(None, run.id, run_dir=self._run_dir(run))  # what a killed worker started, by marker or record
         last = _last_log_line(self._run_dir(run))
         close_run(self.lifecycle, run.id, "failed", "failed", f"{reason}{f': {last}' if last else ''}", actor=actor)
 
@@ -325,7 +325,7 @@ class RunService:
         # Closing first means the worker's own last writes are refused and nobody mistakes the kill for a crash.
         closed = close_run(self.lifecycle, run_id, "cancelled", "cancelled", f"cancelled by {actor}", actor=actor)
         if run.worker_host in (None, self.host):
-            stop_run(run.worker_pid, run_id)
+            stop_run(run.worker_pid, run_id, run_dir=self._run_dir(run))
         return closed  # closed: stopping the worker changes nothing of the record
 
 

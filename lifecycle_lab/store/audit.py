@@ -136,10 +136,11 @@ BytesRow = tuple[int, str, str, str, str, bytes, bytes, str, str, str | None]
 
 
 def payload_text(row: ChainRow, project: str) -> str:
-    """The canonical JSON of an event's payload, spliced from its stored (already canonical) before/after text.
+    """The canonical JSON of an event's payload, spliced from its before/after text, which must each be one
+    canonical JSON value (as the store writes them; :func:`_canonical` makes them so, :func:`_unambiguous` tells
+    when stored text may be spliced as it is).
 
-    Equal to ``canonical_json(event.payload())`` for every event the store wrote, without parsing anything:
-    any other spelling of before/after (a hand edit) gives other text, hence another hash.
+    Equal to ``canonical_json(event.payload())`` for every event the store wrote, without parsing anything.
     """
     seq, at, actor, action, target, before, after = row[:7]
     q = encode_basestring  # what json.dumps(text, ensure_ascii=False) returns, without building an encoder
@@ -158,12 +159,13 @@ def chain_hash(prev_hash: str, text: str, key: AuditKey | None) -> str:
     return hashlib.sha256(data).hexdigest() if key is None else key.mac(data)
 
 
-def decode(text: str) -> Any:
-    """A stored before/after column back to JSON (tolerating hand-edited, unparsable text)."""
+def decode(text: str | bytes) -> Any:
+    """A stored before/after column (its text or UTF-8 bytes) back to JSON, tolerating hand-edited, unparsable
+    text (returned as text, so a message can quote it)."""
     try:
         return json.loads(text)
     except ValueError:
-        return {"unparsable": text}
+        return {"unparsable": _text(text)}
 
 
 @dataclass(frozen=True)
@@ -230,7 +232,22 @@ def _canonical(row: ChainRow) -> ChainRow:
 
 # An event's hashed text, its previous hash in front, with before/after spliced in as stored: payload_text's bytes.
 _PAYLOAD = b'%s{"action":%s,"actor":%s,"after":%s,"at":%s,"before":%s,"project":%s,"seq":%d,"target":%s}'
+_AFTER_ENDS, _BEFORE_ENDS = b',"at":', b',"project":'  # what ends the spliced after / before text
 R = TypeVar("R", ChainRow, BytesRow)
+
+
+def _unambiguous(before: bytes, after: bytes) -> bool:
+    """Whether stored before/after text can be hashed as it is: no bytes can have moved between columns.
+
+    Spliced text is safe only when each column is one JSON value: else someone with database access could move bytes
+    across the after/at/before/target boundaries of an event whose content has keys named like the payload's
+    (``{"x":0,"at":"…","before":…}``) and keep its hash. Parsing every column costs more than the rest of a
+    verification, so this checks what any such move needs. The other fields are fixed (prev_hash, project, seq) or
+    a JSON string literal, which ends at its first unescaped quote; so another split of the same bytes makes
+    ``after`` longer (holding the ``,"at":`` that ends the real one) or shorter (``before`` then holds it), or
+    ``before`` longer (holding ``,"project":``); a shorter ``before`` needs an unescaped quote in the target's
+    literal. Such text (rare) is checked the exact way, re-canonicalised. (``find`` costs half of ``in``.)"""
+    return after.find(_AFTER_ENDS) < 0 and before.find(_AFTER_ENDS) < 0 and before.find(_BEFORE_ENDS) < 0
 
 
 class _Quoted(dict[str, bytes]):
@@ -246,9 +263,10 @@ class ChainVerifier:
 
     Pass the rows through :meth:`checked`, then read :meth:`result`. Rows whose before/after are ``bytes`` (the UTF-8
     text as stored) take a fast path: the payload is formatted as bytes with its short fields quoted once per
-    distinct value, and hashed. Any row the fast path does not accept (a gap, a broken link, a change of mode, a
-    hash that does not match) is checked again the exact way, which names what is wrong; so the fast path only
-    saves time and never accepts a row the exact check would refuse.
+    distinct value, and hashed. Any row the fast path does not accept (a gap, a broken link, a change of mode,
+    before/after text that could hide bytes moved between columns, a hash that does not match) is checked again
+    the exact way, which re-canonicalises before/after and names what is wrong; so the fast path only saves time
+    and never accepts a row the exact check would refuse.
     """
 
     def __init__(self, project: str, key: AuditKey | None = None) -> None:
@@ -262,11 +280,25 @@ class ChainVerifier:
         self._broken: ChainCheck | None = None
         self.refused = False  # a keyed chain checked without its key: nothing further can be verified
 
+    @classmethod
+    def resuming(cls, project: str, key: AuditKey | None, row: ChainRow | BytesRow) -> ChainVerifier | None:
+        """A verifier of the events after ``row`` that takes ``row`` as verified (None when its mode cannot be
+        checked with ``key``); :func:`joined` then requires the check of the events up to ``row`` to end there."""
+        mode = row[9]
+        if mode is not None and (key is None or mode != key.mode):
+            return None
+        verifier = cls(project, key)
+        verifier._prev, verifier._prev_seq, verifier._prev_at, verifier._mode = row[8], row[0], row[1], mode
+        if key is not None and mode is not None:
+            verifier._keyed_from, verifier._key_id = row[0], key.key_id
+        return verifier
+
     def checked(self, rows: Iterable[R]) -> Iterator[R]:
         """Check each row in turn and hand it on, so one pass can also replay it (after a break, rows are only
         counted). Stopping early is fine: :meth:`result` then covers the rows handed on."""
         quoted, project_json, key, sha256, quote = self._quoted, self._project_json, self.key, hashlib.sha256, \
             encode_basestring
+        unambiguous = _unambiguous
         events, prev, prev_seq, prev_at, fast_mode = self.events, self._prev, self._prev_seq, self._prev_at, self._mode
         broken = self._broken is not None
         try:
@@ -274,7 +306,8 @@ class ChainVerifier:
                 events += 1
                 if not broken:
                     seq, at, after, row_hash, mode = row[0], row[1], row[6], row[8], row[9]
-                    if type(after) is bytes and seq == prev_seq + 1 and row[7] == prev and mode == fast_mode:
+                    if type(after) is bytes and seq == prev_seq + 1 and row[7] == prev and mode == fast_mode and \
+                            unambiguous(row[5], after):
                         data = _PAYLOAD % (row[7].encode(), quoted[row[3]], quoted[row[2]], after, quote(at).encode(),
                                            row[5], project_json, seq, quoted[row[4]])
                         if (sha256(data).hexdigest() if mode is None else key.mac(data)) == row_hash:  # type: ignore[union-attr]
@@ -314,8 +347,7 @@ class ChainVerifier:
             hashed_with = self.key
         else:
             return self._break(seq, f"event {seq}: unknown chain mode {mode!r}")
-        if chain_hash(self._prev, payload_text(row, self.project), hashed_with) != row_hash and \
-                chain_hash(self._prev, payload_text(_canonical(row), self.project), hashed_with) != row_hash:
+        if chain_hash(self._prev, payload_text(_canonical(row), self.project), hashed_with) != row_hash:
             return self._break(seq, f"event {seq} ({action} {target}): content does not match its hash")
         self._prev, self._prev_seq, self._prev_at = row_hash, seq, at
 
@@ -334,6 +366,19 @@ class ChainVerifier:
         if self._broken is not None:
             return replace(self._broken, events=self.events)
         return self._check()
+
+
+def joined(earlier: ChainCheck, later: ChainCheck, seed: ChainRow | BytesRow) -> ChainCheck | None:
+    """The check of a whole chain from those of its two parts: ``earlier`` of the events up to ``seed``, ``later``
+    of those after it, by a verifier :meth:`~ChainVerifier.resuming` after ``seed``. None unless both parts hold
+    and meet exactly at ``seed`` (its seq, hash and mode), i.e. unless the chain holds as one."""
+    if not (earlier.ok and later.ok) or (earlier.head_seq, earlier.head) != (seed[0], seed[8]) or \
+            (earlier.keyed_from is not None) != (seed[9] is not None):
+        return None
+    keyed_from = later.keyed_from if earlier.keyed_from is None else earlier.keyed_from
+    mode = "unkeyed" if keyed_from is None else "keyed" if keyed_from == 1 else "mixed"
+    return replace(later, events=earlier.events + later.events, mode=mode, keyed_from=keyed_from,
+                   key_id=earlier.key_id or later.key_id)
 
 
 def _text(value: str | bytes) -> str:

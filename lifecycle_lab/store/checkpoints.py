@@ -10,6 +10,7 @@ table (an anchor outside the database catches the rest). Mixed into
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
@@ -27,12 +28,15 @@ _STREAM_BATCH = 2000  # rows a server-side cursor fetches at a time
 _SQLITE_MMAP = 256 * 1024 * 1024  # bytes of the database file a scan maps into memory
 # Every column of the chain in seq order, before/after as their UTF-8 bytes, in each dialect's spelling.
 _CHAIN_SCAN = ("SELECT seq, at, actor, action, target, {bytes_of}(\"before\"{utf8}), {bytes_of}(\"after\"{utf8}), "
-               "prev_hash, hash, mode FROM audit_events WHERE project_id = {param} ORDER BY seq")
+               "prev_hash, hash, mode FROM audit_events WHERE project_id = {param} AND seq BETWEEN {param} AND {param} "
+               "ORDER BY seq")
 _CHAIN_SCAN_SQL = {
     "postgresql": _CHAIN_SCAN.format(bytes_of="convert_to", utf8=", 'UTF8'", param="%s"),
     "sqlite": _CHAIN_SCAN.format(bytes_of="CAST", utf8=" AS BLOB", param="?"),
 }
 CHECKPOINT_KINDS = ("anchor", "periodic")
+_LAST_SEQ = 2**62  # above every seq: a scan to the end
+_PG_SNAPSHOT_ID = re.compile(r"[0-9A-F]+-[0-9A-F]+(-[0-9]+)?")  # what pg_export_snapshot() returns
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,8 @@ class AuditState:
     project: dict[str, Any]
     items: dict[str, dict[str, Any]]  # key -> ItemState JSON
     signoffs: list[dict[str, Any]]  # Signoff JSON, by id
+    last_seq: int = 0  # the newest event's seq in this snapshot (0: none); ``rows`` stops there
+    shared: str | None = None  # PostgreSQL: the snapshot's id, for :meth:`CheckpointRecords.chain_range`
 
 
 class CheckpointRecords:
@@ -78,6 +84,14 @@ class CheckpointRecords:
     _signoffs: Callable[[Connection, str], list[Any]]
     audit_key: AuditKey | None
     dialect: str
+    url: str
+
+    @property
+    def readable_elsewhere(self) -> bool:
+        """Whether another process can open this very database (any but an in-memory SQLite one)."""
+        database = sa.engine.make_url(self.url).database
+        in_memory = database in (None, "", ":memory:") or "mode=memory" in self.url
+        return self.dialect == "postgresql" or not in_memory
 
     def _chain_rows(self, conn: Connection, project_id: str) -> list[ChainRow]:
         ev = t.audit_events
@@ -92,26 +106,50 @@ class CheckpointRecords:
             return self._chain_rows(conn, project_id)
 
     @contextmanager
-    def audit_snapshot(self, project_id: str) -> Iterator[AuditState]:
+    def audit_snapshot(self, project_id: str, upto: int | None = None, share: bool = False) -> Iterator[AuditState]:
         """The chain, checkpoints, project record, item states and sign-offs of a project, read together.
 
         The events are streamed straight from the database driver (a server-side cursor on PostgreSQL), without
         SQLAlchemy rows or decoding their before/after text: a verification of 100,000 events reads some 60 MB.
+        ``upto(last_seq)``: the seq the streamed rows stop at (default: the newest). ``share``: on PostgreSQL,
+        export the snapshot so another process can read :meth:`chain_range` from the very same state.
         """
         cp = t.audit_checkpoints
         with self._snapshot() as conn:
             project = self._project_row(conn, project_id)._asdict()
+            shared = conn.execute(sa.text("SELECT pg_export_snapshot()")).scalar_one() if (
+                share and self.dialect == "postgresql") else None
             checkpoints = [ChainHead(r.seq, r.hash, r.event_at, r.mode, r.kind, r.recorded_at) for r in conn.execute(
                 sa.select(cp).where(cp.c.project_id == project_id).order_by(cp.c.seq, cp.c.kind))]
             items = {key: state.to_json() for key, state in self._items(conn, project_id).items()}
             signoffs = [s.to_json() for s in self._signoffs(conn, project_id)]
-            rows = self._stream_chain(conn, project_id)
+            head = self._head(conn, project_id)
+            last = 0 if head is None else head.seq
+            rows = self._stream_chain(conn, project_id, 0, last if upto is None else upto(last))
             try:
-                yield AuditState(rows, checkpoints, project, items, signoffs)
+                yield AuditState(rows, checkpoints, project, items, signoffs, last, shared)
             finally:
                 rows.close()  # the cursor closes inside its transaction even when the reader stopped early
 
-    def _stream_chain(self, conn: Connection, project_id: str) -> Iterator[BytesRow]:
+    @contextmanager
+    def chain_range(self, project_id: str, first: int, last: int, shared: str | None = None
+                    ) -> Iterator[Iterator[BytesRow]]:
+        """The events ``first``..``last`` as :meth:`audit_snapshot` streams them, read in another process; on
+        PostgreSQL from the snapshot ``shared`` that one exported (SQLite: a snapshot at least as new, in which
+        events up to ``last`` are the same unless someone edits the database behind the store's back)."""
+        with self._snapshot() as conn:
+            if shared is not None and self.dialect == "postgresql":
+                if not _PG_SNAPSHOT_ID.fullmatch(shared):
+                    raise ValueError(f"not a PostgreSQL snapshot id: {shared!r}")
+                conn.exec_driver_sql(f"SET TRANSACTION SNAPSHOT '{shared}'")  # first statement: REPEATABLE READ
+            rows = self._stream_chain(conn, project_id, first, last)
+            try:
+                yield rows
+            finally:
+                rows.close()
+
+    def _stream_chain(self, conn: Connection, project_id: str, first: int = 0, last: int = _LAST_SEQ
+                      ) -> Iterator[BytesRow]:
         raw: Any = conn.connection.driver_connection
         if self.dialect == "postgresql":
             cursor = raw.cursor(name="lifecycle_audit_scan")  # server-side: rows arrive in batches
@@ -120,7 +158,7 @@ class CheckpointRecords:
             cursor = raw.cursor()  # sqlite3 steps through the rows as they are read
             cursor.execute(f"PRAGMA mmap_size={_SQLITE_MMAP}")  # pages read in place, not copied: ~10% of a scan
         try:
-            cursor.execute(_CHAIN_SCAN_SQL[self.dialect], (project_id,))
+            cursor.execute(_CHAIN_SCAN_SQL[self.dialect], (project_id, first, last))
             yield from cursor
         finally:
             cursor.close()

@@ -7,6 +7,7 @@
 import { ISignal, Signal } from '@lumino/signaling';
 
 import { conflictCurrent, errorMessage } from '../errors';
+import { shareEqual } from '../share';
 import {
   AllowedSignoffs,
   Decision,
@@ -180,7 +181,9 @@ export class ProjectModel {
         return;
       }
       performance.mark(DATA_MARK);
-      this._view = answer.view;
+      // The parts of the view that did not change stay the same objects: their rows need no re-render.
+      const previous = this._view?.project.id === answer.view.project.id ? this._view : null;
+      this._view = shareEqual(previous, answer.view);
       this._etag = answer.etag;
       this._seq = Math.max(this._seq, answer.view.seq);
       this._status = 'ready';
