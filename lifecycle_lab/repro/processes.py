@@ -171,7 +171,7 @@ class Containment:
         self._seen: dict[tuple[int, float], psutil.Process] = {}
         self._recorded: set[tuple[int, float]] = set()
         self._record: IO[str] | None = None
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # reentrant: the SIGTERM handler samples on the thread it interrupts
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 

@@ -286,6 +286,8 @@ _EXECUTOR: Executor | None = None  # the executor of the run this process coordi
 def _on_terminate(_signum: int, _frame: Any) -> None:
     """Cancelled: stop our notebook's kernel (here or on the cluster), kill everything the run started, and
     leave now; whoever cancelled has already closed the run."""
+    if _CONTAINMENT is not None:  # first: once the kernel is gone, its children are no longer our descendants
+        _CONTAINMENT.sample()
     if _EXECUTOR is not None:
         _EXECUTOR.abort()
     kill_live_kernels()
@@ -311,6 +313,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         closed = Worker(lifecycle, args.run_id, max(1, args.slots), containment, _EXECUTOR).run()
     except Exception as exc:  # a bug or a vanished project must still close the run, never leave it 'running'
         traceback.print_exc()
+        containment.sample()
         if _EXECUTOR is not None:
             _EXECUTOR.abort()
         kill_live_kernels()
