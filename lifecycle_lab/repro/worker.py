@@ -31,7 +31,8 @@ from ..errors import ValidationError
 from ..fingerprint import notebook_content_hash
 from ..project import DEFAULT_RERUN
 from ..service import DatasetCheck, Lifecycle, Project, Run, RunNotebook
-from ..service.runs import INPUT_ERROR, PASSING, close_run, executed_notebook_path, overall_verdict
+from ..service.runrecords import INPUT_ERROR
+from ..service.runs import PASSING, close_run, executed_notebook_path, overall_verdict
 from .compare import Tolerance, compare_notebooks
 from .environment import changed_versions, diff_environments, language_change
 from .executors import EXECUTORS, Executor, ExecutorChoice, NotebookJob, make_executor

@@ -17,6 +17,13 @@ from .base import ServiceBase
 
 INPUT_ERROR = "input"  # the error kind of a notebook refused before it ran (the run fails, records no evidence)
 
+
+def is_input_error(error: Mapping[str, Any] | None) -> bool:
+    """Whether a run notebook's ``error`` says it could not even be started (missing, not a notebook, unknown
+    kernel...): the one rule, for the typed :class:`RunNotebook` and for runs read as JSON."""
+    return (error or {}).get("kind") == INPUT_ERROR
+
+
 @dataclass(frozen=True)
 class RunProgress:
     """How far a run has got: cells and notebooks done of those known."""
@@ -67,7 +74,7 @@ class RunNotebook:
     @property
     def bad_input(self) -> bool:
         """Whether the notebook could not even be started (missing, not a notebook, unknown kernel...)."""
-        return (self.error or {}).get("kind") == INPUT_ERROR
+        return is_input_error(self.error)
 
     def to_json(self) -> dict[str, Any]:
         """As JSON (``RunNotebook``, or ``RunNotebookSummary`` without ``diffs``)."""

@@ -32,7 +32,7 @@ from ..repro.sanitize import manifest_sanitizers
 from ..repro.sanitize_files import read_sanitize_files
 from .lifecycle import Lifecycle
 from .records import Project
-from .runrecords import INPUT_ERROR, Run
+from .runrecords import Run, is_input_error
 
 RERUN_ENV = "LIFECYCLE_LAB_RERUN"  # "1" in a rerun kernel: widgets verify instead of record
 WORKER_MODULE = "lifecycle_lab.repro.worker"
@@ -52,7 +52,7 @@ def overall_verdict(verdicts: Sequence[str | None]) -> str | None:
 
 def is_bad_input(notebook: Mapping[str, Any]) -> bool:
     """Whether a run's notebook, as JSON, could not even be started (missing, not a notebook, unknown kernel...)."""
-    return (notebook.get("error") or {}).get("kind") == INPUT_ERROR
+    return is_input_error(notebook.get("error"))
 
 
 def new_run_id() -> str:
