@@ -23,7 +23,7 @@ from functools import cached_property
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import Any, TypeVar
 
-from ..domain import canonical_json
+from ..domain.audit import canonical_json, chain_mode
 
 GENESIS = "0" * 64
 KEYED_PREFIX = "hmac-sha256:"
@@ -356,8 +356,7 @@ class ChainVerifier:
 
     def _check(self, broken: int | None = None, message: str = "", refused: bool = False) -> ChainCheck:
         keyed_from = self._keyed_from
-        mode = ("empty" if self._prev_seq == 0 and broken is None else "unkeyed" if keyed_from is None
-                else "keyed" if keyed_from == 1 else "mixed")
+        mode = "empty" if self._prev_seq == 0 and broken is None else chain_mode(keyed_from)
         return ChainCheck(broken is None, self.events, self._prev, broken, message, self._prev_seq, self._prev_at,
                           mode, self._key_id, keyed_from, refused)
 
@@ -376,8 +375,7 @@ def joined(earlier: ChainCheck, later: ChainCheck, seed: ChainRow | BytesRow) ->
             (earlier.keyed_from is not None) != (seed[9] is not None):
         return None
     keyed_from = later.keyed_from if earlier.keyed_from is None else earlier.keyed_from
-    mode = "unkeyed" if keyed_from is None else "keyed" if keyed_from == 1 else "mixed"
-    return replace(later, events=earlier.events + later.events, mode=mode, keyed_from=keyed_from,
+    return replace(later, events=earlier.events + later.events, mode=chain_mode(keyed_from), keyed_from=keyed_from,
                    key_id=earlier.key_id or later.key_id)
 
 
